@@ -1,0 +1,2 @@
+//! A local Spine Tracker simulator: same endpoints, validation, error codes and quirks,
+//! served over mutual TLS on synthetic patients.

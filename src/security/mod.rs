@@ -1,0 +1,2 @@
+//! Local sign-in, role-based access control and the audit trail: the gate every Tracker
+//! call passes through.

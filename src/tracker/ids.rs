@@ -1,0 +1,421 @@
+//! Validated identifiers: NHS numbers (Modulus 11) and EPS prescription IDs (ISO/IEC 7064
+//! MOD 37-2). Parsing says exactly what is wrong, in words a helpdesk user can act on.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Serialize, Serializer};
+use thiserror::Error;
+
+/// A 10-digit NHS number whose Modulus 11 check digit is valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NhsNumber([u8; 10]);
+
+/// Why a piece of text is not a valid NHS number.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NhsNumberError {
+    #[error("enter an NHS number (10 digits)")]
+    Empty,
+    #[error("character '{ch}' not allowed at position {position}: an NHS number is 10 digits")]
+    BadCharacter { ch: char, position: usize },
+    #[error("{0} digits, need 10")]
+    WrongLength(usize),
+    #[error("check digit should be {expected}, not {found}: a digit is mistyped")]
+    CheckDigit { expected: u8, found: u8 },
+    #[error("no NHS number starts with these nine digits (no valid check digit exists)")]
+    NoCheckDigit,
+}
+
+impl NhsNumber {
+    /// Parses an NHS number, accepting spaces and dashes between digits
+    /// (`9990548609`, `999 054 8609`, `999-054-8609`).
+    pub fn parse(input: &str) -> Result<Self, NhsNumberError> {
+        let mut digits = [0u8; 10];
+        let mut count = 0usize;
+        for (index, ch) in input.trim().chars().enumerate() {
+            match ch {
+                ' ' | '-' => {}
+                '0'..='9' => {
+                    if count < 10 {
+                        digits[count] = ch as u8 - b'0';
+                    }
+                    count += 1;
+                }
+                _ => {
+                    return Err(NhsNumberError::BadCharacter {
+                        ch,
+                        position: index + 1,
+                    });
+                }
+            }
+        }
+        match count {
+            0 => return Err(NhsNumberError::Empty),
+            10 => {}
+            n => return Err(NhsNumberError::WrongLength(n)),
+        }
+        let expected = match nhs_check_digit(&digits[..9]) {
+            Some(d) => d,
+            None => return Err(NhsNumberError::NoCheckDigit),
+        };
+        if expected != digits[9] {
+            return Err(NhsNumberError::CheckDigit {
+                expected,
+                found: digits[9],
+            });
+        }
+        Ok(Self(digits))
+    }
+
+    /// The ten digits with no separators, as Spine wants them on the wire.
+    pub fn as_digits(&self) -> String {
+        self.0.iter().map(|d| char::from(b'0' + d)).collect()
+    }
+}
+
+/// The Modulus 11 check digit of the first nine digits, or `None` when the remainder
+/// makes the number impossible (check value 10).
+pub fn nhs_check_digit(first_nine: &[u8]) -> Option<u8> {
+    let sum: u32 = first_nine
+        .iter()
+        .zip((2..=10u32).rev())
+        .map(|(d, w)| u32::from(*d) * w)
+        .sum();
+    match 11 - (sum % 11) {
+        11 => Some(0),
+        10 => None,
+        d => Some(d as u8),
+    }
+}
+
+impl fmt::Display for NhsNumber {
+    /// The NHS's own 3-3-4 grouping: `999 054 8609`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.as_digits();
+        write!(f, "{} {} {}", &d[..3], &d[3..6], &d[6..])
+    }
+}
+
+impl FromStr for NhsNumber {
+    type Err = NhsNumberError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl Serialize for NhsNumber {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.as_digits())
+    }
+}
+
+/// Which form a prescription ID takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum IdForm {
+    /// EPS Release 2 short form, `XXXXXX-XXXXXX-XXXXXC` (20 characters).
+    R2,
+    /// EPS Release 1 long form, a GUID followed by a check character (37 characters).
+    R1,
+}
+
+/// An EPS prescription ID, in canonical upper-case form. A failed check character is
+/// kept as a warning, never an error: real Spine data contains such IDs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PrescriptionId {
+    text: String,
+    expected_check: Option<char>,
+}
+
+/// Why a piece of text is not a prescription ID.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PrescriptionIdError {
+    #[error("enter a prescription ID")]
+    Empty,
+    #[error(
+        "{0} characters: a prescription ID is 20 (XXXXXX-XXXXXX-XXXXXX) or 37 (a GUID and a \
+         check character)"
+    )]
+    WrongLength(usize),
+    #[error("character '{ch}' not allowed at position {position}: {expected}")]
+    BadCharacter {
+        ch: char,
+        position: usize,
+        expected: &'static str,
+    },
+}
+
+/// The MOD 37-2 alphabet: `0-9`, `A-Z`, then `+`.
+const CHECK_ALPHABET: &[u8; 37] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ+";
+
+/// ISO/IEC 7064 MOD 37-2 check character over the alphanumeric characters of `body`
+/// (dashes ignored). `body` must already be upper case and alphanumeric or `-`.
+pub fn mod37_check_character(body: &str) -> char {
+    let total = body
+        .bytes()
+        .filter(|b| *b != b'-')
+        .fold(0u32, |t, b| ((t + check_value(b)) * 2) % 37);
+    char::from(CHECK_ALPHABET[((38 - total) % 37) as usize])
+}
+
+fn check_value(b: u8) -> u32 {
+    CHECK_ALPHABET
+        .iter()
+        .position(|c| *c == b)
+        .map_or(0, |p| p as u32)
+}
+
+/// The shape of each form: positions of dashes, and what each other position allows.
+fn expected_at(form: IdForm, index: usize) -> Expect {
+    match form {
+        IdForm::R2 => match index {
+            6 | 13 => Expect::Dash,
+            19 => Expect::Check,
+            _ => Expect::Alphanumeric,
+        },
+        IdForm::R1 => match index {
+            8 | 13 | 18 | 23 => Expect::Dash,
+            36 => Expect::Check,
+            _ => Expect::Hex,
+        },
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Expect {
+    Dash,
+    Alphanumeric,
+    Hex,
+    Check,
+}
+
+impl Expect {
+    fn allows(self, ch: char) -> bool {
+        match self {
+            Expect::Dash => ch == '-',
+            Expect::Alphanumeric => ch.is_ascii_alphanumeric(),
+            Expect::Hex => ch.is_ascii_hexdigit(),
+            Expect::Check => ch.is_ascii_alphanumeric() || ch == '+',
+        }
+    }
+
+    fn describe(self, form: IdForm) -> &'static str {
+        match (self, form) {
+            (Expect::Dash, IdForm::R2) => "expected '-' (XXXXXX-XXXXXX-XXXXXX)",
+            (Expect::Dash, IdForm::R1) => "expected '-' (GUID form 8-4-4-4-12, then a check character)",
+            (Expect::Alphanumeric, _) => "expected a letter or digit",
+            (Expect::Hex, _) => "expected 0-9 or A-F (the long form is a GUID)",
+            (Expect::Check, _) => "expected a check character: a letter, a digit or '+'",
+        }
+    }
+}
+
+impl PrescriptionId {
+    /// Parses either form. Surrounding whitespace is ignored and letters are upper-cased;
+    /// an R2 ID typed without its dashes (18 characters) is accepted too.
+    pub fn parse(input: &str) -> Result<Self, PrescriptionIdError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(PrescriptionIdError::Empty);
+        }
+        let upper = trimmed.to_ascii_uppercase();
+        let text = if upper.len() == 18 && !upper.contains('-') && upper.is_ascii() {
+            format!("{}-{}-{}", &upper[..6], &upper[6..12], &upper[12..])
+        } else {
+            upper
+        };
+        let length = text.chars().count();
+        let form = match length {
+            20 => IdForm::R2,
+            37 => IdForm::R1,
+            n => return Err(PrescriptionIdError::WrongLength(n)),
+        };
+        for (index, ch) in text.chars().enumerate() {
+            let expect = expected_at(form, index);
+            if !expect.allows(ch) {
+                return Err(PrescriptionIdError::BadCharacter {
+                    ch,
+                    position: index + 1,
+                    expected: expect.describe(form),
+                });
+            }
+        }
+        let (body, check) = text.split_at(text.len() - 1);
+        let expected = mod37_check_character(body);
+        let expected_check = (check.chars().next() != Some(expected)).then_some(expected);
+        Ok(Self {
+            text,
+            expected_check,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn form(&self) -> IdForm {
+        if self.text.len() == 20 {
+            IdForm::R2
+        } else {
+            IdForm::R1
+        }
+    }
+
+    /// Whether the check character is valid.
+    pub fn check_ok(&self) -> bool {
+        self.expected_check.is_none()
+    }
+
+    /// A warning to show beside the ID when its check character fails.
+    pub fn check_warning(&self) -> Option<String> {
+        let expected = self.expected_check?;
+        let found = self.text.chars().last().unwrap_or(' ');
+        Some(format!(
+            "check character is '{found}', expected '{expected}': the ID may be mistyped \
+             (Spine holds some IDs like this)"
+        ))
+    }
+}
+
+impl fmt::Display for PrescriptionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl FromStr for PrescriptionId {
+    type Err = PrescriptionIdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl Serialize for PrescriptionId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nhs_numbers_from_the_spec() {
+        assert_eq!(
+            NhsNumber::parse("9990548609").unwrap().to_string(),
+            "999 054 8609"
+        );
+        assert!(NhsNumber::parse("9434765919").is_ok());
+        assert!(NhsNumber::parse("1234567890").is_err());
+    }
+
+    #[test]
+    fn nhs_number_separators_accepted() {
+        let spaced = NhsNumber::parse("999 054 8609").unwrap();
+        let dashed = NhsNumber::parse("999-054-8609").unwrap();
+        assert_eq!(spaced, dashed);
+        assert_eq!(dashed.as_digits(), "9990548609");
+    }
+
+    #[test]
+    fn nhs_number_messages_say_what_is_wrong() {
+        assert_eq!(
+            NhsNumber::parse("999054860").unwrap_err().to_string(),
+            "9 digits, need 10"
+        );
+        assert_eq!(
+            NhsNumber::parse("9990548601").unwrap_err(),
+            NhsNumberError::CheckDigit {
+                expected: 9,
+                found: 1
+            }
+        );
+        assert!(
+            NhsNumber::parse("9990548601")
+                .unwrap_err()
+                .to_string()
+                .starts_with("check digit should be 9")
+        );
+        assert_eq!(
+            NhsNumber::parse("99905x8609").unwrap_err(),
+            NhsNumberError::BadCharacter {
+                ch: 'x',
+                position: 6
+            }
+        );
+        assert_eq!(NhsNumber::parse("  ").unwrap_err(), NhsNumberError::Empty);
+    }
+
+    #[test]
+    fn nhs_number_with_impossible_check_digit() {
+        // 000000006: sum is 12, remainder 1, check value 10: no valid number exists.
+        assert_eq!(
+            NhsNumber::parse("0000000060").unwrap_err(),
+            NhsNumberError::NoCheckDigit
+        );
+    }
+
+    #[test]
+    fn prescription_ids_from_the_spec_pass() {
+        for id in [
+            "A3B4D9-Z42475-11E6B+",
+            "0FBD16-C81007-00001S",
+            "9C18AE6F-510D-F7A3-E050-D20AE3A231C8K",
+        ] {
+            let parsed = PrescriptionId::parse(id).unwrap();
+            assert!(parsed.check_ok(), "{id} should pass its check");
+            assert_eq!(parsed.as_str(), id);
+        }
+    }
+
+    #[test]
+    fn forms_are_recognised() {
+        assert_eq!(
+            PrescriptionId::parse("0FBD16-C81007-00001S").unwrap().form(),
+            IdForm::R2
+        );
+        assert_eq!(
+            PrescriptionId::parse("9C18AE6F-510D-F7A3-E050-D20AE3A231C8K")
+                .unwrap()
+                .form(),
+            IdForm::R1
+        );
+    }
+
+    #[test]
+    fn failed_check_character_is_a_warning_not_an_error() {
+        let id = PrescriptionId::parse("0FBD16-C81007-00001T").unwrap();
+        assert!(!id.check_ok());
+        let warning = id.check_warning().unwrap();
+        assert!(warning.contains("expected 'S'"), "{warning}");
+    }
+
+    #[test]
+    fn lower_case_and_missing_dashes_are_normalised() {
+        let id = PrescriptionId::parse(" 0fbd16c8100700001s ").unwrap();
+        assert_eq!(id.as_str(), "0FBD16-C81007-00001S");
+        assert!(id.check_ok());
+    }
+
+    #[test]
+    fn prescription_id_messages_say_what_is_wrong() {
+        assert_eq!(
+            PrescriptionId::parse("9C18AEOF-510D-F7A3-E050-D20AE3A231C8K")
+                .unwrap_err()
+                .to_string(),
+            "character 'O' not allowed at position 7: expected 0-9 or A-F (the long form is a GUID)"
+        );
+        assert_eq!(
+            PrescriptionId::parse("0FBD16-C81007-0000").unwrap_err(),
+            PrescriptionIdError::WrongLength(18)
+        );
+        assert!(matches!(
+            PrescriptionId::parse("0FBD16XC81007-00001S").unwrap_err(),
+            PrescriptionIdError::BadCharacter { ch: 'X', position: 7, .. }
+        ));
+        assert_eq!(
+            PrescriptionId::parse("").unwrap_err(),
+            PrescriptionIdError::Empty
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Pure drawing: a function of the app state onto a ratatui frame.
