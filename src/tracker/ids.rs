@@ -201,7 +201,9 @@ impl Expect {
     fn describe(self, form: IdForm) -> &'static str {
         match (self, form) {
             (Expect::Dash, IdForm::R2) => "expected '-' (XXXXXX-XXXXXX-XXXXXX)",
-            (Expect::Dash, IdForm::R1) => "expected '-' (GUID form 8-4-4-4-12, then a check character)",
+            (Expect::Dash, IdForm::R1) => {
+                "expected '-' (GUID form 8-4-4-4-12, then a check character)"
+            }
             (Expect::Alphanumeric, _) => "expected a letter or digit",
             (Expect::Hex, _) => "expected 0-9 or A-F (the long form is a GUID)",
             (Expect::Check, _) => "expected a check character: a letter, a digit or '+'",
@@ -241,7 +243,7 @@ impl PrescriptionId {
         }
         let (body, check) = text.split_at(text.len() - 1);
         let expected = mod37_check_character(body);
-        let expected_check = (check.chars().next() != Some(expected)).then_some(expected);
+        let expected_check = (!check.starts_with(expected)).then_some(expected);
         Ok(Self {
             text,
             expected_check,
@@ -371,7 +373,9 @@ mod tests {
     #[test]
     fn forms_are_recognised() {
         assert_eq!(
-            PrescriptionId::parse("0FBD16-C81007-00001S").unwrap().form(),
+            PrescriptionId::parse("0FBD16-C81007-00001S")
+                .unwrap()
+                .form(),
             IdForm::R2
         );
         assert_eq!(
@@ -411,7 +415,11 @@ mod tests {
         );
         assert!(matches!(
             PrescriptionId::parse("0FBD16XC81007-00001S").unwrap_err(),
-            PrescriptionIdError::BadCharacter { ch: 'X', position: 7, .. }
+            PrescriptionIdError::BadCharacter {
+                ch: 'X',
+                position: 7,
+                ..
+            }
         ));
         assert_eq!(
             PrescriptionId::parse("").unwrap_err(),

@@ -1,4 +1,11 @@
 //! The domain and the wire: identifiers, the prescription model, Tracker requests and
 //! responses. No terminal code lives here.
 
+pub mod codes;
+pub mod dates;
+pub mod error;
 pub mod ids;
+pub mod model;
+pub mod query;
+
+pub use error::{FailureClass, MAX_BODY_BYTES, ResponseError, SpineError};

@@ -1,0 +1,330 @@
+//! Everything that can be wrong with a Tracker response body, each in plain words.
+
+use std::fmt;
+
+use serde::Serialize;
+use thiserror::Error;
+
+/// The largest response body we read. No limit is documented; a real search answer is a
+/// few hundred kilobytes at most, so anything larger is refused before it is all read.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// How deeply JSON may nest. Tracker responses nest six levels; this leaves room for
+/// surprises while refusing pathological input before the parser recurses.
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// A Spine error: `statusCode` other than `"0"`/`""`, with Spine's `reason` and our
+/// explanation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SpineError {
+    /// As Spine sent it, e.g. `"61"`.
+    pub code: String,
+    /// Spine's own text, exactly as sent.
+    pub reason: String,
+    /// What the code means and what to do about it, in our words.
+    pub explanation: String,
+}
+
+impl SpineError {
+    pub fn new(code: impl Into<String>, reason: impl Into<String>) -> Self {
+        let code = code.into().trim().to_owned();
+        let explanation = explain(&code).to_owned();
+        Self {
+            code,
+            reason: reason.into(),
+            explanation,
+        }
+    }
+
+    /// Code 3 (and 8 on the clinical endpoints): the issue asked for does not exist, but
+    /// the rest of the prescription comes back.
+    pub fn is_issue_not_found(&self) -> bool {
+        matches!(self.code.as_str(), "3" | "8")
+    }
+
+    /// Whether the code is one Spine documents (and so has a specific explanation).
+    pub fn is_known(&self) -> bool {
+        !matches!(explain(&self.code), UNKNOWN_CODE)
+    }
+}
+
+const UNKNOWN_CODE: &str = "a code not in the Tracker's published tables: quote it, with the \
+                            trace ID, to the national service desk";
+
+/// Our explanation for each code in the Tracker's tables. Codes 1 and 2 mean different
+/// things on the clinical endpoints, so both meanings are given (Spine's own reason says
+/// which).
+fn explain(code: &str) -> &'static str {
+    match code {
+        "1" => {
+            "no prescription found (on the clinical search: no matching records); check the \
+             ID or NHS number, and the date range"
+        }
+        "2" => {
+            "no unique prescription: Spine found more than one match (on the clinical \
+             endpoints: the NHS number is invalid)"
+        }
+        "3" => "that issue does not exist; the rest of the prescription is shown",
+        "4" => {
+            "Spine could not read its own record of this prescription: raise it with the national service desk"
+        }
+        "5" => {
+            "Spine met an unexpected error: try again, then quote the trace ID to the national service desk"
+        }
+        "6" => "prescription not found",
+        "7" => "line item not found on this prescription",
+        "8" => "that issue (instance) of the prescription does not exist",
+        "50" => "the request had no query parameters",
+        "51" => {
+            "the prescription ID is not valid (short form XXXXXX-XXXXXX-XXXXXX or a GUID with a check character)"
+        }
+        "52" => {
+            "the ASID is missing or invalid: check the Spine-From-Asid setting (12 digits) matches the certificate"
+        }
+        "53" => "the API version is not valid (only 1 is supported)",
+        "54" => "the trace ID is not valid (up to 30 letters, digits and dashes)",
+        "55" => "the user ID is missing or invalid (12 digits)",
+        "56" => "the role profile ID is missing or invalid (12 digits)",
+        "57" => "a search date is not valid (yyyymmdd, earliest not after latest)",
+        "59" => "the prescription status filter is not one of the four-digit status codes",
+        "60" => "the prescription version filter must be R1 or R2",
+        "61" => "the NHS number is missing or fails its check digit",
+        _ => UNKNOWN_CODE,
+    }
+}
+
+impl fmt::Display for SpineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.reason.trim().is_empty() {
+            write!(f, "Spine error {}: {}", self.code, self.explanation)
+        } else {
+            write!(
+                f,
+                "Spine error {} \"{}\": {}",
+                self.code,
+                self.reason.trim(),
+                self.explanation
+            )
+        }
+    }
+}
+
+impl std::error::Error for SpineError {}
+
+/// What a non-JSON body turned out to be, so a message can name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum BodyKind {
+    Empty,
+    Html {
+        title: Option<String>,
+    },
+    SoapFault {
+        code: Option<String>,
+        reason: Option<String>,
+    },
+    /// An HL7 v3 acknowledgement (`acknowledgement typeCode`, detail text).
+    Hl7Acknowledgement {
+        code: Option<String>,
+        text: Option<String>,
+    },
+    /// Some other XML document, by its root element.
+    Xml {
+        root: String,
+    },
+    PlainText {
+        first_line: String,
+    },
+    /// JSON, but not a Tracker response.
+    Json {
+        summary: String,
+    },
+}
+
+impl fmt::Display for BodyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BodyKind::Empty => f.write_str("an empty body"),
+            BodyKind::Html { title: Some(title) } => write!(f, "HTML page \"{title}\""),
+            BodyKind::Html { title: None } => f.write_str("HTML page"),
+            BodyKind::SoapFault { code, reason } => {
+                f.write_str("SOAP fault")?;
+                if let Some(code) = code {
+                    write!(f, " {code}")?;
+                }
+                if let Some(reason) = reason {
+                    write!(f, " \"{reason}\"")?;
+                }
+                Ok(())
+            }
+            BodyKind::Hl7Acknowledgement { code, text } => {
+                f.write_str("HL7 acknowledgement")?;
+                if let Some(code) = code {
+                    write!(f, " {code}")?;
+                }
+                if let Some(text) = text {
+                    write!(f, " \"{text}\"")?;
+                }
+                Ok(())
+            }
+            BodyKind::Xml { root } => write!(f, "XML document <{root}>"),
+            BodyKind::PlainText { first_line } => write!(f, "plain text \"{first_line}\""),
+            BodyKind::Json { summary } => {
+                write!(f, "JSON that is not a Tracker response: {summary}")
+            }
+        }
+    }
+}
+
+/// The HTTP status with its reason phrase: `502 Bad Gateway`.
+pub fn describe_status(status: u16) -> String {
+    match hyper::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("{status} {reason}"),
+        None => format!("HTTP {status}"),
+    }
+}
+
+/// Why a body is not a Tracker response at all.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NotAResponse {
+    #[error("the body is empty")]
+    Empty,
+    #[error("the body is larger than the {} MiB limit", MAX_BODY_BYTES / (1024 * 1024))]
+    TooLarge,
+    #[error("the body looks binary (a zero byte at offset {offset}), not text")]
+    Binary { offset: usize },
+    #[error("the body is not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 { offset: usize },
+    #[error(
+        "the JSON nests deeper than {MAX_JSON_DEPTH} levels (a Tracker response nests about 6)"
+    )]
+    TooDeep,
+    #[error("the JSON is truncated: it ends at line {line}, column {column} before it is complete")]
+    Truncated { line: usize, column: usize },
+    #[error("the body is not valid JSON: {message} at line {line}, column {column}")]
+    InvalidJson {
+        message: String,
+        line: usize,
+        column: usize,
+    },
+    #[error("{0}, not a Tracker response")]
+    Other(BodyKind),
+    #[error("the JSON is not a Tracker response: {0}")]
+    WrongShape(String),
+}
+
+/// Which kind of failure, for exit codes and for what to tell the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureClass {
+    /// Spine or its gateway answered with an error (exit code 1).
+    Answered,
+    /// What came back is not a Tracker response at all (exit code 2).
+    NotAResponse,
+}
+
+/// A response body that did not decode to a successful Tracker response.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ResponseError {
+    /// Spine answered with an error code.
+    #[error("{0}")]
+    Spine(SpineError),
+    /// A gateway in front of Spine answered instead of the Tracker.
+    #[error("{}", gateway_message(*.status, .body))]
+    Gateway { status: Option<u16>, body: BodyKind },
+    #[error("{0}")]
+    NotAResponse(NotAResponse),
+}
+
+fn gateway_message(status: Option<u16>, body: &BodyKind) -> String {
+    match status {
+        Some(status) => format!(
+            "the Spine gateway answered {} ({body}), not a Tracker response",
+            describe_status(status)
+        ),
+        None => format!("the body is an error from a gateway ({body}), not a Tracker response"),
+    }
+}
+
+impl ResponseError {
+    pub fn class(&self) -> FailureClass {
+        match self {
+            ResponseError::Spine(_) | ResponseError::Gateway { .. } => FailureClass::Answered,
+            ResponseError::NotAResponse(_) => FailureClass::NotAResponse,
+        }
+    }
+
+    /// The Spine error, when Spine itself answered with one.
+    pub fn spine(&self) -> Option<&SpineError> {
+        match self {
+            ResponseError::Spine(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<NotAResponse> for ResponseError {
+    fn from(reason: NotAResponse) -> Self {
+        ResponseError::NotAResponse(reason)
+    }
+}
+
+impl From<SpineError> for ResponseError {
+    fn from(error: SpineError) -> Self {
+        ResponseError::Spine(error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_code_has_its_own_explanation() {
+        for code in [
+            "1", "2", "3", "4", "5", "6", "7", "8", "50", "51", "52", "53", "54", "55", "56", "57",
+            "59", "60", "61",
+        ] {
+            let error = SpineError::new(code, "");
+            assert!(error.is_known(), "{code}");
+        }
+        let unknown = SpineError::new("99", "Something new");
+        assert!(!unknown.is_known());
+        assert_eq!(
+            unknown.to_string(),
+            format!("Spine error 99 \"Something new\": {UNKNOWN_CODE}")
+        );
+    }
+
+    #[test]
+    fn spine_errors_show_spine_text_and_ours() {
+        let error = SpineError::new("61", "Invalid NHS number");
+        assert_eq!(
+            error.to_string(),
+            "Spine error 61 \"Invalid NHS number\": the NHS number is missing or fails its \
+             check digit"
+        );
+    }
+
+    #[test]
+    fn gateway_message_names_status_and_body() {
+        let error = ResponseError::Gateway {
+            status: Some(502),
+            body: BodyKind::Html {
+                title: Some("502 Bad Gateway".into()),
+            },
+        };
+        assert_eq!(
+            error.to_string(),
+            "the Spine gateway answered 502 Bad Gateway (HTML page \"502 Bad Gateway\"), not a \
+             Tracker response"
+        );
+        assert_eq!(error.class(), FailureClass::Answered);
+        assert_eq!(
+            ResponseError::from(NotAResponse::Empty).class(),
+            FailureClass::NotAResponse
+        );
+    }
+}
