@@ -194,8 +194,8 @@ pub enum NotAResponse {
     Empty,
     #[error("the body is larger than the {} MiB limit", MAX_BODY_BYTES / (1024 * 1024))]
     TooLarge,
-    #[error("the body looks binary (a zero byte at offset {offset}), not text")]
-    Binary { offset: usize },
+    #[error("the body looks binary (control byte 0x{byte:02X} at offset {offset}), not text")]
+    Binary { offset: usize, byte: u8 },
     #[error("the body is not UTF-8 text (invalid byte at offset {offset})")]
     NotUtf8 { offset: usize },
     #[error(

@@ -3,9 +3,12 @@
 
 pub mod codes;
 pub mod dates;
+pub mod decode;
 pub mod error;
 pub mod ids;
 pub mod model;
 pub mod query;
+pub mod xml;
 
+pub use decode::decode;
 pub use error::{FailureClass, MAX_BODY_BYTES, ResponseError, SpineError};

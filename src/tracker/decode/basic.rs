@@ -1,0 +1,160 @@
+//! The two basic shapes: the search (`prescriptionList`) and the retrieve (`prescription`).
+
+use super::fields::{Ctx, identity};
+use super::tree::Node;
+use crate::tracker::codes::{LineItemStatus, PrescriberType, PrescriptionStatus, TreatmentType};
+use crate::tracker::model::{Issue, LineItem, Prescription};
+
+const TREATMENT: (&str, &str, &str) = (
+    "prescriptionTreatmentType",
+    "prescriptionTreatmentTypeCode",
+    "prescriptionTreatmentTypeText",
+);
+const PRESCRIBER_TYPE: (&str, &str, &str) = (
+    "prescriptionType",
+    "prescriptionTypeCode",
+    "prescriptionTypeText",
+);
+const STATUS: (&str, &str, &str) = ("prescriptionStatus", "statusCode", "statusText");
+const ITEM_STATUS: (&str, &str, &str) = ("status", "statusCode", "statusText");
+
+/// `prescriptionList`: prescription ID → summary with issues keyed by number.
+pub fn search(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, String> {
+    if !list.is_object() {
+        return Err(format!(
+            "prescriptionList is {}, expected an object keyed by prescription ID",
+            list.describe()
+        ));
+    }
+    let mut prescriptions: Vec<Prescription> = Vec::with_capacity(list.members().len());
+    for (key, node) in list.members() {
+        let mut prescription = identity(ctx, Some(key.trim()), node)?;
+        let whose = format!("prescription {}", prescription.id);
+        common(ctx, node, &mut prescription, &whose);
+        for (number, issue_node) in ctx.positional(node.get("issues"), &whose) {
+            let whose = format!("{whose} issue {number}");
+            let mut issue = Issue::numbered(number);
+            issue.issue_date = ctx.date(issue_node, "issueDate", &whose);
+            issue.status = ctx.coded(issue_node, STATUS, &whose, PrescriptionStatus::from_code);
+            issue.line_items = line_items(ctx, issue_node, &whose);
+            prescription.issues.push(issue);
+        }
+        // A repeated prescription ID: the last one wins, as for any repeated member.
+        match prescriptions.iter_mut().find(|p| p.id == prescription.id) {
+            Some(slot) => {
+                ctx.warn(format!("{whose} appears twice; the last one is shown"));
+                *slot = prescription;
+            }
+            None => prescriptions.push(prescription),
+        }
+    }
+    Ok(prescriptions)
+}
+
+/// `prescription`: one prescription with one issue (the current one, or the one asked for).
+pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, String> {
+    if node.members().is_empty() {
+        return Err(format!(
+            "the prescription member is {}",
+            if node.is_object() {
+                "empty".to_owned()
+            } else {
+                node.describe().to_owned()
+            }
+        ));
+    }
+    let mut prescription = identity(ctx, None, node)?;
+    let whose = format!("prescription {}", prescription.id);
+    common(ctx, node, &mut prescription, &whose);
+    prescription.prescriber_type =
+        ctx.coded(node, PRESCRIBER_TYPE, &whose, PrescriberType::from_code);
+    prescription.signing_date = ctx.date(node, "signingDate", &whose);
+    prescription.days_supply = ctx.number(node, "daysSupply", &whose);
+    prescription.prescriber = ctx.organisation(
+        node,
+        [
+            "prescribingOrganisationODS",
+            "prescribingOrganisationName",
+            "prescribingOrganisationAddress",
+            "prescribingOrganisationContact",
+        ],
+        &whose,
+    );
+    prescription.nominated_dispenser = ctx.organisation(
+        node,
+        [
+            "nominatedDispenserODS",
+            "nominatedDispenserName",
+            "nominatedDispenserAddress",
+            "nominatedDispenserContact",
+        ],
+        &whose,
+    );
+    let prescription_status = ctx.coded(node, STATUS, &whose, PrescriptionStatus::from_code);
+    match node.get("issue").filter(|issue| has_content(issue)) {
+        Some(issue_node) => {
+            let number = ctx
+                .number(issue_node, "issueNumber", &whose)
+                .or(prescription.current_issue)
+                .unwrap_or(1);
+            let whose = format!("{whose} issue {number}");
+            let mut issue = Issue::numbered(number);
+            issue.status = ctx
+                .coded(issue_node, STATUS, &whose, PrescriptionStatus::from_code)
+                .or(prescription_status);
+            issue.applied_cancellations = ctx.flag(issue_node, "appliedCancellations", &whose);
+            issue.last_dispense_date = ctx.date(issue_node, "lastDispenseDate", &whose);
+            issue.issue_date = ctx.date(issue_node, "issueDate", &whose);
+            issue.dispenser = ctx.organisation(
+                issue_node,
+                [
+                    "dispensingOrganisationODS",
+                    "dispensingOrganisationName",
+                    "dispensingOrganisationAddress",
+                    "dispensingOrganisationContact",
+                ],
+                &whose,
+            );
+            issue.line_items = line_items(ctx, issue_node, &whose);
+            prescription.issues.push(issue);
+        }
+        None => prescription.status_text = prescription_status.map(|status| status.text),
+    }
+    Ok(vec![prescription])
+}
+
+/// Fields both basic shapes carry.
+fn common(ctx: &mut Ctx, node: &Node<'_>, prescription: &mut Prescription, whose: &str) {
+    prescription.treatment = ctx.coded(node, TREATMENT, whose, TreatmentType::from_code);
+    prescription.issue_date = ctx.date(node, "prescriptionIssueDate", whose);
+    prescription.last_event_date = ctx.date(node, "lastEventDate", whose);
+    prescription.current_issue = ctx.number(node, "currentIssueNumber", whose);
+    prescription.pending_cancellation = ctx.flag(node, "pendingCancellations", whose);
+}
+
+/// `lineItems` keyed by position, each `{status, id?}`.
+fn line_items(ctx: &mut Ctx, issue: &Node<'_>, whose: &str) -> Vec<LineItem> {
+    ctx.positional(issue.get("lineItems"), whose)
+        .into_iter()
+        .map(|(position, item)| {
+            let whose = format!("{whose} line item {position}");
+            LineItem {
+                id: ctx.text(item, "id", &whose).map(|id| id.trim().to_owned()),
+                status: ctx.coded(item, ITEM_STATUS, &whose, LineItemStatus::from_code),
+                ..LineItem::default()
+            }
+        })
+        .collect()
+}
+
+/// Whether an object says anything: code 3 ("issue not found") sends the issue with every
+/// value blank. Nesting is bounded by the depth check done before parsing.
+fn has_content(node: &Node<'_>) -> bool {
+    node.members().iter().any(|(_, value)| match value {
+        Node::Object(_) => has_content(value),
+        Node::Array(items) => !items.is_empty(),
+        other => other
+            .text()
+            .is_some_and(|t| !t.trim().is_empty() && t.trim() != "False"),
+    })
+}

@@ -1,0 +1,222 @@
+//! The two clinical shapes: the item summary (`prescriptions`) and the item detail (a
+//! member named by the prescription ID). They send statuses and treatment types as text
+//! only; codes are derived from the text where we know it.
+
+use super::ENVELOPE_MEMBERS;
+use super::fields::{Ctx, identity, parse_count, short};
+use super::tree::Node;
+use crate::tracker::codes::{EpsVersion, TreatmentType};
+use crate::tracker::dates::SpineDate;
+use crate::tracker::model::{Coded, Issue, LineItem, Organisation, Prescription};
+
+/// `prescriptions`: prescription ID → summary, line items as UUID → medication name.
+pub fn summary(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, String> {
+    if !list.is_object() {
+        return Err(format!(
+            "prescriptions is {}, expected an object keyed by prescription ID",
+            list.describe()
+        ));
+    }
+    let mut prescriptions: Vec<Prescription> = Vec::with_capacity(list.members().len());
+    for (key, node) in list.members() {
+        let prescription = prescription(ctx, key, node)?;
+        match prescriptions.iter_mut().find(|p| p.id == prescription.id) {
+            Some(slot) => {
+                ctx.warn(format!(
+                    "prescription {} appears twice; the last one is shown",
+                    prescription.id
+                ));
+                *slot = prescription;
+            }
+            None => prescriptions.push(prescription),
+        }
+    }
+    Ok(prescriptions)
+}
+
+/// The detail: every object-valued member of the response other than the envelope is a
+/// prescription, named by its ID.
+pub fn detail(ctx: &mut Ctx, root: &Node<'_>) -> Result<Vec<Prescription>, String> {
+    let mut prescriptions = Vec::new();
+    for (key, node) in root.members() {
+        if !node.is_object() || ENVELOPE_MEMBERS.contains(&key.trim()) {
+            continue;
+        }
+        let mut prescription = prescription(ctx, key, node)?;
+        let whose = format!("prescription {}", prescription.id);
+        prescription.download_date = ctx.date(node, "prescriptionDownloadDate", &whose);
+        prescription.dispensed_date = ctx.date(node, "prescriptionDispensedDate", &whose);
+        prescription.claimed_date = ctx.date(node, "prescriptionClaimedDate", &whose);
+        prescription.last_issue_dispensed_date =
+            ctx.date(node, "prescriptionLastIssueDispensedDate", &whose);
+        prescription.prescriber = organisation(ctx, node, "prescriber", &whose);
+        prescription.nominated_dispenser = organisation(ctx, node, "nominatedPharmacy", &whose);
+        prescription.dispensing_pharmacy = organisation(ctx, node, "dispensingPharmacy", &whose);
+        match prescriptions
+            .iter_mut()
+            .find(|p: &&mut Prescription| p.id == prescription.id)
+        {
+            Some(slot) => {
+                ctx.warn(format!("{whose} appears twice; the last one is shown"));
+                *slot = prescription;
+            }
+            None => prescriptions.push(prescription),
+        }
+    }
+    Ok(prescriptions)
+}
+
+/// Fields both clinical shapes carry.
+fn prescription(ctx: &mut Ctx, key: &str, node: &Node<'_>) -> Result<Prescription, String> {
+    let mut prescription = identity(ctx, Some(key.trim()), node)?;
+    let whose = format!("prescription {}", prescription.id);
+    prescription.status_text = text_or_pair(ctx, node, "prescriptionStatus", "statusText", &whose);
+    prescription.treatment = text_or_pair(
+        ctx,
+        node,
+        "prescriptionTreatmentType",
+        "prescriptionTreatmentTypeText",
+        &whose,
+    )
+    .map(|text| {
+        let code = TreatmentType::from_text(&text)
+            .unwrap_or_else(|| TreatmentType::Unknown(text.trim().to_owned()));
+        Coded::new(code, text)
+    });
+    prescription.issue_date = ctx
+        .date(node, "prescriptionIssueDate", &whose)
+        .or_else(|| ctx.date(node, "effectiveDate", &whose));
+    prescription.last_event_date = ctx.date(node, "lastEventDate", &whose);
+    prescription.eps_version = ctx
+        .text(node, "epsVersion", &whose)
+        .map(|text| EpsVersion::from_user(&text).unwrap_or_else(|| EpsVersion::from_code(&text)));
+    prescription.pending_cancellation = ctx.flag(node, "pendingCancellations", &whose);
+    prescription.current_issue = ctx.number(node, "currentIssueNumber", &whose);
+    if let Some(repeat) = node.get("repeatInstance").filter(|r| r.is_object()) {
+        let whose = format!("{whose} repeatInstance");
+        prescription.current_issue = ctx
+            .number(repeat, "currentIssue", &whose)
+            .or(prescription.current_issue);
+        prescription.total_issues = ctx.number(repeat, "totalAuthorised", &whose);
+        prescription.issues = dispense_history(ctx, repeat.get("dispenseHistory"), &whose);
+    }
+    prescription.line_items = line_items(ctx, node.get("lineItems"), &whose);
+    if prescription.is_repeat_dispensing() && prescription.total_issues.is_none() {
+        ctx.warn(format!(
+            "{whose} is repeat dispensing but Spine did not say how many issues are authorised"
+        ));
+    }
+    Ok(prescription)
+}
+
+/// A member sent as text, or (tolerated) as a `{…Code, …Text}` pair.
+fn text_or_pair(
+    ctx: &mut Ctx,
+    node: &Node<'_>,
+    name: &str,
+    text_member: &str,
+    whose: &str,
+) -> Option<String> {
+    match node.get(name) {
+        Some(pair @ Node::Object(_)) => ctx.text(pair, text_member, whose),
+        Some(_) => ctx.text(node, name, whose),
+        None => None,
+    }
+}
+
+/// `dispenseHistory` keyed by issue number. Spine fills unknown parts with "Not Found" or
+/// "False".
+fn dispense_history(ctx: &mut Ctx, history: Option<&Node<'_>>, whose: &str) -> Vec<Issue> {
+    ctx.positional(history, whose)
+        .into_iter()
+        .map(|(number, entry)| {
+            let whose = format!("{whose} dispenseHistory {number}");
+            let mut issue = Issue::numbered(number);
+            let date = ctx
+                .text(entry, "dispenseDate", &whose)
+                .filter(|t| !not_found(t));
+            issue.last_dispense_date = date.and_then(|text| match SpineDate::parse_hl7(&text) {
+                Ok(date) => date,
+                Err(error) => {
+                    ctx.warn(format!("{whose}: dispenseDate: {error}; left out"));
+                    None
+                }
+            });
+            let code = ctx
+                .text(entry, "dispensingOrgCode", &whose)
+                .filter(|t| !not_found(t));
+            let name = ctx
+                .text(entry, "dispensingOrgName", &whose)
+                .filter(|t| !not_found(t));
+            issue.dispenser =
+                Organisation::from_parts(code.as_deref(), name.as_deref(), None, None);
+            issue
+        })
+        .collect()
+}
+
+fn not_found(text: &str) -> bool {
+    text.trim().eq_ignore_ascii_case("not found")
+}
+
+/// `lineItems`: UUID → medication name (summary) or UUID → details (detail), in the order
+/// Spine sent them. Positional keys, if a body uses them, are sorted numerically.
+fn line_items(ctx: &mut Ctx, items: Option<&Node<'_>>, whose: &str) -> Vec<LineItem> {
+    let Some(items) = items else {
+        return Vec::new();
+    };
+    if !items.is_object() {
+        if !matches!(items, Node::Null) {
+            ctx.warn(format!(
+                "{whose}: lineItems is {}, expected an object; ignored",
+                items.describe()
+            ));
+        }
+        return Vec::new();
+    }
+    let mut lines: Vec<(Option<u32>, LineItem)> = items
+        .members()
+        .iter()
+        .map(|(key, value)| {
+            let key = key.trim();
+            let whose = format!("{whose} line item {}", short(key));
+            let position = parse_count(key);
+            let mut line = LineItem {
+                id: position.is_none().then(|| key.to_owned()),
+                ..LineItem::default()
+            };
+            match value {
+                Node::Object(_) => {
+                    line.code = ctx.text(value, "code", &whose);
+                    line.description = ctx.text(value, "description", &whose);
+                    line.quantity = ctx.text(value, "quantity", &whose);
+                    line.uom = ctx.text(value, "uom", &whose);
+                    line.dosage = ctx.text(value, "dosage", &whose);
+                    line.item_status_text = ctx.text(value, "itemStatus", &whose);
+                }
+                other => {
+                    line.description = other
+                        .text()
+                        .map(|t| t.into_owned())
+                        .filter(|t| !t.trim().is_empty());
+                }
+            }
+            (position, line)
+        })
+        .collect();
+    if lines.iter().all(|(position, _)| position.is_some()) {
+        lines.sort_by_key(|(position, _)| *position);
+    }
+    lines.into_iter().map(|(_, line)| line).collect()
+}
+
+/// `prescriber`, `nominatedPharmacy`, `dispensingPharmacy`: `{ods, name, address, phone}`,
+/// blank strings where unknown, or missing / null.
+fn organisation(ctx: &mut Ctx, node: &Node<'_>, name: &str, whose: &str) -> Option<Organisation> {
+    let org = node.get(name).filter(|o| o.is_object())?;
+    ctx.organisation(
+        org,
+        ["ods", "name", "address", "phone"],
+        &format!("{whose} {name}"),
+    )
+}

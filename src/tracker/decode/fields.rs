@@ -1,0 +1,280 @@
+//! Reading single fields the way Spine writes them: everything a string, `"False"` or `""`
+//! for absent, numbers where strings belong, and collections keyed by position.
+//! Oddities that lose nothing important become warnings, never failures.
+
+use super::tree::Node;
+use crate::tracker::dates::SpineDate;
+use crate::tracker::ids::{NhsNumber, PrescriptionId};
+use crate::tracker::model::{Coded, Organisation, Prescription};
+
+/// Collects warnings while a body is decoded.
+#[derive(Debug, Default)]
+pub struct Ctx {
+    warnings: Vec<String>,
+}
+
+/// Warnings beyond this many are counted, not listed: a broken body should not bury the
+/// screen.
+const MAX_WARNINGS: usize = 20;
+
+impl Ctx {
+    pub fn warn(&mut self, message: impl Into<String>) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(message.into());
+        } else if self.warnings.len() == MAX_WARNINGS {
+            self.warnings
+                .push("more oddities in this response were not listed".to_owned());
+        }
+    }
+
+    pub fn into_warnings(self) -> Vec<String> {
+        self.warnings
+    }
+
+    /// A text member exactly as sent; `None` when absent, blank or `False`. A value of the
+    /// wrong kind (object, array) is reported and ignored.
+    pub fn text(&mut self, node: &Node<'_>, name: &str, whose: &str) -> Option<String> {
+        let value = node.get(name)?;
+        match value.text() {
+            Some(text) => {
+                let trimmed = text.trim();
+                (!trimmed.is_empty() && trimmed != "False").then(|| text.into_owned())
+            }
+            None => {
+                if !matches!(value, Node::Null) {
+                    self.warn(format!(
+                        "{whose}: {name} is {}, expected text; ignored",
+                        value.describe()
+                    ));
+                }
+                None
+            }
+        }
+    }
+
+    /// An HL7 date member; an unreadable one is reported and left out.
+    pub fn date(&mut self, node: &Node<'_>, name: &str, whose: &str) -> Option<SpineDate> {
+        let text = self.text(node, name, whose)?;
+        match SpineDate::parse_hl7(&text) {
+            Ok(date) => date,
+            Err(error) => {
+                self.warn(format!("{whose}: {name}: {error}; left out"));
+                None
+            }
+        }
+    }
+
+    /// A whole number member (`"1"` or `1`).
+    pub fn number(&mut self, node: &Node<'_>, name: &str, whose: &str) -> Option<u32> {
+        let text = self.text(node, name, whose)?;
+        match parse_count(&text) {
+            Some(n) => Some(n),
+            None => {
+                self.warn(format!(
+                    "{whose}: {name} '{}' is not a whole number; left out",
+                    short(&text)
+                ));
+                None
+            }
+        }
+    }
+
+    /// A `"True"` / `"False"` member; absent means false.
+    pub fn flag(&mut self, node: &Node<'_>, name: &str, whose: &str) -> bool {
+        let Some(text) = self.text(node, name, whose) else {
+            return false;
+        };
+        match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "y" => true,
+            "false" | "0" | "no" | "n" => false,
+            _ => {
+                self.warn(format!(
+                    "{whose}: {name} '{}' is neither True nor False; read as False",
+                    short(&text)
+                ));
+                false
+            }
+        }
+    }
+
+    /// A `{…Code, …Text}` pair. Spine's text is kept exactly; a missing text is left empty
+    /// rather than invented.
+    pub fn coded<C>(
+        &mut self,
+        node: &Node<'_>,
+        names: (&str, &str, &str),
+        whose: &str,
+        from_code: fn(&str) -> C,
+    ) -> Option<Coded<C>> {
+        let (member, code_name, text_name) = names;
+        let pair = node.get(member)?;
+        if !pair.is_object() {
+            if let Some(text) = pair.text().filter(|t| !t.trim().is_empty()) {
+                // A plain string where a pair belongs: keep it as text, code unknown.
+                let text = text.into_owned();
+                return Some(Coded::new(from_code(""), text));
+            }
+            return None;
+        }
+        let label = format!("{whose} {member}");
+        // A code sent as a JSON number has lost its leading zeros: 1 was "0001".
+        let code = match pair.get(code_name) {
+            Some(Node::Number(number)) => Some(format!("{number:0>4}")),
+            _ => self.text(pair, code_name, &label),
+        };
+        let text = self.text(pair, text_name, &label);
+        match (code, text) {
+            (None, None) => None,
+            (code, text) => Some(Coded::new(
+                from_code(code.as_deref().unwrap_or("")),
+                text.unwrap_or_default(),
+            )),
+        }
+    }
+
+    /// An organisation from four members of `node`.
+    pub fn organisation(
+        &mut self,
+        node: &Node<'_>,
+        names: [&str; 4],
+        whose: &str,
+    ) -> Option<Organisation> {
+        let [ods, name, address, phone] = names.map(|n| self.text(node, n, whose));
+        Organisation::from_parts(
+            ods.as_deref(),
+            name.as_deref(),
+            address.as_deref(),
+            phone.as_deref(),
+        )
+    }
+
+    /// The members of a collection keyed by position (`"1"`, `"2"`, … `"10"`), sorted
+    /// numerically. Keys that are not numbers are reported and skipped.
+    pub fn positional<'n, 'a>(
+        &mut self,
+        node: Option<&'n Node<'a>>,
+        whose: &str,
+    ) -> Vec<(u32, &'n Node<'a>)> {
+        let Some(node) = node else {
+            return Vec::new();
+        };
+        let mut items: Vec<(u32, &Node<'a>)> = Vec::with_capacity(node.members().len());
+        for (key, value) in node.members() {
+            match parse_count(key) {
+                Some(position) => match items.iter_mut().find(|(p, _)| *p == position) {
+                    // A repeated key: the last one wins, as for every other member.
+                    Some(slot) => slot.1 = value,
+                    None => items.push((position, value)),
+                },
+                None => self.warn(format!(
+                    "{whose}: entry '{}' is not numbered; skipped",
+                    short(key)
+                )),
+            }
+        }
+        items.sort_by_key(|(position, _)| *position);
+        items
+    }
+}
+
+/// A whole number as Spine writes it: `"3"`, `3`, `" 3 "`, or `3.0`.
+pub fn parse_count(text: &str) -> Option<u32> {
+    let text = text.trim();
+    let whole = text.strip_suffix(".0").unwrap_or(text);
+    whole.parse().ok()
+}
+
+/// At most 40 characters of some text, for messages.
+pub fn short(text: &str) -> String {
+    let mut out: String = text.trim().chars().take(40).collect();
+    if text.trim().chars().nth(40).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// The identity every prescription needs: its ID (the collection key, or a member) and
+/// the patient's NHS number. Failing either is a shape error: without them the rest
+/// cannot be shown safely.
+pub fn identity(ctx: &mut Ctx, key: Option<&str>, node: &Node<'_>) -> Result<Prescription, String> {
+    if !node.is_object() {
+        return Err(format!(
+            "prescription '{}' is {}, expected an object",
+            short(key.unwrap_or("")),
+            node.describe()
+        ));
+    }
+    let member_id = ctx.text(node, "prescriptionId", "prescription");
+    let id_text = key
+        .map(str::to_owned)
+        .or(member_id)
+        .ok_or_else(|| "a prescription has no prescriptionId".to_owned())?;
+    let id = PrescriptionId::parse(&id_text)
+        .map_err(|e| format!("prescription ID '{}' is not valid: {e}", short(&id_text)))?;
+    if let Some(warning) = id.check_warning() {
+        ctx.warn(format!("prescription {id}: {warning}"));
+    }
+    let whose = format!("prescription {id}");
+    let nhs_text = ctx
+        .text(node, "patientNhsNumber", &whose)
+        .ok_or_else(|| format!("{whose} has no patientNhsNumber"))?;
+    let nhs_number = NhsNumber::parse(&nhs_text)
+        .map_err(|e| format!("{whose}: patientNhsNumber is not a valid NHS number: {e}"))?;
+    Ok(Prescription::new(id, nhs_number))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Node<'_> {
+        serde_json::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn positional_keys_sort_numerically() {
+        let node = parse(r#"{"10": 10, "2": 2, "1": 1, "11": 11, "x": 0, "2": 22}"#);
+        let mut ctx = Ctx::default();
+        let keys: Vec<u32> = ctx
+            .positional(Some(&node), "test")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, vec![1, 2, 10, 11]);
+        assert_eq!(ctx.into_warnings().len(), 1);
+    }
+
+    #[test]
+    fn placeholders_and_numbers() {
+        let node = parse(r#"{"a": "False", "b": "", "c": 28, "d": "7", "e": "x", "f": {}}"#);
+        let mut ctx = Ctx::default();
+        assert_eq!(ctx.text(&node, "a", "t"), None);
+        assert_eq!(ctx.text(&node, "b", "t"), None);
+        assert_eq!(ctx.number(&node, "c", "t"), Some(28));
+        assert_eq!(ctx.number(&node, "d", "t"), Some(7));
+        assert_eq!(ctx.number(&node, "e", "t"), None);
+        assert_eq!(ctx.text(&node, "f", "t"), None);
+        assert_eq!(ctx.into_warnings().len(), 2);
+    }
+
+    #[test]
+    fn flags_accept_spines_spellings() {
+        let node = parse(r#"{"a": "True", "b": "False", "c": true, "d": "maybe"}"#);
+        let mut ctx = Ctx::default();
+        assert!(ctx.flag(&node, "a", "t"));
+        assert!(!ctx.flag(&node, "b", "t"));
+        assert!(ctx.flag(&node, "c", "t"));
+        assert!(!ctx.flag(&node, "d", "t"));
+        assert!(!ctx.flag(&node, "missing", "t"));
+        assert_eq!(ctx.into_warnings().len(), 1);
+    }
+
+    #[test]
+    fn warnings_are_capped() {
+        let mut ctx = Ctx::default();
+        for _ in 0..100 {
+            ctx.warn("odd");
+        }
+        assert_eq!(ctx.into_warnings().len(), MAX_WARNINGS + 1);
+    }
+}

@@ -1,0 +1,249 @@
+//! Turns a Tracker response body (and the HTTP status, when there is one) into the model,
+//! or into an error that names exactly what came back.
+//!
+//! The order of checks matters: size, then bytes (binary, UTF-8), then what kind of text
+//! it is (JSON, markup, plain text), then nesting depth before any parser recurses, then
+//! the JSON itself, then which of the four shapes (or which error body) it is.
+
+mod basic;
+mod clinical;
+mod fields;
+mod tree;
+
+use serde_json::error::Category;
+
+use super::error::{
+    BodyKind, MAX_BODY_BYTES, MAX_JSON_DEPTH, NotAResponse, ResponseError, SpineError,
+};
+use super::model::{Prescription, ResponseKind, TrackerResponse};
+use super::xml;
+use fields::Ctx;
+use tree::Node;
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Members every response carries beside its result.
+const ENVELOPE_MEMBERS: [&str; 4] = ["statusCode", "reason", "version", "message"];
+
+/// Decodes a response body. `http_status` is `None` when the body did not come over HTTP
+/// (a saved file); a non-2xx status turns anything that is not a Tracker body into a
+/// gateway error.
+pub fn decode(http_status: Option<u16>, body: &[u8]) -> Result<TrackerResponse, ResponseError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(NotAResponse::TooLarge.into());
+    }
+    let failed_status = http_status.filter(|s| !(200..300).contains(s));
+    let gateway = |body: BodyKind| ResponseError::Gateway {
+        status: failed_status,
+        body,
+    };
+    let body = body.strip_prefix(UTF8_BOM).unwrap_or(body);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(match failed_status {
+            Some(_) => gateway(BodyKind::Empty),
+            None => NotAResponse::Empty.into(),
+        });
+    }
+    if let Some((offset, byte)) = binary_byte(body) {
+        return Err(NotAResponse::Binary { offset, byte }.into());
+    }
+    let text = std::str::from_utf8(body).map_err(|e| NotAResponse::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    let trimmed = text.trim_start();
+    match trimmed.as_bytes().first() {
+        Some(b'{' | b'[') => decode_json(failed_status, text),
+        Some(b'<') => Err(ResponseError::Gateway {
+            status: failed_status,
+            body: xml::describe(trimmed),
+        }),
+        _ => {
+            let kind = BodyKind::PlainText {
+                first_line: first_line(trimmed),
+            };
+            Err(match failed_status {
+                Some(_) => gateway(kind),
+                None => NotAResponse::Other(kind).into(),
+            })
+        }
+    }
+}
+
+/// The first byte (and its offset) that makes this binary rather than text: a control
+/// character other than tab, newline, carriage return and form feed.
+fn binary_byte(body: &[u8]) -> Option<(usize, u8)> {
+    body.iter()
+        .position(|&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+        .and_then(|offset| Some((offset, *body.get(offset)?)))
+}
+
+/// The first non-blank line, shortened for a message.
+fn first_line(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    shorten(line, 120)
+}
+
+fn shorten(text: &str, limit: usize) -> String {
+    let mut out: String = text.chars().take(limit).collect();
+    if text.chars().nth(limit).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+fn decode_json(failed_status: Option<u16>, text: &str) -> Result<TrackerResponse, ResponseError> {
+    if tree::exceeds_depth(text.as_bytes(), MAX_JSON_DEPTH) {
+        return Err(NotAResponse::TooDeep.into());
+    }
+    let root: Node<'_> = serde_json::from_str(text).map_err(|e| json_error(text, &e))?;
+    let not_tracker = |summary: String| -> ResponseError {
+        match failed_status {
+            Some(status) => ResponseError::Gateway {
+                status: Some(status),
+                body: BodyKind::Json { summary },
+            },
+            None => NotAResponse::WrongShape(summary).into(),
+        }
+    };
+    if !root.is_object() {
+        return Err(not_tracker(format!(
+            "the top level is {}, not an object",
+            root.describe()
+        )));
+    }
+    let status_code = root.get("statusCode").and_then(Node::text);
+    let reason = root
+        .get("reason")
+        .and_then(Node::text)
+        .map(|r| r.trim().to_owned())
+        .unwrap_or_default();
+    let notice = match status_code.as_deref().map(str::trim) {
+        None | Some("" | "0") => None,
+        Some(code) => Some(SpineError::new(code, reason)),
+    };
+    let Some((kind, result)) = find_result(&root) else {
+        if let Some(error) = notice {
+            return Err(error.into());
+        }
+        return Err(not_tracker(describe_members(&root)));
+    };
+    let mut ctx = Ctx::default();
+    let prescriptions = match kind {
+        ResponseKind::Search => basic::search(&mut ctx, result),
+        ResponseKind::Retrieve => basic::retrieve(&mut ctx, result),
+        ResponseKind::ClinicalSummary => clinical::summary(&mut ctx, result),
+        ResponseKind::ClinicalDetail => clinical::detail(&mut ctx, result),
+    };
+    // An error code with data is still an error, except "issue not found", which Spine
+    // documents as returning the rest of the prescription.
+    match notice {
+        Some(error)
+            if !(error.is_issue_not_found()
+                && prescriptions.as_ref().is_ok_and(|p| !p.is_empty())) =>
+        {
+            return Err(error.into());
+        }
+        _ => {}
+    }
+    if status_code.is_none() {
+        ctx.warn("the response has no statusCode; decoded it as a success");
+    }
+    let mut prescriptions = prescriptions.map_err(not_tracker)?;
+    sort_for_reading(&mut prescriptions);
+    Ok(TrackerResponse {
+        kind,
+        prescriptions,
+        notice,
+        warnings: ctx.into_warnings(),
+    })
+}
+
+/// Which result member the body carries, and so which of the four shapes it is.
+fn find_result<'n, 'a>(root: &'n Node<'a>) -> Option<(ResponseKind, &'n Node<'a>)> {
+    for (name, kind) in [
+        ("prescriptionList", ResponseKind::Search),
+        ("prescription", ResponseKind::Retrieve),
+        ("prescriptions", ResponseKind::ClinicalSummary),
+    ] {
+        if let Some(node) = root.get(name) {
+            return Some((kind, node));
+        }
+    }
+    // The clinical detail names its result member by the prescription ID itself; the
+    // overview table once spelled the search member `PrescriptionList`.
+    if let Some(node) = root.get("PrescriptionList") {
+        return Some((ResponseKind::Search, node));
+    }
+    root.members()
+        .iter()
+        .rev()
+        .find(|(name, value)| value.is_object() && !ENVELOPE_MEMBERS.contains(&name.trim()))
+        .map(|(_, _)| (ResponseKind::ClinicalDetail, root))
+}
+
+/// A short description of an unexpected object, naming its first members.
+fn describe_members(root: &Node<'_>) -> String {
+    let names: Vec<String> = root
+        .members()
+        .iter()
+        .take(5)
+        .map(|(name, _)| format!("\"{}\"", shorten(name.trim(), 40)))
+        .collect();
+    if names.is_empty() {
+        "an empty object, with no statusCode and no result".to_owned()
+    } else {
+        format!(
+            "no statusCode and none of prescriptionList, prescription, prescriptions or a \
+             prescription ID (members: {})",
+            names.join(", ")
+        )
+    }
+}
+
+fn json_error(text: &str, error: &serde_json::Error) -> ResponseError {
+    let (line, column) = (error.line(), error.column());
+    match error.classify() {
+        Category::Eof => NotAResponse::Truncated { line, column }.into(),
+        _ => {
+            let mut message = error.to_string();
+            // serde_json appends " at line L column C"; we print our own.
+            if let Some(cut) = message.rfind(" at line ") {
+                message.truncate(cut);
+            }
+            if has_typographic_quote(text, line) {
+                message.push_str(" (typographic quotes “ ” where JSON needs plain \")");
+            }
+            NotAResponse::InvalidJson {
+                message,
+                line,
+                column,
+            }
+            .into()
+        }
+    }
+}
+
+/// Whether the line where JSON parsing failed holds a typographic quote (the published
+/// clinical summary example has them).
+fn has_typographic_quote(text: &str, line: usize) -> bool {
+    text.lines()
+        .nth(line.saturating_sub(1))
+        .is_some_and(|l| l.contains(['“', '”']))
+}
+
+/// Newest issue date first (undated last), then by ID, so a list reads as a person
+/// expects whatever order Spine used.
+fn sort_for_reading(prescriptions: &mut [Prescription]) {
+    prescriptions.sort_by(|a, b| {
+        b.issue_date
+            .cmp(&a.issue_date)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+}
+
+#[cfg(test)]
+mod tests;

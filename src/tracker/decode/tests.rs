@@ -1,0 +1,103 @@
+use super::*;
+use crate::tracker::error::FailureClass;
+
+#[test]
+fn a_200_deep_thousand_array_is_refused_before_parsing() {
+    let deep = "[".repeat(200_000);
+    assert_eq!(
+        decode(None, deep.as_bytes()),
+        Err(ResponseError::NotAResponse(NotAResponse::TooDeep))
+    );
+}
+
+#[test]
+fn byte_level_problems_are_named() {
+    assert_eq!(
+        decode(None, b""),
+        Err(ResponseError::NotAResponse(NotAResponse::Empty))
+    );
+    assert_eq!(
+        decode(None, b"\xEF\xBB\xBF  \n"),
+        Err(ResponseError::NotAResponse(NotAResponse::Empty))
+    );
+    assert_eq!(
+        decode(None, b"{\"a\": \"\xff\"}"),
+        Err(ResponseError::NotAResponse(NotAResponse::NotUtf8 {
+            offset: 7
+        }))
+    );
+    assert_eq!(
+        decode(None, b"\x89PNG\r\n\x1a\n\0\0"),
+        Err(ResponseError::NotAResponse(NotAResponse::Binary {
+            offset: 6,
+            byte: 0x1A
+        }))
+    );
+}
+
+#[test]
+fn an_empty_body_with_a_failed_status_is_the_gateway() {
+    let error = decode(Some(503), b"").unwrap_err();
+    assert_eq!(error.class(), FailureClass::Answered);
+    assert_eq!(
+        error.to_string(),
+        "the Spine gateway answered 503 Service Unavailable (an empty body), not a Tracker \
+         response"
+    );
+}
+
+#[test]
+fn truncated_and_invalid_json_are_told_apart() {
+    assert!(matches!(
+        decode(None, br#"{"statusCode": "0", "prescriptionList": {"#),
+        Err(ResponseError::NotAResponse(NotAResponse::Truncated { .. }))
+    ));
+    assert!(matches!(
+        decode(None, br#"{"statusCode": "0",, }"#),
+        Err(ResponseError::NotAResponse(
+            NotAResponse::InvalidJson { .. }
+        ))
+    ));
+}
+
+#[test]
+fn typographic_quotes_get_a_hint() {
+    let error = decode(None, "{\"statusCode\": “0”}".as_bytes()).unwrap_err();
+    assert!(error.to_string().contains("typographic quotes"), "{error}");
+}
+
+#[test]
+fn wrong_shapes_say_what_they_are() {
+    let error = decode(None, b"[1, 2]").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the JSON is not a Tracker response: the top level is an array, not an object"
+    );
+    let error = decode(None, br#"{"hello": "world"}"#).unwrap_err();
+    assert!(error.to_string().contains("\"hello\""), "{error}");
+    let error = decode(Some(401), br#"{"message": "Unauthorized"}"#).unwrap_err();
+    assert_eq!(error.class(), FailureClass::Answered);
+}
+
+#[test]
+fn plain_text_is_quoted() {
+    let error = decode(None, b"\n  Service temporarily unavailable\nretry later").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "plain text \"Service temporarily unavailable\", not a Tracker response"
+    );
+    assert_eq!(error.class(), FailureClass::NotAResponse);
+    assert_eq!(
+        decode(Some(500), b"oops").unwrap_err().class(),
+        FailureClass::Answered
+    );
+}
+
+#[test]
+fn a_spine_error_with_an_empty_result_member() {
+    let body = br#"{"statusCode": "61", "reason": "Invalid NHS number", "prescriptions": {}, "version": "1.0"}"#;
+    let error = decode(Some(200), body).unwrap_err();
+    let spine = error.spine().unwrap();
+    assert_eq!(spine.code, "61");
+    assert_eq!(spine.reason, "Invalid NHS number");
+}
