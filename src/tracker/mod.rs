@@ -12,3 +12,4 @@ pub mod xml;
 
 pub use decode::decode;
 pub use error::{FailureClass, MAX_BODY_BYTES, ResponseError, SpineError};
+pub mod guidance;
