@@ -9,9 +9,7 @@ use chrono::{Days, NaiveDate};
 use serde::Deserialize;
 use thiserror::Error;
 
-use super::model::{
-    Issue, LineItemStatus, Organisation, Prescription, PrescriptionStatus, SpineDate,
-};
+use super::model::{Issue, LineItemStatus, Organisation, Prescription, SpineDate};
 
 const BUILTIN: &str = include_str!("../../assets/guidance.toml");
 
@@ -238,7 +236,7 @@ fn long_date(date: NaiveDate) -> String {
 mod tests {
     use super::*;
     use crate::tracker::ids::{NhsNumber, PrescriptionId};
-    use crate::tracker::model::{Coded, LineItem, TreatmentType};
+    use crate::tracker::model::{Coded, LineItem, PrescriptionStatus, TreatmentType};
 
     /// Every code in the model's tables, to check the guidance covers them all.
     fn all_known<C>(
