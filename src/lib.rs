@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod sandbox;
 pub mod security;
 pub mod tracker;

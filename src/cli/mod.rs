@@ -1,7 +1,13 @@
 //! The command line: global flags, subcommands, and hand-over to each command's module.
 
+mod audit;
+mod exit;
 mod inspect;
+mod password_input;
+mod secure;
+mod user;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +23,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub sandbox: bool,
 
+    /// Keep all state (settings, users, audit trail, certificates) in this folder instead of
+    /// the XDG directories. The sandbox uses its own `sandbox` folder inside it.
+    #[arg(long, global = true, env = "EPS_TRACKER_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -25,12 +36,22 @@ pub struct Cli {
 pub enum Command {
     /// Decode a saved Tracker response body and summarise it.
     Inspect(inspect::InspectArgs),
+    /// Manage local users: add, list, passwd, lock, unlock, remove, roles.
+    User(user::UserArgs),
+    /// Check, read or locate the audit trail.
+    Audit(audit::AuditArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    let globals = secure::Globals {
+        sandbox: cli.sandbox,
+        home: cli.home.as_deref(),
+    };
     match cli.command {
         Some(Command::Inspect(args)) => inspect::run(&args),
+        Some(Command::User(args)) => user::run(&args, globals),
+        Some(Command::Audit(args)) => audit::run(&args, globals),
         None => {
             println!(
                 "The terminal app is coming. Meanwhile `eps-tracker inspect FILE` decodes a \

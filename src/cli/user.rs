@@ -1,0 +1,297 @@
+//! `eps-tracker user …`: local accounts. Administrators sign in with `--as ID`; the very
+//! first user of an empty store is created without signing in and must be an admin.
+
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Args, Subcommand};
+
+use super::exit::{self, Failure, finish};
+use super::password_input::PasswordInput;
+use super::secure::{Globals, Secured};
+use crate::security::admin::{self, AdminError, NewUser};
+use crate::security::identity::{LocalUserId, OdsCode, RoleProfileId, SpineUserId};
+use crate::security::rbac::Role;
+use crate::security::session::Session;
+use crate::security::users::{RoleProfile, UserRecord};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 done, 2 usage or validation error, 3 sign-in failed or \
+access denied, 5 audit trail unavailable."
+)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    pub command: UserCommand,
+    /// Read passwords from standard input, one per line (the administrator's first, then
+    /// the new one), instead of prompting.
+    #[arg(long, global = true)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (the first user of an empty store needs no --as and must be an admin).
+    Add {
+        /// The new user's local ID (lower-case letters, digits, '.', '_' or '-').
+        id: String,
+        /// Their name as shown on screen.
+        #[arg(long)]
+        name: String,
+        /// Their 12-digit Spine user ID (from their smartcard registration).
+        #[arg(long, value_name = "DIGITS")]
+        spine_user_id: String,
+        /// A role profile as ROLE_PROFILE_ID:ODS_CODE:ROLE, where ROLE is helpdesk,
+        /// pharmacist, clinician, auditor or admin. Repeat for several.
+        #[arg(long = "profile", value_name = "ID:ODS:ROLE", required = true)]
+        profiles: Vec<String>,
+        #[command(flatten)]
+        signer: Signer,
+    },
+    /// List the users, their role profiles and whether they are locked.
+    List {
+        #[command(flatten)]
+        signer: Signer,
+    },
+    /// Change your own password, or (with --as) reset another user's.
+    Passwd {
+        id: String,
+        #[command(flatten)]
+        signer: Signer,
+    },
+    /// Lock an account so it cannot sign in.
+    Lock {
+        id: String,
+        #[command(flatten)]
+        signer: Signer,
+    },
+    /// Unlock an account (also clears a lockout after failed sign-ins).
+    Unlock {
+        id: String,
+        #[command(flatten)]
+        signer: Signer,
+    },
+    /// Remove a user.
+    Remove {
+        id: String,
+        #[command(flatten)]
+        signer: Signer,
+    },
+    /// Show a user's role profiles, or add and remove some.
+    Roles {
+        id: String,
+        /// Add a role profile, ID:ODS:ROLE. Repeat for several.
+        #[arg(long, value_name = "ID:ODS:ROLE")]
+        add: Vec<String>,
+        /// Remove the role profile with this ID. Repeat for several.
+        #[arg(long, value_name = "ID")]
+        remove: Vec<String>,
+        #[command(flatten)]
+        signer: Signer,
+    },
+}
+
+/// The administrator making the change.
+#[derive(Debug, Args)]
+pub struct Signer {
+    /// Sign in as this administrator to make the change.
+    #[arg(long = "as", value_name = "ADMIN_ID")]
+    pub admin: Option<String>,
+}
+
+pub fn run(args: &UserArgs, globals: Globals<'_>) -> ExitCode {
+    finish(dispatch(args, globals))
+}
+
+fn dispatch(args: &UserArgs, globals: Globals<'_>) -> Result<(), Failure> {
+    let mut secured = Secured::open(globals)?;
+    let mut passwords = PasswordInput::new(args.password_stdin);
+    let now = Utc::now;
+    match &args.command {
+        UserCommand::Add {
+            id,
+            name,
+            spine_user_id,
+            profiles,
+            signer,
+        } => {
+            let new = NewUser {
+                id: LocalUserId::parse(id).map_err(Failure::usage)?,
+                display_name: name.clone(),
+                spine_user_id: SpineUserId::parse(spine_user_id).map_err(Failure::usage)?,
+                role_profiles: profiles
+                    .iter()
+                    .map(|p| parse_profile(p))
+                    .collect::<Result<_, _>>()?,
+            };
+            if secured.auth.store().is_empty() && signer.admin.is_none() {
+                let password = passwords.read_new(&format!("New password for {id}"))?;
+                admin::add_first_admin(&mut secured.auth, new, &password, now())
+                    .map_err(admin_failure)?;
+                println!("added {id}, the first administrator");
+                return Ok(());
+            }
+            let session = admin_session(&mut secured, signer, &mut passwords)?;
+            let password = passwords.read_new(&format!("New password for {id}"))?;
+            admin::add_user(&mut secured.auth, &session, new, &password, now())
+                .map_err(admin_failure)?;
+            println!("added {id}");
+        }
+        UserCommand::List { signer } => {
+            let session = admin_session(&mut secured, signer, &mut passwords)?;
+            refuse_unless_admin(&secured, &session)?;
+            print_users(secured.auth.store().users());
+        }
+        UserCommand::Passwd { id, signer } => match &signer.admin {
+            None => {
+                let old = passwords.read(&format!("Current password for {id}"))?;
+                let new = passwords.read_new("New password")?;
+                admin::change_own_password(&mut secured.auth, id, &old, &new, now())
+                    .map_err(admin_failure)?;
+                println!("password changed for {id}");
+            }
+            Some(_) => {
+                let session = admin_session(&mut secured, signer, &mut passwords)?;
+                let new = passwords.read_new(&format!("New password for {id}"))?;
+                admin::reset_password(&mut secured.auth, &session, id, &new, now())
+                    .map_err(admin_failure)?;
+                println!("password reset for {id}");
+            }
+        },
+        UserCommand::Lock { id, signer } | UserCommand::Unlock { id, signer } => {
+            let lock = matches!(args.command, UserCommand::Lock { .. });
+            let session = admin_session(&mut secured, signer, &mut passwords)?;
+            admin::set_disabled(&mut secured.auth, &session, id, lock, now())
+                .map_err(admin_failure)?;
+            println!("{} {id}", if lock { "locked" } else { "unlocked" });
+        }
+        UserCommand::Remove { id, signer } => {
+            let session = admin_session(&mut secured, signer, &mut passwords)?;
+            admin::remove_user(&mut secured.auth, &session, id, now()).map_err(admin_failure)?;
+            println!("removed {id}");
+        }
+        UserCommand::Roles {
+            id,
+            add,
+            remove,
+            signer,
+        } => {
+            let session = admin_session(&mut secured, signer, &mut passwords)?;
+            if add.is_empty() && remove.is_empty() {
+                refuse_unless_admin(&secured, &session)?;
+                let user = secured
+                    .auth
+                    .store()
+                    .find(id)
+                    .ok_or_else(|| Failure::usage(format!("there is no user \"{id}\"")))?;
+                print_users(std::slice::from_ref(user));
+                return Ok(());
+            }
+            let add = add
+                .iter()
+                .map(|p| parse_profile(p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let remove = remove
+                .iter()
+                .map(|r| RoleProfileId::parse(r).map_err(Failure::usage))
+                .collect::<Result<Vec<_>, _>>()?;
+            admin::change_role_profiles(&mut secured.auth, &session, id, add, &remove, now())
+                .map_err(admin_failure)?;
+            println!("role profiles of {id} changed");
+        }
+    }
+    Ok(())
+}
+
+fn admin_session(
+    secured: &mut Secured,
+    signer: &Signer,
+    passwords: &mut PasswordInput,
+) -> Result<Session, Failure> {
+    let Some(admin) = &signer.admin else {
+        return Err(Failure::usage(
+            "sign in as an administrator with --as ADMIN_ID to do this",
+        ));
+    };
+    secured.sign_in(admin, None, Some(Role::Admin), passwords)
+}
+
+/// Read-only administration (listing) is still administration: same permission, and a
+/// refusal is recorded like any other.
+fn refuse_unless_admin(secured: &Secured, session: &Session) -> Result<(), Failure> {
+    use crate::security::audit::{AuditEntry, Event, Outcome};
+    use crate::security::rbac::{Action, authorize};
+    if let Err(denied) = authorize(session, Action::AdministerUsers) {
+        let entry = AuditEntry::by(Event::AccessDenied, session)
+            .outcome(Outcome::Denied)
+            .reason(denied.action.describe());
+        secured
+            .auth
+            .audit()
+            .append(&entry, Utc::now())
+            .map_err(Failure::audit)?;
+        return Err(Failure::denied(denied));
+    }
+    Ok(())
+}
+
+fn parse_profile(text: &str) -> Result<RoleProfile, Failure> {
+    let parts: Vec<&str> = text.split(':').collect();
+    let [id, ods, role] = parts.as_slice() else {
+        return Err(Failure::usage(format!(
+            "role profile \"{text}\" should be ROLE_PROFILE_ID:ODS_CODE:ROLE, like \
+             555000000101:A83008:helpdesk"
+        )));
+    };
+    Ok(RoleProfile {
+        id: RoleProfileId::parse(id).map_err(Failure::usage)?,
+        ods: OdsCode::parse(ods).map_err(Failure::usage)?,
+        role: Role::parse(role).ok_or_else(|| {
+            Failure::usage(format!(
+                "role \"{role}\" unknown: use helpdesk, pharmacist, clinician, auditor or admin"
+            ))
+        })?,
+    })
+}
+
+fn admin_failure(error: AdminError) -> Failure {
+    match &error {
+        AdminError::Audit(_) => Failure::audit(error),
+        AdminError::Denied(_) | AdminError::SessionLocked => Failure::denied(error),
+        AdminError::SignIn(inner) => match inner {
+            crate::security::signin::SignInError::Audit(_) => Failure::audit(error),
+            _ => Failure::denied(error),
+        },
+        _ => Failure::new(exit::USAGE, error),
+    }
+}
+
+fn print_users(users: &[UserRecord]) {
+    let now = Utc::now();
+    println!(
+        "{:<16} {:<24} {:<12}  {:<10} ROLE PROFILES",
+        "ID", "NAME", "SPINE USER", "STATE"
+    );
+    for user in users {
+        let state = if user.disabled {
+            "locked".to_owned()
+        } else if let Some(until) = user.locked_out_until(now) {
+            format!("out→{}", until.format("%H:%M"))
+        } else {
+            "active".to_owned()
+        };
+        let profiles: Vec<String> = user
+            .role_profiles
+            .iter()
+            .map(|p| format!("{}:{}:{}", p.id, p.ods, p.role))
+            .collect();
+        println!(
+            "{:<16} {:<24} {:<12}  {:<10} {}",
+            user.id,
+            user.display_name,
+            user.spine_user_id,
+            state,
+            profiles.join(" ")
+        );
+    }
+}

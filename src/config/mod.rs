@@ -1,0 +1,10 @@
+//! Where state lives and what the user configured: the home (XDG directories or one folder
+//! named by `--home` / `EPS_TRACKER_HOME`), the TOML config file, and the private-file
+//! rules (0600 files, 0700 directories, atomic replacement) every state file follows.
+
+pub mod files;
+pub mod home;
+pub mod settings;
+
+pub use home::{Home, HomeError};
+pub use settings::{Config, ConfigError, SecuritySettings};

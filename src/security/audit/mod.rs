@@ -1,0 +1,20 @@
+//! The audit trail: one JSON object per line, each carrying the SHA-256 of its own exact
+//! bytes and the hash of the line before it, starting from a header with a random chain ID.
+//! Records say who, what, where and when; never names, medicines or other clinical
+//! content.
+//!
+//! Line layout: `{"seq":…,"ts":…,"event":…,…,"prev":"<hex>","hash":"<hex>"}` where `hash`
+//! is SHA-256 over the line with its `,"hash":"…"` member removed (the exact bytes written,
+//! ending in `}`), and `prev` is the previous line's `hash` (64 zeros for the header).
+
+mod origin;
+mod reader;
+mod record;
+mod verify;
+mod writer;
+
+pub use origin::Origin;
+pub use reader::{AuditFilter, StoredRecord, read_records};
+pub use record::{AuditEntry, Event, Filters, Outcome};
+pub use verify::{FileReport, FileResult, TamperKind, Tampering, VerifyReport, verify_dir};
+pub use writer::{ACTIVE_FILE, AuditError, AuditLog};

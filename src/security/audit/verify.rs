@@ -1,0 +1,435 @@
+//! Checking the trail: every line's hash over its exact bytes, every link to the line before,
+//! sequence numbers, the header, and the head file that guards the end. The first bad record
+//! is named and classified (edited, deleted, reordered, inserted, truncated). A torn last
+//! line (a crash mid-write) is reported as such, not as tampering. Reading needs no sign-in
+//! and no write access.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::record::Event;
+use super::writer::{ACTIVE_FILE, GENESIS, head_path_for};
+
+/// What kind of change was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TamperKind {
+    Edited,
+    Deleted,
+    Reordered,
+    Inserted,
+    Truncated,
+}
+
+impl fmt::Display for TamperKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Edited => "edited",
+            Self::Deleted => "deleted",
+            Self::Reordered => "reordered",
+            Self::Inserted => "inserted",
+            Self::Truncated => "truncated",
+        })
+    }
+}
+
+/// The first bad record in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tampering {
+    /// 1-based line number in the file.
+    pub line: usize,
+    pub kind: TamperKind,
+    pub detail: String,
+}
+
+/// The verdict on one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileResult {
+    Intact,
+    Tampered(Tampering),
+    Unreadable(String),
+}
+
+/// One file's verdict, with the records checked and notes that are not tampering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub records: u64,
+    pub chain: Option<String>,
+    pub result: FileResult,
+    pub notes: Vec<String>,
+}
+
+/// Every trail file in a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub dir: PathBuf,
+    pub files: Vec<FileReport>,
+}
+
+impl VerifyReport {
+    pub fn tampered(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| matches!(f.result, FileResult::Tampered(_)))
+    }
+
+    pub fn unreadable(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| matches!(f.result, FileResult::Unreadable(_)))
+    }
+}
+
+/// Checks every `*.jsonl` trail in `dir`. A missing directory or one without trails gives an
+/// empty report (nothing has been recorded yet), unless a head file shows a trail existed.
+pub fn verify_dir(dir: &Path) -> Result<VerifyReport, io::Error> {
+    let mut paths = Vec::new();
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for entry in entries {
+                let path = entry?.path();
+                if path.extension().is_some_and(|e| e == "jsonl") {
+                    paths.push(path);
+                }
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let active = dir.join(ACTIVE_FILE);
+    if !paths.contains(&active) && head_path_for(&active).exists() {
+        paths.push(active);
+    }
+    paths.sort();
+    Ok(VerifyReport {
+        dir: dir.to_path_buf(),
+        files: paths.iter().map(|p| verify_file(p)).collect(),
+    })
+}
+
+/// Checks one trail file against its chain and its head file.
+pub fn verify_file(path: &Path) -> FileReport {
+    let mut report = FileReport {
+        path: path.to_path_buf(),
+        records: 0,
+        chain: None,
+        result: FileResult::Intact,
+        notes: Vec::new(),
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            report.result = FileResult::Unreadable(format!("cannot read {}: {e}", path.display()));
+            return report;
+        }
+    };
+    let head = match read_head(&head_path_for(path)) {
+        Ok(head) => head,
+        Err(message) => {
+            report.result = FileResult::Unreadable(message);
+            return report;
+        }
+    };
+    let mut check = Checker::default();
+    let result = check
+        .run(&bytes, &mut report.notes)
+        .and_then(|()| check.against_head(head));
+    report.records = check.records;
+    report.chain = check.chain;
+    if let Err(tampering) = result {
+        report.result = FileResult::Tampered(tampering);
+    }
+    report
+}
+
+/// What a line claims about itself.
+#[derive(Deserialize)]
+struct Claims {
+    seq: u64,
+    event: Event,
+    prev: String,
+    #[serde(default)]
+    chain: Option<String>,
+    #[serde(default)]
+    torn_bytes: Option<u64>,
+}
+
+/// Why a line is not a valid record.
+enum LineFault {
+    NotRecord,
+    HashMismatch,
+}
+
+struct Record {
+    claims: Claims,
+    hash: String,
+}
+
+const HASH_MEMBER: &[u8] = b",\"hash\":\"";
+/// `,"hash":"` + 64 hex digits + `"}`
+const SUFFIX_LEN: usize = HASH_MEMBER.len() + 64 + 2;
+
+fn parse_line(line: &[u8]) -> Result<Record, LineFault> {
+    if line.len() < SUFFIX_LEN + 2 || !line.ends_with(b"\"}") {
+        return Err(LineFault::NotRecord);
+    }
+    let split = line.len() - SUFFIX_LEN;
+    let (front, suffix) = line.split_at(split);
+    if !suffix.starts_with(HASH_MEMBER) {
+        return Err(LineFault::NotRecord);
+    }
+    let hash = &suffix[HASH_MEMBER.len()..HASH_MEMBER.len() + 64];
+    if !hash
+        .iter()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+    {
+        return Err(LineFault::NotRecord);
+    }
+    let mut body = Vec::with_capacity(front.len() + 1);
+    body.extend_from_slice(front);
+    body.push(b'}');
+    let claims: Claims = serde_json::from_slice(&body).map_err(|_| LineFault::NotRecord)?;
+    let computed = hex::encode(Sha256::digest(&body));
+    if computed.as_bytes() != hash {
+        return Err(LineFault::HashMismatch);
+    }
+    Ok(Record {
+        claims,
+        hash: computed,
+    })
+}
+
+/// The head file: the last sequence number and hash the writer recorded.
+fn read_head(path: &Path) -> Result<Option<(u64, String)>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let mut parts = text.split_whitespace();
+    match (parts.next().and_then(|s| s.parse().ok()), parts.next()) {
+        (Some(seq), Some(hash)) if hash.len() == 64 => Ok(Some((seq, hash.to_owned()))),
+        _ => Ok(Some((u64::MAX, String::new()))),
+    }
+}
+
+#[derive(Default)]
+struct Checker {
+    records: u64,
+    chain: Option<String>,
+    prev: Option<String>,
+    before_prev: Option<String>,
+    next_seq: u64,
+    last_record_line: usize,
+    /// A bad line not yet judged: it is a crash's torn line if the next record says so.
+    pending: Option<(usize, usize, LineFault)>,
+}
+
+impl Checker {
+    fn run(&mut self, bytes: &[u8], notes: &mut Vec<String>) -> Result<(), Tampering> {
+        let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+        // After the final newline `split` yields an empty piece; anything else there is a
+        // last line without its newline.
+        let unterminated = lines.pop().filter(|rest| !rest.is_empty());
+        for (index, line) in lines.iter().enumerate() {
+            self.line(index + 1, line, notes)?;
+        }
+        let last_line = lines.len() + 1;
+        if let Some((line, _, fault)) = self.pending.take() {
+            return Err(fault_tampering(line, &fault));
+        }
+        if let Some(rest) = unterminated {
+            match parse_line(rest) {
+                Ok(_) => {
+                    self.line(last_line, rest, notes)?;
+                    notes.push(format!(
+                        "line {last_line} lacks its final newline (a crash while writing); the \
+                         record itself is intact"
+                    ));
+                }
+                Err(_) if holds_complete_record(rest) => {
+                    return Err(Tampering {
+                        line: last_line,
+                        kind: TamperKind::Edited,
+                        detail: format!("line {last_line} was changed: it is not a valid record"),
+                    });
+                }
+                Err(_) => notes.push(format!(
+                    "line {last_line} is incomplete ({} bytes): a crash while writing it. The \
+                     records before it are intact.",
+                    rest.len()
+                )),
+            }
+        }
+        Ok(())
+    }
+
+    fn line(
+        &mut self,
+        number: usize,
+        line: &[u8],
+        notes: &mut Vec<String>,
+    ) -> Result<(), Tampering> {
+        let record = match parse_line(line) {
+            Ok(record) => record,
+            Err(fault) => {
+                if let Some((earlier, _, fault)) = self.pending.take() {
+                    return Err(fault_tampering(earlier, &fault));
+                }
+                self.pending = Some((number, line.len(), fault));
+                return Ok(());
+            }
+        };
+        match (self.pending.take(), record.claims.torn_bytes) {
+            (Some((torn_line, len, _)), Some(claimed)) if claimed == len as u64 => {
+                notes.push(format!(
+                    "line {torn_line} is an incomplete record left by a crash; writing resumed \
+                     after it"
+                ));
+            }
+            (Some((earlier, _, fault)), _) => return Err(fault_tampering(earlier, &fault)),
+            (None, Some(_)) => {
+                return Err(Tampering {
+                    line: number,
+                    kind: TamperKind::Deleted,
+                    detail: format!(
+                        "line {number} follows an incomplete line that is no longer there"
+                    ),
+                });
+            }
+            (None, None) => {}
+        }
+        let claims = &record.claims;
+        if self.prev.is_none() {
+            if claims.event != Event::ChainStart || claims.seq != 0 || claims.prev != GENESIS {
+                return Err(Tampering {
+                    line: number,
+                    kind: TamperKind::Deleted,
+                    detail: format!(
+                        "line {number} should be the header that starts the chain: the header \
+                         was deleted or lines were inserted before it"
+                    ),
+                });
+            }
+            self.chain = claims.chain.clone();
+        } else if claims.seq != self.next_seq || Some(&claims.prev) != self.prev.as_ref() {
+            return Err(self.broken_link(number, claims.seq));
+        }
+        self.before_prev = self.prev.replace(record.hash);
+        self.next_seq = claims.seq + 1;
+        self.records += 1;
+        self.last_record_line = number;
+        Ok(())
+    }
+
+    fn broken_link(&self, line: usize, seq: u64) -> Tampering {
+        let expected = self.next_seq;
+        let (kind, detail) = if seq > expected {
+            (
+                TamperKind::Deleted,
+                if seq == expected + 1 {
+                    format!("record {expected} is missing before line {line}")
+                } else {
+                    format!(
+                        "records {expected} to {} are missing before line {line}",
+                        seq - 1
+                    )
+                },
+            )
+        } else if seq < expected {
+            (
+                TamperKind::Reordered,
+                format!(
+                    "line {line} holds record {seq}, but record {} came before it: lines were \
+                     reordered or copied",
+                    expected - 1
+                ),
+            )
+        } else {
+            (
+                TamperKind::Inserted,
+                format!(
+                    "line {line} does not follow from the line before it: a line was inserted or \
+                     replaced"
+                ),
+            )
+        };
+        Tampering { line, kind, detail }
+    }
+
+    fn against_head(&self, head: Option<(u64, String)>) -> Result<(), Tampering> {
+        let last_line = self.last_record_line;
+        let Some((head_seq, head_hash)) = head else {
+            if self.records > 1 {
+                return Err(Tampering {
+                    line: last_line,
+                    kind: TamperKind::Truncated,
+                    detail: "the head file beside the trail is missing, so records removed from \
+                             the end could not be noticed"
+                        .to_owned(),
+                });
+            }
+            return Ok(());
+        };
+        let last_seq = self.next_seq.checked_sub(1);
+        let truncated = |detail: String| Tampering {
+            line: last_line,
+            kind: TamperKind::Truncated,
+            detail,
+        };
+        match last_seq {
+            None => Err(truncated(format!(
+                "the trail is empty but records up to {head_seq} were written"
+            ))),
+            Some(last) if head_seq > last => Err(truncated(format!(
+                "records {} to {head_seq} were removed from the end",
+                last + 1
+            ))),
+            Some(last) if head_seq == last && Some(&head_hash) != self.prev.as_ref() => {
+                Err(Tampering {
+                    line: last_line,
+                    kind: TamperKind::Edited,
+                    detail: format!("the last record ({last}) is not the one that was written"),
+                })
+            }
+            Some(last) if head_seq + 1 == last && Some(&head_hash) != self.before_prev.as_ref() => {
+                Err(Tampering {
+                    line: last_line.saturating_sub(1),
+                    kind: TamperKind::Edited,
+                    detail: format!("record {head_seq} is not the one that was written"),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn fault_tampering(line: usize, fault: &LineFault) -> Tampering {
+    let detail = match fault {
+        LineFault::NotRecord => format!("line {line} was changed: it is not a valid record"),
+        LineFault::HashMismatch => {
+            format!("line {line} was edited: its content no longer matches its hash")
+        }
+    };
+    Tampering {
+        line,
+        kind: TamperKind::Edited,
+        detail,
+    }
+}
+
+/// Whether an unterminated last line already contains a whole record's end (`,"hash":"` and
+/// a full hash): then it is not a prefix of a record, so no crash could have produced it.
+fn holds_complete_record(rest: &[u8]) -> bool {
+    rest.windows(HASH_MEMBER.len())
+        .rposition(|w| w == HASH_MEMBER)
+        .is_some_and(|pos| rest.len() >= pos + SUFFIX_LEN)
+}
