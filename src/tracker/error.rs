@@ -210,7 +210,7 @@ pub enum NotAResponse {
         line: usize,
         column: usize,
     },
-    #[error("{0}, not a Tracker response")]
+    #[error("the body is {0}, not a Tracker response")]
     Other(BodyKind),
     #[error("the JSON is not a Tracker response: {0}")]
     WrongShape(String),
@@ -262,6 +262,38 @@ impl ResponseError {
             ResponseError::Spine(error) => Some(error),
             _ => None,
         }
+    }
+}
+
+/// The `--json` form of a failure: `{class, message, spine, http_status, body}`.
+#[derive(Serialize)]
+struct ErrorDocument<'a> {
+    /// `spine-error`, `gateway-error` or `not-a-response`.
+    class: &'static str,
+    message: String,
+    spine: Option<&'a SpineError>,
+    http_status: Option<u16>,
+    body: Option<&'a BodyKind>,
+}
+
+impl Serialize for ResponseError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (class, spine, http_status, body) = match self {
+            ResponseError::Spine(error) => ("spine-error", Some(error), None, None),
+            ResponseError::Gateway { status, body } => ("gateway-error", None, *status, Some(body)),
+            ResponseError::NotAResponse(NotAResponse::Other(body)) => {
+                ("not-a-response", None, None, Some(body))
+            }
+            ResponseError::NotAResponse(_) => ("not-a-response", None, None, None),
+        };
+        ErrorDocument {
+            class,
+            message: self.to_string(),
+            spine,
+            http_status,
+            body,
+        }
+        .serialize(serializer)
     }
 }
 
@@ -326,5 +358,23 @@ mod tests {
             ResponseError::from(NotAResponse::Empty).class(),
             FailureClass::NotAResponse
         );
+    }
+
+    #[test]
+    fn errors_serialise_with_their_class() {
+        let value =
+            serde_json::to_value(ResponseError::Spine(SpineError::new("61", "Bad"))).unwrap();
+        assert_eq!(value["class"], "spine-error");
+        assert_eq!(value["spine"]["code"], "61");
+        assert_eq!(value["spine"]["reason"], "Bad");
+        let gateway = ResponseError::Gateway {
+            status: Some(502),
+            body: BodyKind::Html { title: None },
+        };
+        let value = serde_json::to_value(&gateway).unwrap();
+        assert_eq!(value["class"], "gateway-error");
+        assert_eq!(value["http_status"], 502);
+        assert_eq!(value["body"]["type"], "html");
+        assert_eq!(value["message"], gateway.to_string());
     }
 }

@@ -84,7 +84,7 @@ fn plain_text_is_quoted() {
     let error = decode(None, b"\n  Service temporarily unavailable\nretry later").unwrap_err();
     assert_eq!(
         error.to_string(),
-        "plain text \"Service temporarily unavailable\", not a Tracker response"
+        "the body is plain text \"Service temporarily unavailable\", not a Tracker response"
     );
     assert_eq!(error.class(), FailureClass::NotAResponse);
     assert_eq!(
