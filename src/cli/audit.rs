@@ -15,6 +15,7 @@ use crate::security::audit::{
     StoredRecord, VerifyReport, read_records, verify_dir,
 };
 use crate::security::rbac::{Action, Role, authorize};
+use crate::tracker::dates::parse_user_date;
 use crate::tracker::ids::NhsNumber;
 
 #[derive(Debug, Args)]
@@ -59,10 +60,10 @@ pub struct ShowArgs {
     /// Only records about this NHS number.
     #[arg(long, value_name = "NUMBER")]
     pub nhs: Option<String>,
-    /// Only records on or after this day (YYYY-MM-DD, UTC).
+    /// Only records on or after this day (UTC): 2026-11-01, 01/11/2026, today, -28d.
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
-    /// Only records on or before this day (YYYY-MM-DD, UTC).
+    /// Only records on or before this day (UTC), written like --from.
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
     /// Only this event, e.g. search_attempt, access_denied, sign_in_failed.
@@ -230,8 +231,8 @@ fn show(args: &ShowArgs, globals: Globals<'_>) -> Result<(), Failure> {
 }
 
 fn parse_day(flag: &str, text: &str) -> Result<NaiveDate, Failure> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| Failure::usage(format!("{flag} \"{text}\": write the day as YYYY-MM-DD")))
+    parse_user_date(text, Utc::now().date_naive())
+        .map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 
 fn print_records(records: &[StoredRecord]) {

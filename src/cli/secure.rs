@@ -6,16 +6,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
-use super::exit::{self, Failure};
+use super::exit::Failure;
 use super::password_input::PasswordInput;
 use crate::config::{Config, Home};
-use crate::security::audit::{AuditLog, Origin};
-use crate::security::demo;
+use crate::security::audit::Origin;
 use crate::security::identity::RoleProfileId;
 use crate::security::rbac::Role;
 use crate::security::session::Session;
+use crate::security::setup::{SetupError, open_authenticator};
 use crate::security::signin::{Authenticator, SignInError};
-use crate::security::users::UserStore;
 
 /// The global flags that pick the home.
 #[derive(Debug, Clone, Copy)]
@@ -42,18 +41,12 @@ impl Secured {
     pub fn open(globals: Globals<'_>) -> Result<Self, Failure> {
         let home = globals.resolve_home()?;
         let config = Config::load(&home.config_file).map_err(Failure::usage)?;
-        let store =
-            UserStore::open(&home.users_file, config.security.argon2).map_err(Failure::denied)?;
-        let audit = AuditLog::open(&home.audit_dir, Origin::detect()).map_err(Failure::audit)?;
-        let mut auth = Authenticator::new(store, audit, config.security, config.role_map());
-        if home.sandbox {
-            demo::seed_demo_accounts(&mut auth, Utc::now()).map_err(|e| {
-                Failure::new(
-                    exit::DENIED,
-                    format!("cannot create the sandbox demo accounts: {e}"),
-                )
-            })?;
-        }
+        let auth = open_authenticator(&home, &config, Origin::detect(), Utc::now()).map_err(
+            |e| match e {
+                SetupError::Audit(_) => Failure::audit(e),
+                _ => Failure::denied(e),
+            },
+        )?;
         Ok(Self { home, auth })
     }
 

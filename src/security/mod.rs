@@ -13,5 +13,6 @@ pub mod identity;
 pub mod password;
 pub mod rbac;
 pub mod session;
+pub mod setup;
 pub mod signin;
 pub mod users;

@@ -1,0 +1,41 @@
+//! Opening the security layer over a home: the user store, the audit trail (which must be
+//! writable, or nothing that needs auditing may go ahead) and, in the sandbox's home, the
+//! demo accounts. Shared by the commands and the terminal app.
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use super::admin::AdminError;
+use super::audit::{AuditError, AuditLog, Origin};
+use super::demo;
+use super::signin::Authenticator;
+use super::users::{StoreError, UserStore};
+use crate::config::{Config, Home};
+
+/// Why the security layer could not be opened.
+#[derive(Debug, Error)]
+pub enum SetupError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Audit(#[from] AuditError),
+    #[error("cannot create the sandbox demo accounts: {0}")]
+    Demo(#[from] AdminError),
+}
+
+/// Opens the user store and audit trail of `home` with `config`'s settings; seeds the demo
+/// accounts when `home` is the sandbox's and has no users yet (one argon2 hash, once).
+pub fn open_authenticator(
+    home: &Home,
+    config: &Config,
+    origin: Origin,
+    now: DateTime<Utc>,
+) -> Result<Authenticator, SetupError> {
+    let store = UserStore::open(&home.users_file, config.security.argon2)?;
+    let audit = AuditLog::open(&home.audit_dir, origin)?;
+    let mut auth = Authenticator::new(store, audit, config.security, config.role_map());
+    if home.sandbox {
+        demo::seed_demo_accounts(&mut auth, now)?;
+    }
+    Ok(auth)
+}
