@@ -4,6 +4,7 @@ mod audit;
 mod exit;
 mod inspect;
 mod password_input;
+mod sandbox;
 mod secure;
 mod user;
 
@@ -40,6 +41,8 @@ pub enum Command {
     User(user::UserArgs),
     /// Check, read or locate the audit trail.
     Audit(audit::AuditArgs),
+    /// Run the sandbox: a local Spine Tracker simulator over mutual TLS.
+    Sandbox(sandbox::SandboxArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -52,6 +55,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Inspect(args)) => inspect::run(&args),
         Some(Command::User(args)) => user::run(&args, globals),
         Some(Command::Audit(args)) => audit::run(&args, globals),
+        Some(Command::Sandbox(args)) => sandbox::run(&args),
         None => {
             println!(
                 "The terminal app is coming. Meanwhile `eps-tracker inspect FILE` decodes a \

@@ -1,6 +1,7 @@
 //! The domain and the wire: identifiers, the prescription model, Tracker requests and
 //! responses. No terminal code lives here.
 
+pub mod client;
 pub mod codes;
 pub mod dates;
 pub mod decode;

@@ -1,0 +1,105 @@
+//! The sandbox in-process, for `--sandbox`: a free loopback port, throwaway certificates
+//! held only in memory, and client settings ready for `TrackerClient::new`.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use zeroize::Zeroizing;
+
+use super::certs::{Authority, CertBundle, DEFAULT_ASID, Issued, Validity};
+use super::faults::Fault;
+use super::server::{self, RunningServer, ServeError, ServerOptions};
+use crate::tracker::client::{ClientSettings, PemSource};
+
+/// How to start an embedded sandbox.
+#[derive(Debug, Clone)]
+pub struct EmbeddedOptions {
+    /// The ASID of the client certificate (its subject CN).
+    pub asid: String,
+    /// A fault applied to every request.
+    pub fault: Option<Fault>,
+    pub max_connections: usize,
+}
+
+impl Default for EmbeddedOptions {
+    fn default() -> Self {
+        Self {
+            asid: DEFAULT_ASID.to_owned(),
+            fault: None,
+            max_connections: server::DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// A running in-process sandbox. Stops when dropped, or on `shutdown`.
+pub struct EmbeddedSandbox {
+    server: RunningServer,
+    bundle: CertBundle,
+    authority: Authority,
+}
+
+impl EmbeddedSandbox {
+    /// Starts a sandbox on `127.0.0.1` and a free port, with fresh certificates.
+    pub async fn start(options: EmbeddedOptions) -> Result<Self, ServeError> {
+        let (bundle, authority) = CertBundle::generate(&options.asid)?;
+        let mut server_options = ServerOptions::new(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
+        server_options.fault = options.fault;
+        server_options.max_connections = options.max_connections;
+        let server = server::start(&bundle, server_options).await?;
+        Ok(Self {
+            server,
+            bundle,
+            authority,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// `https://127.0.0.1:PORT/mm`
+    pub fn base_url(&self) -> String {
+        format!("https://{}/mm", self.local_addr())
+    }
+
+    /// The sandbox CA's certificate (PEM).
+    pub fn ca_pem(&self) -> &str {
+        &self.bundle.ca_pem
+    }
+
+    /// The ASID the client certificate was made for.
+    pub fn asid(&self) -> &str {
+        &self.bundle.asid
+    }
+
+    /// Settings for `TrackerClient::new` that reach this sandbox with its client
+    /// certificate (all in memory).
+    pub fn client_settings(&self) -> ClientSettings {
+        self.settings_with(&self.bundle.client, &self.bundle.asid)
+    }
+
+    /// Settings that present another certificate, e.g. one from `issue_client_cert`.
+    pub fn settings_with(&self, client: &Issued, asid: &str) -> ClientSettings {
+        ClientSettings::new(
+            self.base_url(),
+            PemSource::Inline(Zeroizing::new(self.bundle.ca_pem.clone())),
+            PemSource::Inline(Zeroizing::new(client.cert_pem.clone())),
+            PemSource::Inline(client.key_pem.clone()),
+            asid,
+        )
+    }
+
+    /// A client certificate from this sandbox's CA: for another ASID, or expired, or
+    /// about to expire (what the negative tests need).
+    pub fn issue_client_cert(
+        &self,
+        asid: &str,
+        validity: Validity,
+    ) -> Result<Issued, super::certs::CertError> {
+        self.authority.issue_client(asid, validity)
+    }
+
+    /// Stops the sandbox, letting requests in flight finish (up to 5 s).
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+}

@@ -1,0 +1,213 @@
+//! The sandbox's listener: TLS with required client certificates, HTTP/1.1 with
+//! keep-alive, a bound on simultaneous connections, and a clean stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use thiserror::Error;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::certs::CertBundle;
+use super::dataset::{DataSet, DataSetError};
+use super::faults::Fault;
+use super::routes::{self, State};
+use super::tls::{self, TlsSetupError};
+
+/// How long a client may take over the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may sit idle (or take to send its request head) before it is
+/// closed; this also frees idle keep-alive connections for others.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// hyper's read buffer, which bounds the request head (hyper answers 431 beyond it).
+const MAX_REQUEST_HEAD: usize = 16 * 1024;
+/// How long `shutdown` waits for requests in flight.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Default bound on connections served at once; more wait in the listen queue.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+/// How to run a sandbox.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    pub listen: SocketAddr,
+    /// A fault applied to every request (`sandbox serve --fault`).
+    pub fault: Option<Fault>,
+    pub max_connections: usize,
+}
+
+impl ServerOptions {
+    pub fn new(listen: SocketAddr) -> Self {
+        Self {
+            listen,
+            fault: None,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// Why the sandbox could not start.
+#[derive(Debug, Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Tls(#[from] TlsSetupError),
+    #[error(transparent)]
+    DataSet(#[from] DataSetError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Certs(#[from] super::certs::CertError),
+}
+
+/// A sandbox serving in the background. Dropping it stops it; `shutdown` stops it and
+/// waits for the requests in flight.
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    stop: CancellationToken,
+    tasks: TaskTracker,
+}
+
+impl RunningServer {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to 5 s), then returns.
+    pub async fn shutdown(self) {
+        self.stop.cancel();
+        self.tasks.close();
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, self.tasks.wait()).await;
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+/// Binds and starts serving; returns once the socket is listening.
+pub async fn start(bundle: &CertBundle, options: ServerOptions) -> Result<RunningServer, ServeError> {
+    let config = tls::server_config(bundle)?;
+    let data = DataSet::load(Utc::now().naive_utc())?;
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: options.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
+        addr: options.listen,
+        source,
+    })?;
+    let stop = CancellationToken::new();
+    let state = Arc::new(State {
+        data,
+        global_fault: options.fault,
+        shutdown: stop.clone(),
+    });
+    let tasks = TaskTracker::new();
+    let acceptor = TlsAcceptor::from(config);
+    let limit = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    tasks.spawn(accept_loop(listener, acceptor, state, limit, stop.clone(), tasks.clone()));
+    tracing::info!(%local_addr, "sandbox listening");
+    Ok(RunningServer {
+        local_addr,
+        stop,
+        tasks,
+    })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    state: Arc<State>,
+    limit: Arc<Semaphore>,
+    stop: CancellationToken,
+    tasks: TaskTracker,
+) {
+    loop {
+        let permit = tokio::select! {
+            permit = limit.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = stop.cancelled() => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = stop.cancelled() => break,
+        };
+        match accepted {
+            Ok((tcp, peer)) => {
+                let acceptor = acceptor.clone();
+                let state = state.clone();
+                let stop = stop.clone();
+                tasks.spawn(async move {
+                    serve_connection(tcp, peer, acceptor, state, stop).await;
+                    drop(permit);
+                });
+            }
+            Err(e) => {
+                // Out of file descriptors and the like: pause rather than spin.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    tracing::info!("sandbox stopped accepting connections");
+}
+
+async fn serve_connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    acceptor: TlsAcceptor,
+    state: Arc<State>,
+    stop: CancellationToken,
+) {
+    let _ = tcp.set_nodelay(true);
+    let tls = tokio::select! {
+        handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => match handshake {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => {
+                tracing::warn!(%peer, reason = %e, "TLS handshake refused");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!(%peer, "TLS handshake timed out");
+                return;
+            }
+        },
+        () = stop.cancelled() => return,
+    };
+    let common_name: Option<Arc<str>> = tls::peer_common_name(tls.get_ref().1).map(Arc::from);
+    tracing::debug!(%peer, client = common_name.as_deref().unwrap_or("?"), "client connected");
+    let service = service_fn(move |req| routes::handle(req, state.clone(), common_name.clone()));
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(IDLE_TIMEOUT)
+        .max_buf_size(MAX_REQUEST_HEAD)
+        .serve_connection(TokioIo::new(tls), service);
+    tokio::pin!(conn);
+    let result = tokio::select! {
+        result = conn.as_mut() => result,
+        () = stop.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!(%peer, error = %e, "connection ended with an error");
+    }
+}

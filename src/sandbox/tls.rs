@@ -1,0 +1,64 @@
+//! The sandbox's TLS: client certificates are required and verified against the sandbox CA
+//! (never `allow_unauthenticated`), and the verified client's subject CN is what the ASID
+//! header is checked against.
+
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls::server::WebPkiClientVerifier;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use thiserror::Error;
+
+use super::certs::{CertBundle, common_name};
+
+/// Why the sandbox's TLS configuration could not be built.
+#[derive(Debug, Error)]
+pub enum TlsSetupError {
+    #[error("the sandbox {what} is not valid PEM: {detail}")]
+    Pem { what: &'static str, detail: String },
+    #[error("the sandbox CA cannot be used as a trust anchor: {0}")]
+    Anchor(rustls::Error),
+    #[error("could not build the client certificate verifier: {0}")]
+    Verifier(String),
+    #[error("the sandbox's server certificate and key do not fit together: {0}")]
+    ServerCert(rustls::Error),
+}
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// A rustls server configuration that demands a client certificate issued by the bundle's CA.
+pub fn server_config(bundle: &CertBundle) -> Result<Arc<ServerConfig>, TlsSetupError> {
+    let pem_error = |what| move |e: rustls_pki_types::pem::Error| TlsSetupError::Pem {
+        what,
+        detail: e.to_string(),
+    };
+    let ca = CertificateDer::from_pem_slice(bundle.ca_pem.as_bytes()).map_err(pem_error("CA"))?;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca).map_err(TlsSetupError::Anchor)?;
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
+        .build()
+        .map_err(|e| TlsSetupError::Verifier(e.to_string()))?;
+    let chain = CertificateDer::pem_slice_iter(bundle.server.cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(pem_error("server certificate"))?;
+    let key = PrivateKeyDer::from_pem_slice(bundle.server.key_pem.as_bytes())
+        .map_err(pem_error("server key"))?;
+    let mut config = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(TlsSetupError::ServerCert)?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(chain, key)
+        .map_err(TlsSetupError::ServerCert)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// The subject CN of the verified client certificate on a connection.
+pub fn peer_common_name(conn: &rustls::ServerConnection) -> Option<String> {
+    let first = conn.peer_certificates()?.first()?;
+    let (_, cert) = x509_parser::parse_x509_certificate(first).ok()?;
+    common_name(&cert)
+}
