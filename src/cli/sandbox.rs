@@ -7,6 +7,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::exit::{self, Failure};
 use crate::sandbox::certs::{CertDir, CertOrigin, DEFAULT_ASID};
 use crate::sandbox::faults::Fault;
 use crate::sandbox::server::{self, DEFAULT_MAX_CONNECTIONS, ServerOptions};
@@ -62,13 +63,9 @@ pub struct ServeArgs {
 
 pub fn run(args: &SandboxArgs) -> ExitCode {
     match &args.command {
-        SandboxCommand::Serve(serve) => match serve_until_stopped(serve) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::from(2)
-            }
-        },
+        SandboxCommand::Serve(serve) => {
+            exit::finish(serve_until_stopped(serve).map_err(Failure::usage))
+        }
     }
 }
 
@@ -83,8 +80,13 @@ fn serve_until_stopped(args: &ServeArgs) -> Result<(), String> {
     let asid = SpineId::parse(SpineIdKind::Asid, &args.asid).map_err(|e| e.to_string())?;
     let dir = args.certs.clone().unwrap_or_else(default_cert_dir);
     let certs = CertDir::new(&dir);
-    let (bundle, origin) = certs.load_or_create(asid.as_str()).map_err(|e| e.to_string())?;
-    let log_path = args.log_file.clone().unwrap_or_else(|| dir.join("sandbox.log"));
+    let (bundle, origin) = certs
+        .load_or_create(asid.as_str())
+        .map_err(|e| e.to_string())?;
+    let log_path = args
+        .log_file
+        .clone()
+        .unwrap_or_else(|| dir.join("sandbox.log"));
     let _log_guard = start_logging(&log_path)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -202,13 +204,22 @@ mod tests {
     #[test]
     fn paths_with_spaces_are_quoted_for_the_shell() {
         assert_eq!(shell_quote(Path::new("/tmp/c/ca.pem")), "/tmp/c/ca.pem");
-        assert_eq!(shell_quote(Path::new("/tmp/my certs/ca.pem")), "'/tmp/my certs/ca.pem'");
-        assert_eq!(shell_quote(Path::new("/tmp/o'k/ca.pem")), r"'/tmp/o'\''k/ca.pem'");
+        assert_eq!(
+            shell_quote(Path::new("/tmp/my certs/ca.pem")),
+            "'/tmp/my certs/ca.pem'"
+        );
+        assert_eq!(
+            shell_quote(Path::new("/tmp/o'k/ca.pem")),
+            r"'/tmp/o'\''k/ca.pem'"
+        );
     }
 
     #[test]
     fn unspecified_addresses_are_shown_as_loopback() {
-        assert_eq!(display_addr("0.0.0.0:8443".parse().unwrap()), "127.0.0.1:8443");
+        assert_eq!(
+            display_addr("0.0.0.0:8443".parse().unwrap()),
+            "127.0.0.1:8443"
+        );
         assert_eq!(display_addr("127.0.0.1:9".parse().unwrap()), "127.0.0.1:9");
     }
 }

@@ -288,7 +288,8 @@ impl CertDir {
         for file in [CA_FILE, SERVER_CERT_FILE, CLIENT_CERT_FILE] {
             let path = self.dir.join(file);
             let pem = self.read(file)?;
-            let facts = cert_facts(&pem).ok_or_else(|| CertError::Unparsable { path: path.clone() })?;
+            let facts =
+                cert_facts(&pem).ok_or_else(|| CertError::Unparsable { path: path.clone() })?;
             if facts.not_after < Utc::now().date_naive() {
                 return Err(CertError::Expired {
                     path,
@@ -314,10 +315,26 @@ impl CertDir {
     fn write(&self, bundle: &CertBundle) -> Result<(), CertError> {
         create_private_dir(&self.dir)?;
         write_file(&self.dir.join(CA_FILE), &bundle.ca_pem, 0o644)?;
-        write_file(&self.dir.join(SERVER_CERT_FILE), &bundle.server.cert_pem, 0o644)?;
-        write_file(&self.dir.join(SERVER_KEY_FILE), &bundle.server.key_pem, 0o600)?;
-        write_file(&self.dir.join(CLIENT_CERT_FILE), &bundle.client.cert_pem, 0o644)?;
-        write_file(&self.dir.join(CLIENT_KEY_FILE), &bundle.client.key_pem, 0o600)
+        write_file(
+            &self.dir.join(SERVER_CERT_FILE),
+            &bundle.server.cert_pem,
+            0o644,
+        )?;
+        write_file(
+            &self.dir.join(SERVER_KEY_FILE),
+            &bundle.server.key_pem,
+            0o600,
+        )?;
+        write_file(
+            &self.dir.join(CLIENT_CERT_FILE),
+            &bundle.client.cert_pem,
+            0o644,
+        )?;
+        write_file(
+            &self.dir.join(CLIENT_KEY_FILE),
+            &bundle.client.key_pem,
+            0o600,
+        )
     }
 }
 
@@ -362,8 +379,8 @@ pub(crate) fn cert_facts(pem: &str) -> Option<CertFacts> {
     use rustls_pki_types::pem::PemObject;
     let der = rustls_pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).ok()?;
     let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
-    let not_after = chrono::DateTime::from_timestamp(cert.validity().not_after.timestamp(), 0)?
-        .date_naive();
+    let not_after =
+        chrono::DateTime::from_timestamp(cert.validity().not_after.timestamp(), 0)?.date_naive();
     Some(CertFacts {
         common_name: common_name(&cert),
         not_after,
@@ -396,7 +413,9 @@ mod tests {
     #[test]
     fn expired_certificate_is_in_the_past() {
         let authority = Authority::generate("test CA").unwrap();
-        let issued = authority.issue_client("200000000001", Validity::Expired).unwrap();
+        let issued = authority
+            .issue_client("200000000001", Validity::Expired)
+            .unwrap();
         let facts = cert_facts(&issued.cert_pem).unwrap();
         assert!(facts.not_after < Utc::now().date_naive());
     }
@@ -408,7 +427,11 @@ mod tests {
         let dir = CertDir::new(tmp.path().join("certs"));
         let (first, origin) = dir.load_or_create(DEFAULT_ASID).unwrap();
         assert_eq!(origin, CertOrigin::Created);
-        for (file, mode) in [(CLIENT_KEY_FILE, 0o600), (SERVER_KEY_FILE, 0o600), (CA_FILE, 0o644)] {
+        for (file, mode) in [
+            (CLIENT_KEY_FILE, 0o600),
+            (SERVER_KEY_FILE, 0o600),
+            (CA_FILE, 0o644),
+        ] {
             let meta = fs::metadata(dir.dir().join(file)).unwrap();
             assert_eq!(meta.permissions().mode() & 0o777, mode, "{file}");
         }
@@ -437,7 +460,9 @@ mod tests {
     fn half_filled_directory_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
         fs::write(tmp.path().join(CA_FILE), "x").unwrap();
-        let err = CertDir::new(tmp.path()).load_or_create(DEFAULT_ASID).unwrap_err();
+        let err = CertDir::new(tmp.path())
+            .load_or_create(DEFAULT_ASID)
+            .unwrap_err();
         assert!(
             err.to_string()
                 .contains("missing client.pem, client.key, server.pem, server.key"),

@@ -211,10 +211,13 @@ impl DataSet {
     fn parse(text: &str, now: NaiveDateTime) -> Result<Self, DataSetError> {
         let raw: RawDataSet = serde_json::from_str(text)?;
         let org = |ods: &str, id: &str| -> Result<Org, DataSetError> {
-            let found = raw.organisations.get(ods).ok_or_else(|| DataSetError::Prescription {
-                id: id.to_owned(),
-                problem: format!("unknown organisation {ods}"),
-            })?;
+            let found = raw
+                .organisations
+                .get(ods)
+                .ok_or_else(|| DataSetError::Prescription {
+                    id: id.to_owned(),
+                    problem: format!("unknown organisation {ods}"),
+                })?;
             Ok(Org {
                 ods: ods.to_owned(),
                 name: found.name.clone(),
@@ -225,12 +228,11 @@ impl DataSet {
         let mut patients = BTreeMap::new();
         let mut by_id = HashMap::new();
         for raw_patient in &raw.patients {
-            let nhs = NhsNumber::parse(&raw_patient.nhs_number).map_err(|e| {
-                DataSetError::Patient {
+            let nhs =
+                NhsNumber::parse(&raw_patient.nhs_number).map_err(|e| DataSetError::Patient {
                     nhs_number: raw_patient.nhs_number.clone(),
                     problem: e.to_string(),
-                }
-            })?;
+                })?;
             let nhs_number = nhs.as_digits();
             let mut prescriptions = Vec::new();
             for (index, rp) in raw_patient.prescriptions.iter().enumerate() {
@@ -363,11 +365,13 @@ mod tests {
             }
         }
         let all = [
-            "0000", "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009",
-            "9000", "9001", "9005",
+            "0000", "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "9000",
+            "9001", "9005",
         ];
         assert_eq!(statuses, all.into_iter().collect());
-        let items = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"];
+        let items = [
+            "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008",
+        ];
         assert_eq!(item_statuses, items.into_iter().collect());
     }
 
@@ -380,16 +384,25 @@ mod tests {
             .map(|p| PrescriptionId::parse(&p.id).unwrap())
             .collect();
         assert_eq!(ids.iter().filter(|id| !id.check_ok()).count(), 1);
-        assert!(ids.iter().any(|id| id.form() == crate::tracker::ids::IdForm::R1));
-        assert!(ids.iter().any(|id| id.form() == crate::tracker::ids::IdForm::R2));
+        assert!(
+            ids.iter()
+                .any(|id| id.form() == crate::tracker::ids::IdForm::R1)
+        );
+        assert!(
+            ids.iter()
+                .any(|id| id.form() == crate::tracker::ids::IdForm::R2)
+        );
     }
 
     #[test]
     fn demo_patient_has_acute_repeat_and_a_long_repeat_dispensing() {
         let data = data();
         let demo = data.patient("9990548609").unwrap();
-        let treatments: BTreeSet<&str> =
-            demo.prescriptions.iter().map(|p| p.treatment.as_str()).collect();
+        let treatments: BTreeSet<&str> = demo
+            .prescriptions
+            .iter()
+            .map(|p| p.treatment.as_str())
+            .collect();
         assert_eq!(treatments, ["0001", "0002", "0003"].into_iter().collect());
         assert!(
             demo.prescriptions
@@ -403,11 +416,16 @@ mod tests {
         let data = data();
         let all: Vec<&Prescription> = data.patients().flat_map(|p| &p.prescriptions).collect();
         assert!(all.iter().any(|p| p.pending_cancellation));
-        assert!(all.iter().all(|p| p.items.iter().all(|i| !i.description.is_empty()
-            && !i.quantity.is_empty()
-            && !i.dosage.is_empty())));
+        assert!(all.iter().all(|p| {
+            p.items.iter().all(|i| {
+                !i.description.is_empty() && !i.quantity.is_empty() && !i.dosage.is_empty()
+            })
+        }));
         assert!(all.iter().any(|p| p.nominated.is_some()));
-        assert!(all.iter().any(|p| p.issues.iter().any(|i| i.dispenser.is_some())));
+        assert!(
+            all.iter()
+                .any(|p| p.issues.iter().any(|i| i.dispenser.is_some()))
+        );
     }
 
     #[test]

@@ -66,6 +66,11 @@ impl EmbeddedSandbox {
         &self.bundle.ca_pem
     }
 
+    /// The client certificate and key `client_settings` presents.
+    pub fn client_identity(&self) -> &Issued {
+        &self.bundle.client
+    }
+
     /// The ASID the client certificate was made for.
     pub fn asid(&self) -> &str {
         &self.bundle.asid

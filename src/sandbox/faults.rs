@@ -147,14 +147,27 @@ mod tests {
             assert_eq!(text.parse::<Fault>().unwrap().to_string(), text);
         }
         assert_eq!("502".parse::<Fault>().unwrap(), Fault::BadGateway);
-        assert_eq!(" LATENCY = 10 ".parse::<Fault>().unwrap(), Fault::Latency(Duration::from_millis(10)));
+        assert_eq!(
+            " LATENCY = 10 ".parse::<Fault>().unwrap(),
+            Fault::Latency(Duration::from_millis(10))
+        );
     }
 
     #[test]
     fn bad_names_say_what_exists() {
-        for text in ["latency", "latency=x", "latency=999999999", "explode", "drop=1"] {
+        for text in [
+            "latency",
+            "latency=x",
+            "latency=999999999",
+            "explode",
+            "drop=1",
+        ] {
             let err = text.parse::<Fault>().unwrap_err();
-            assert!(err.to_string().starts_with(&format!("unknown fault \"{text}\"")), "{err}");
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("unknown fault \"{text}\"")),
+                "{err}"
+            );
         }
     }
 
@@ -163,7 +176,10 @@ mod tests {
         let now = chrono::Utc::now().naive_utc();
         let data = crate::sandbox::dataset::DataSet::load(now).unwrap();
         for (number, _) in MAGIC_NHS_NUMBERS {
-            assert!(crate::tracker::ids::NhsNumber::parse(number).is_ok(), "{number}");
+            assert!(
+                crate::tracker::ids::NhsNumber::parse(number).is_ok(),
+                "{number}"
+            );
             assert!(data.patient(number).is_none(), "{number}");
         }
     }

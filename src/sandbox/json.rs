@@ -51,7 +51,11 @@ impl Obj {
     fn write(&self, out: &mut String, seed: u64) {
         out.push('{');
         let len = self.0.len();
-        let start = if len == 0 { 0 } else { (seed % len as u64) as usize };
+        let start = if len == 0 {
+            0
+        } else {
+            (seed % len as u64) as usize
+        };
         for n in 0..len {
             let (key, value) = &self.0[(start + n) % len];
             if n > 0 {
@@ -94,8 +98,9 @@ fn write_string(out: &mut String, s: &str) {
 
 /// A stable seed for one request, from its path and query.
 pub fn seed_for(text: &str) -> u64 {
-    text.bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 #[cfg(test)]

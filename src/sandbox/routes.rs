@@ -91,7 +91,11 @@ pub async fn handle(
         }
         Some(Fault::Drop) => return Err(Dropped),
         Some(Fault::BadGateway) => {
-            return Ok(canned(StatusCode::BAD_GATEWAY, "text/html", BAD_GATEWAY_HTML));
+            return Ok(canned(
+                StatusCode::BAD_GATEWAY,
+                "text/html",
+                BAD_GATEWAY_HTML,
+            ));
         }
         Some(Fault::SoapFault) => {
             return Ok(canned(
@@ -291,14 +295,21 @@ fn drip(body: Bytes, over: Duration) -> Body {
 }
 
 /// Half the body, then an error, which makes hyper cut the connection short of the
-/// announced Content-Length.
+/// announced Content-Length. The pause lets hyper flush the half first; without it the
+/// client would see no body at all.
 fn truncated(mut body: Bytes) -> Body {
     let half = body.split_to(body.len() / 2);
-    let pieces: [Result<Bytes, std::io::Error>; 2] = [
-        Ok(half),
-        Err(std::io::Error::other("truncated on purpose (fault injection)")),
-    ];
-    Body::from_stream(futures_util::stream::iter(pieces))
+    let stream = futures_util::stream::unfold(Some(half), |half| async move {
+        match half {
+            Some(half) => Some((Ok(half), None)),
+            None => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let cut = std::io::Error::other("truncated on purpose (fault injection)");
+                Some((Err(cut), None))
+            }
+        }
+    });
+    Body::from_stream(stream)
 }
 
 fn text(status: StatusCode, message: &str) -> Response<Body> {

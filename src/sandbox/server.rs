@@ -98,7 +98,10 @@ impl Drop for RunningServer {
 }
 
 /// Binds and starts serving; returns once the socket is listening.
-pub async fn start(bundle: &CertBundle, options: ServerOptions) -> Result<RunningServer, ServeError> {
+pub async fn start(
+    bundle: &CertBundle,
+    options: ServerOptions,
+) -> Result<RunningServer, ServeError> {
     let config = tls::server_config(bundle)?;
     let data = DataSet::load(Utc::now().naive_utc())?;
     let listener = TcpListener::bind(options.listen)
@@ -120,7 +123,14 @@ pub async fn start(bundle: &CertBundle, options: ServerOptions) -> Result<Runnin
     let tasks = TaskTracker::new();
     let acceptor = TlsAcceptor::from(config);
     let limit = Arc::new(Semaphore::new(options.max_connections.max(1)));
-    tasks.spawn(accept_loop(listener, acceptor, state, limit, stop.clone(), tasks.clone()));
+    tasks.spawn(accept_loop(
+        listener,
+        acceptor,
+        state,
+        limit,
+        stop.clone(),
+        tasks.clone(),
+    ));
     tracing::info!(%local_addr, "sandbox listening");
     Ok(RunningServer {
         local_addr,

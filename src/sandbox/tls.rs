@@ -31,9 +31,11 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 
 /// A rustls server configuration that demands a client certificate issued by the bundle's CA.
 pub fn server_config(bundle: &CertBundle) -> Result<Arc<ServerConfig>, TlsSetupError> {
-    let pem_error = |what| move |e: rustls_pki_types::pem::Error| TlsSetupError::Pem {
-        what,
-        detail: e.to_string(),
+    let pem_error = |what| {
+        move |e: rustls_pki_types::pem::Error| TlsSetupError::Pem {
+            what,
+            detail: e.to_string(),
+        }
     };
     let ca = CertificateDer::from_pem_slice(bundle.ca_pem.as_bytes()).map_err(pem_error("CA"))?;
     let mut roots = rustls::RootCertStore::empty();

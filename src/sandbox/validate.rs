@@ -50,8 +50,8 @@ pub const INSTANCE_REQUIRED: SpineError = err(
 
 /// The four-digit prescription states the status filter accepts.
 pub const PRESCRIPTION_STATES: [&str; 13] = [
-    "0000", "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "9000",
-    "9001", "9005",
+    "0000", "0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "9000", "9001",
+    "9005",
 ];
 
 /// The trace ID to echo, when the request carried a valid one.
@@ -94,7 +94,11 @@ pub struct Params(Vec<(String, String)>);
 
 impl Params {
     pub fn parse(query: &str) -> Self {
-        Self(form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+        Self(
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -290,14 +294,26 @@ mod tests {
             ("nhsNumber=1234567890&format=trace-summary", "61"),
             ("format=trace-summary", "61"),
             ("nhsNumber=999%20054%208609&format=trace-summary", "61"),
-            ("nhsNumber=9990548609&format=trace-summary&earliestDate=2026-11-01", "57"),
-            ("nhsNumber=9990548609&format=trace-summary&earliestDate=20261301", "57"),
+            (
+                "nhsNumber=9990548609&format=trace-summary&earliestDate=2026-11-01",
+                "57",
+            ),
+            (
+                "nhsNumber=9990548609&format=trace-summary&earliestDate=20261301",
+                "57",
+            ),
             (
                 "nhsNumber=9990548609&format=trace-summary&earliestDate=20261120&latestDate=20261110",
                 "57",
             ),
-            ("nhsNumber=9990548609&format=trace-summary&prescriptionStatus=0010", "59"),
-            ("nhsNumber=9990548609&format=trace-summary&prescriptionVersion=3", "60"),
+            (
+                "nhsNumber=9990548609&format=trace-summary&prescriptionStatus=0010",
+                "59",
+            ),
+            (
+                "nhsNumber=9990548609&format=trace-summary&prescriptionVersion=3",
+                "60",
+            ),
             ("nhsNumber=9990548609&format=trace-summary&version=2", "53"),
             ("nhsNumber=9990548609&format=trace", "5"),
             ("NHSNUMBER=9990548609&format=trace-summary", "61"),
@@ -320,7 +336,10 @@ mod tests {
         assert!(retrieve("0FBD16-C81007-00001S", &params).is_ok());
         // A failing check character is still a prescription ID to the basic retrieve.
         assert!(retrieve("0FBD16-C81007-00001T", &params).is_ok());
-        assert_eq!(retrieve("0FBD16-C81007", &params).unwrap_err(), INVALID_PRESCRIPTION_ID);
+        assert_eq!(
+            retrieve("0FBD16-C81007", &params).unwrap_err(),
+            INVALID_PRESCRIPTION_ID
+        );
         assert_eq!(
             retrieve("0FBD16_C81007_00001S", &params).unwrap_err(),
             INVALID_PRESCRIPTION_ID
@@ -329,9 +348,15 @@ mod tests {
             detail(&Params::parse("prescriptionId=0FBD16-C81007-00001T")).unwrap_err(),
             INVALID_PRESCRIPTION_ID
         );
-        let ok = detail(&Params::parse("prescriptionId=0FBD16-C81007-00001S&issueNumber=2")).unwrap();
+        let ok = detail(&Params::parse(
+            "prescriptionId=0FBD16-C81007-00001S&issueNumber=2",
+        ))
+        .unwrap();
         assert_eq!(ok.issue, Some(Some(2)));
-        let zero = retrieve("0FBD16-C81007-00001S", &Params::parse("format=trace&issueNumber=0"));
+        let zero = retrieve(
+            "0FBD16-C81007-00001S",
+            &Params::parse("format=trace&issueNumber=0"),
+        );
         assert_eq!(zero.unwrap().issue, Some(None));
     }
 
@@ -345,12 +370,18 @@ mod tests {
         headers.insert("Spine-From-Asid", "200000000001".parse().unwrap());
         assert_eq!(check_headers(&headers, cn).unwrap_err(), INVALID_USER_ID);
         headers.insert("Spine-UserId", "555555555555".parse().unwrap());
-        assert_eq!(check_headers(&headers, cn).unwrap_err(), INVALID_ROLE_PROFILE_ID);
+        assert_eq!(
+            check_headers(&headers, cn).unwrap_err(),
+            INVALID_ROLE_PROFILE_ID
+        );
         headers.insert("Spine-RoleProfileId", "666666666666".parse().unwrap());
         assert_eq!(check_headers(&headers, cn).unwrap(), None);
         headers.insert("Eps-TraceId", "a".repeat(31).parse().unwrap());
         assert_eq!(check_headers(&headers, cn).unwrap_err(), INVALID_TRACE_ID);
         headers.insert("Eps-TraceId", "EPST-abc-123".parse().unwrap());
-        assert_eq!(check_headers(&headers, cn).unwrap().as_deref(), Some("EPST-abc-123"));
+        assert_eq!(
+            check_headers(&headers, cn).unwrap().as_deref(),
+            Some("EPST-abc-123")
+        );
     }
 }

@@ -33,7 +33,10 @@ pub fn error_body(error: &SpineError, shape: ErrorShape, with_version: bool) -> 
 }
 
 fn hl7(at: Option<NaiveDateTime>) -> String {
-    at.map_or_else(|| "False".to_owned(), |t| t.format("%Y%m%d%H%M%S").to_string())
+    at.map_or_else(
+        || "False".to_owned(),
+        |t| t.format("%Y%m%d%H%M%S").to_string(),
+    )
 }
 
 fn hl7_date(at: Option<NaiveDateTime>) -> String {
@@ -146,7 +149,10 @@ pub fn basic_search(nhs_number: &str, found: &[&Prescription]) -> Obj {
                 .o(
                     "prescriptionTreatmentType",
                     Obj::new()
-                        .s("prescriptionTreatmentTypeText", treatment_text(&p.treatment))
+                        .s(
+                            "prescriptionTreatmentTypeText",
+                            treatment_text(&p.treatment),
+                        )
                         .s("prescriptionTreatmentTypeCode", p.treatment.clone()),
                 )
                 .s("prescriptionIssueDate", hl7(Some(p.issued)))
@@ -215,7 +221,10 @@ pub fn basic_retrieve(p: &Prescription, issue: Option<&Issue>, error: Option<&Sp
         .o(
             "prescriptionTreatmentType",
             Obj::new()
-                .s("prescriptionTreatmentTypeText", treatment_text(&p.treatment))
+                .s(
+                    "prescriptionTreatmentTypeText",
+                    treatment_text(&p.treatment),
+                )
                 .s("prescriptionTreatmentTypeCode", p.treatment.clone()),
         )
         .s("daysSupply", p.days_supply.to_string())
@@ -294,8 +303,14 @@ pub fn clinical_summary(found: &[&Prescription]) -> Obj {
             .s("patientNhsNumber", p.nhs_number.clone())
             .s("epsVersion", eps_version(p))
             .s("pendingCancellations", flag(p.pending_cancellation))
-            .s("prescriptionTreatmentType", clinical_treatment_text(&p.treatment))
-            .s("prescriptionStatus", prescription_status_text(current_status))
+            .s(
+                "prescriptionTreatmentType",
+                clinical_treatment_text(&p.treatment),
+            )
+            .s(
+                "prescriptionStatus",
+                prescription_status_text(current_status),
+            )
             .o("lineItems", items);
         // As in Spine's example: repeat dispensing carries `repeatInstance`, the others
         // only `currentIssueNumber`.
@@ -359,7 +374,10 @@ pub fn clinical_detail(p: &Prescription, issue: &Issue, line_item: Option<&str>)
         .and_then(|i| i.dispensed);
     let mut detail = Obj::new()
         .s("pendingCancellations", flag(p.pending_cancellation))
-        .s("prescriptionLastIssueDispensedDate", hl7(previous_dispensed))
+        .s(
+            "prescriptionLastIssueDispensedDate",
+            hl7(previous_dispensed),
+        )
         .s("prescriptionDownloadDate", hl7(issue.downloaded))
         .o(
             "repeatInstance",
@@ -368,7 +386,10 @@ pub fn clinical_detail(p: &Prescription, issue: &Issue, line_item: Option<&str>)
                 .s("totalAuthorised", p.total_authorised.to_string()),
         )
         .s("prescriptionDispensedDate", hl7_date(issue.dispensed))
-        .s("prescriptionTreatmentType", clinical_treatment_text(&p.treatment))
+        .s(
+            "prescriptionTreatmentType",
+            clinical_treatment_text(&p.treatment),
+        )
         .s("lastEventDate", hl7(Some(p.last_event())))
         .s("prescriptionClaimedDate", hl7(issue.claimed))
         .o("lineItems", items)
@@ -376,7 +397,10 @@ pub fn clinical_detail(p: &Prescription, issue: &Issue, line_item: Option<&str>)
         .o("prescriber", org_obj(Some(&p.prescriber)))
         .s("epsVersion", eps_version(p))
         .s("prescriptionIssueDate", hl7(Some(p.issued)))
-        .s("prescriptionStatus", prescription_status_text(&issue.status))
+        .s(
+            "prescriptionStatus",
+            prescription_status_text(&issue.status),
+        )
         .o("dispensingPharmacy", org_obj(issue.dispenser.as_ref()));
     // The examples send blank objects where the swagger says null: do both.
     match (&p.nominated, p.version) {

@@ -53,9 +53,7 @@ pub enum ClientSetupError {
         source_name: String,
         date: NaiveDate,
     },
-    #[error(
-        "the {role} {source_name} is not valid until {date}: check this computer's clock"
-    )]
+    #[error("the {role} {source_name} is not valid until {date}: check this computer's clock")]
     NotYetValid {
         role: PemRole,
         source_name: String,
@@ -100,12 +98,16 @@ pub struct FetchError {
     pub failure: FetchFailure,
 }
 
-/// Whether the request never got a complete answer, or got one that is not a Tracker
-/// response.
+/// Whether the request never got a complete answer, or got one that is not a successful
+/// Tracker response.
 #[derive(Debug, Error)]
 pub enum FetchFailure {
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// A complete answer that is not a successful Tracker response: a Spine error code, a
+    /// gateway's HTML/SOAP/text page (any non-2xx status), or a body that does not decode.
+    #[error(transparent)]
+    Response(#[from] crate::tracker::ResponseError),
 }
 
 /// Failures between us and Spine, before a complete Tracker answer arrived.
@@ -118,9 +120,7 @@ pub enum TransportError {
     ClientCertRejected { alert: String },
     #[error("the server's certificate is not trusted (check `ca` in config): {detail}")]
     ServerCertUntrusted { detail: String },
-    #[error(
-        "the server's certificate is not valid for {host} (check `base_url` in config)"
-    )]
+    #[error("the server's certificate is not valid for {host} (check `base_url` in config)")]
     ServerNameMismatch { host: String },
     #[error("connection refused at {host_port}: is the service running and `base_url` right?")]
     ConnectionRefused { host_port: String },
@@ -138,16 +138,6 @@ pub enum TransportError {
     TooLarge { limit_mib: usize },
     #[error("the secure connection to {host_port} failed: {detail}")]
     Tls { host_port: String, detail: String },
-    #[error("the gateway answered {status}{reason}: {summary}", reason = reason_suffix(*status))]
-    Gateway { status: u16, summary: String },
     #[error("the request to {host_port} failed: {detail}")]
     Other { host_port: String, detail: String },
-}
-
-fn reason_suffix(status: u16) -> String {
-    reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .map(|r| format!(" {r}"))
-        .unwrap_or_default()
 }

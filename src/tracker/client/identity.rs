@@ -136,11 +136,15 @@ mod tests {
     #[test]
     fn spine_ids_say_what_is_wrong() {
         assert_eq!(
-            SpineIdentity::new("55555555555", "555555555555").unwrap_err().to_string(),
+            SpineIdentity::new("55555555555", "555555555555")
+                .unwrap_err()
+                .to_string(),
             "the Spine user ID has 11 characters: it is exactly 12 digits"
         );
         assert_eq!(
-            SpineIdentity::new("555555555555", "55555555555x").unwrap_err().to_string(),
+            SpineIdentity::new("555555555555", "55555555555x")
+                .unwrap_err()
+                .to_string(),
             "the role profile ID may hold only digits, not 'x'"
         );
         let ok = SpineIdentity::new(" 555555555555 ", "666666666666").unwrap();

@@ -59,7 +59,12 @@ pub fn load(settings: &ClientSettings) -> Result<TlsMaterial, ClientSetupError> 
         check_dates(ca, &settings.ca, PemRole::Ca, &mut warnings)?;
     }
     if let Some(leaf) = chain.first() {
-        check_dates(leaf, &settings.client_cert, PemRole::ClientCert, &mut warnings)?;
+        check_dates(
+            leaf,
+            &settings.client_cert,
+            PemRole::ClientCert,
+            &mut warnings,
+        )?;
     }
     check_key_matches(chain, key, settings)?;
 
@@ -77,23 +82,25 @@ pub fn load(settings: &ClientSettings) -> Result<TlsMaterial, ClientSetupError> 
 fn read(source: &PemSource, role: PemRole) -> Result<Zeroizing<String>, ClientSetupError> {
     match source {
         PemSource::Inline(text) => Ok(text.clone()),
-        PemSource::File(path) => match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8(bytes).map(Zeroizing::new).map_err(|_| {
-                ClientSetupError::NotPem {
+        PemSource::File(path) => {
+            match std::fs::read(path) {
+                Ok(bytes) => String::from_utf8(bytes).map(Zeroizing::new).map_err(|_| {
+                    ClientSetupError::NotPem {
+                        role,
+                        source_name: source.describe(),
+                    }
+                }),
+                Err(e) if e.kind() == ErrorKind::NotFound => Err(ClientSetupError::Missing {
                     role,
-                    source_name: source.describe(),
-                }
-            }),
-            Err(e) if e.kind() == ErrorKind::NotFound => Err(ClientSetupError::Missing {
-                role,
-                path: path.clone(),
-            }),
-            Err(e) => Err(ClientSetupError::Unreadable {
-                role,
-                path: path.clone(),
-                reason: e.to_string(),
-            }),
-        },
+                    path: path.clone(),
+                }),
+                Err(e) => Err(ClientSetupError::Unreadable {
+                    role,
+                    path: path.clone(),
+                    reason: e.to_string(),
+                }),
+            }
+        }
     }
 }
 
@@ -120,13 +127,11 @@ fn certificates(
 /// An encrypted key has its own PEM labels, which the key parser would silently skip;
 /// look for them first so the user hears "encrypted", not "no key".
 fn is_encrypted(text: &str) -> bool {
-    text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || text.contains("Proc-Type: 4,ENCRYPTED")
+    text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        || text.contains("Proc-Type: 4,ENCRYPTED")
 }
 
-fn private_key(
-    text: &str,
-    source: &PemSource,
-) -> Result<PrivateKeyDer<'static>, ClientSetupError> {
+fn private_key(text: &str, source: &PemSource) -> Result<PrivateKeyDer<'static>, ClientSetupError> {
     if is_encrypted(text) {
         return Err(ClientSetupError::EncryptedKey {
             source_name: source.describe(),
@@ -169,17 +174,14 @@ fn check_dates(
     role: PemRole,
     warnings: &mut Vec<SetupWarning>,
 ) -> Result<(), ClientSetupError> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|_| {
-        ClientSetupError::NotPem {
+    let (_, cert) =
+        x509_parser::parse_x509_certificate(der).map_err(|_| ClientSetupError::NotPem {
             role,
             source_name: source.describe(),
-        }
-    })?;
+        })?;
     let validity = cert.validity();
     let now = Utc::now();
-    let date = |ts: i64| {
-        DateTime::from_timestamp(ts, 0).map_or(NaiveDate::MIN, |d| d.date_naive())
-    };
+    let date = |ts: i64| DateTime::from_timestamp(ts, 0).map_or(NaiveDate::MIN, |d| d.date_naive());
     let not_before = validity.not_before.timestamp();
     let not_after = validity.not_after.timestamp();
     if now.timestamp() < not_before {

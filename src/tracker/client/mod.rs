@@ -15,6 +15,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::Url;
 
+use crate::tracker::decode;
+use crate::tracker::model::TrackerResponse;
+use crate::tracker::query::TrackerRequest;
+
 pub use error::{ClientSetupError, FetchError, FetchFailure, SetupWarning, TransportError};
 pub use identity::{MAX_TRACE_ID_LEN, SpineId, SpineIdError, SpineIdKind, SpineIdentity, TraceId};
 pub use material::{EXPIRY_WARNING_DAYS, PemRole};
@@ -38,6 +42,15 @@ pub struct TrackerClient {
     total_timeout: Duration,
     max_body_bytes: usize,
     warnings: Vec<SetupWarning>,
+}
+
+/// A decoded Tracker answer.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The `Eps-TraceId` sent: show it, so the user can quote it to the service desk.
+    pub trace_id: TraceId,
+    pub response: TrackerResponse,
+    pub elapsed: Duration,
 }
 
 /// A complete HTTP answer, before decoding.
@@ -87,6 +100,41 @@ impl TrackerClient {
     /// to expire).
     pub fn warnings(&self) -> &[SetupWarning] {
         &self.warnings
+    }
+
+    /// Sends one request with a fresh trace ID and decodes the answer. Callers validate
+    /// the request first (`TrackerRequest::validate`) to catch what Spine would refuse.
+    ///
+    /// Dropping the returned future cancels the request.
+    pub async fn fetch(
+        &self,
+        request: &TrackerRequest,
+        identity: &SpineIdentity,
+    ) -> Result<Fetched, FetchError> {
+        let trace_id = TraceId::new_random();
+        let started = Instant::now();
+        let path = request.path();
+        // Request paths start at Spine's base path `/mm`, which `base_url` already ends in.
+        let relative = path.strip_prefix("/mm").unwrap_or(&path);
+        let sent = self
+            .send(relative, &request.params(), identity, &trace_id)
+            .await;
+        let decoded = sent.map_err(FetchFailure::Transport).and_then(|reply| {
+            decode(Some(reply.status), &reply.body).map_err(FetchFailure::Response)
+        });
+        let elapsed = started.elapsed();
+        match decoded {
+            Ok(response) => Ok(Fetched {
+                trace_id,
+                response,
+                elapsed,
+            }),
+            Err(failure) => Err(FetchError {
+                trace_id,
+                elapsed,
+                failure,
+            }),
+        }
     }
 
     /// The base URL requests go to.
@@ -154,7 +202,11 @@ impl TrackerClient {
                         secs: target.total_secs,
                     });
                 }
-                Err(_) => return Err(TransportError::CutOff { received: body.len() }),
+                Err(_) => {
+                    return Err(TransportError::CutOff {
+                        received: body.len(),
+                    });
+                }
             }
         }
         Ok(RawReply { status, body })
@@ -177,34 +229,4 @@ fn parse_base_url(text: &str) -> Result<Url, ClientSetupError> {
         return Err(bad("it must not carry a query or fragment"));
     }
     Ok(url)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
-
-    fn identity() -> SpineIdentity {
-        SpineIdentity::new("555555555555", "666666666666").unwrap()
-    }
-
-    #[tokio::test]
-    async fn smoke() {
-        let sandbox = EmbeddedSandbox::start(EmbeddedOptions::default()).await.unwrap();
-        let client = TrackerClient::new(&sandbox.client_settings()).unwrap();
-        let trace = TraceId::new_random();
-        let reply = client
-            .send(
-                "/prescriptions",
-                &[("nhsNumber", "9990548609".into()), ("format", "trace-summary".into())],
-                &identity(),
-                &trace,
-            )
-            .await
-            .unwrap();
-        let body = String::from_utf8(reply.body).unwrap();
-        println!("{body}");
-        assert_eq!(reply.status, 200);
-        sandbox.shutdown().await;
-    }
 }

@@ -12,9 +12,9 @@ use zeroize::Zeroizing;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long to wait for a whole answer, connection included.
 pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(10);
-/// The largest response body the client reads (Spine documents no limit; 16 MiB is far
-/// above any real patient's prescription history).
-pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// The largest response body the client reads: the decoder's own limit (Spine documents
+/// none; 16 MiB is far above any real patient's prescription history).
+pub const DEFAULT_MAX_BODY_BYTES: usize = crate::tracker::MAX_BODY_BYTES;
 
 /// Where a PEM document comes from: a file named in the config, or memory (the embedded
 /// sandbox, whose throwaway keys never touch the disk).
@@ -163,7 +163,10 @@ mod tests {
             settings.ca,
             PemSource::File("/home/u/.config/eps-tracker/certs/ca.pem".into())
         );
-        assert_eq!(settings.client_cert, PemSource::File("/etc/eps/client.pem".into()));
+        assert_eq!(
+            settings.client_cert,
+            PemSource::File("/etc/eps/client.pem".into())
+        );
         assert_eq!(settings.total_timeout, Duration::from_secs(20));
         assert_eq!(settings.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
         assert_eq!(settings.asid, "200000000123");

@@ -17,7 +17,7 @@ pub struct Target<'a> {
 }
 
 pub fn classify(err: &reqwest::Error, target: &Target<'_>) -> TransportError {
-    if let Some(tls) = find_rustls(err) {
+    if let Some(tls) = find::<rustls::Error>(err) {
         return from_rustls(tls, target);
     }
     if err.is_timeout() {
@@ -132,22 +132,16 @@ fn describe_certificate_error(err: &CertificateError) -> String {
     }
 }
 
-fn find_rustls<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
-    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = current {
-        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
-            return Some(tls);
-        }
-        // rustls errors reach us wrapped in an io::Error, whose `source` hides the payload.
-        if let Some(io) = e.downcast_ref::<io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(tls) = inner.downcast_ref::<rustls::Error>()
-        {
-            return Some(tls);
-        }
-        current = e.source();
+/// The next cause of an error. An `io::Error` wrapping another error reports that error's
+/// *source* as its own, skipping the wrapped error itself (where rustls puts its errors),
+/// so step into the payload instead.
+fn cause<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a (dyn StdError + 'static)> {
+    if let Some(io) = err.downcast_ref::<io::Error>()
+        && let Some(inner) = io.get_ref()
+    {
+        return Some(inner);
     }
-    None
+    err.source()
 }
 
 fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
@@ -156,7 +150,7 @@ fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<
         if let Some(found) = e.downcast_ref::<T>() {
             return Some(found);
         }
-        current = e.source();
+        current = cause(e);
     }
     None
 }
@@ -167,14 +161,14 @@ fn chain_mentions(err: &(dyn StdError + 'static), needle: &str) -> bool {
         if e.to_string().contains(needle) {
             return true;
         }
-        current = e.source();
+        current = cause(e);
     }
     false
 }
 
 fn innermost(err: &(dyn StdError + 'static)) -> String {
     let mut last = err;
-    while let Some(next) = last.source() {
+    while let Some(next) = cause(last) {
         last = next;
     }
     last.to_string()

@@ -1,0 +1,926 @@
+//! The real client against the real sandbox over real mutual TLS on loopback: every
+//! endpoint, Spine's error codes, every fault, every certificate failure, each checked by
+//! the message a user sees.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use eps_tracker::sandbox::certs::{Authority, Issued, Validity};
+use eps_tracker::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
+use eps_tracker::sandbox::faults::Fault;
+use eps_tracker::tracker::client::{
+    ClientSettings, FetchError, FetchFailure, PemSource, SpineIdentity, TrackerClient,
+    TransportError,
+};
+use eps_tracker::tracker::ids::{NhsNumber, PrescriptionId};
+use eps_tracker::tracker::model::ResponseKind;
+use eps_tracker::tracker::query::{RetrieveQuery, SearchQuery, TrackerRequest};
+use eps_tracker::tracker::{ResponseError, SpineError};
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+const DEMO: &str = "9990548609";
+const DEMO_ACUTE: &str = "5F39E1-Y90001-910957";
+const DEMO_ERD: &str = "69F233-Y90001-C5AE6D";
+const NO_PRESCRIPTIONS: &str = "9990100160";
+const UNPARSABLE: &str = "F5E4A0-Y90002-BC5BAJ";
+const SIBLING: &str = "19769E-Y90004-1B5397";
+const BAD_CHECK: &str = "6AE57C-Y90001-4F71CQ";
+
+async fn sandbox() -> EmbeddedSandbox {
+    EmbeddedSandbox::start(EmbeddedOptions::default())
+        .await
+        .expect("sandbox starts")
+}
+
+async fn sandbox_with_fault(fault: Fault) -> EmbeddedSandbox {
+    EmbeddedSandbox::start(EmbeddedOptions {
+        fault: Some(fault),
+        ..EmbeddedOptions::default()
+    })
+    .await
+    .expect("sandbox starts")
+}
+
+fn identity() -> SpineIdentity {
+    SpineIdentity::new("555555555555", "555555555556").unwrap()
+}
+
+fn search(nhs: &str) -> TrackerRequest {
+    TrackerRequest::Search(SearchQuery::new(NhsNumber::parse(nhs).unwrap()))
+}
+
+fn retrieve(id: &str, issue: Option<u32>) -> TrackerRequest {
+    let mut query = RetrieveQuery::new(PrescriptionId::parse(id).unwrap());
+    query.issue = issue;
+    TrackerRequest::Retrieve(query)
+}
+
+fn detail(id: &str, issue: Option<u32>) -> TrackerRequest {
+    let mut query = RetrieveQuery::new(PrescriptionId::parse(id).unwrap());
+    query.issue = issue;
+    TrackerRequest::ClinicalDetail(query)
+}
+
+fn client(sandbox: &EmbeddedSandbox) -> TrackerClient {
+    TrackerClient::new(&sandbox.client_settings()).expect("client for the sandbox")
+}
+
+fn spine_error(err: FetchError) -> SpineError {
+    match err.failure {
+        FetchFailure::Response(ResponseError::Spine(e)) => e,
+        other => panic!("expected a Spine error, got {other:?}"),
+    }
+}
+
+fn transport(err: FetchError) -> TransportError {
+    match err.failure {
+        FetchFailure::Transport(e) => e,
+        other => panic!("expected a transport failure, got {other:?}"),
+    }
+}
+
+// ---- the four endpoints -------------------------------------------------------------
+
+#[tokio::test]
+async fn basic_search_finds_the_demo_patients_recent_prescriptions() {
+    let sb = sandbox().await;
+    let fetched = client(&sb).fetch(&search(DEMO), &identity()).await.unwrap();
+    assert_eq!(fetched.response.kind, ResponseKind::Search);
+    let ids: Vec<&str> = fetched
+        .response
+        .prescriptions
+        .iter()
+        .map(|p| p.id.as_str())
+        .collect();
+    // Acute, repeat prescribing and the 6-issue eRD are within 28 days; the older eRD and
+    // the claimed acute are not.
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert!(ids.contains(&DEMO_ACUTE) && ids.contains(&DEMO_ERD));
+    let erd = fetched
+        .response
+        .prescriptions
+        .iter()
+        .find(|p| p.id.as_str() == DEMO_ERD)
+        .unwrap();
+    assert_eq!(erd.issues.len(), 6);
+    assert!(
+        fetched.response.warnings.is_empty(),
+        "{:?}",
+        fetched.response.warnings
+    );
+    let trace = fetched.trace_id.as_str();
+    assert!(trace.len() <= 30 && trace.starts_with("EPST-"), "{trace}");
+}
+
+#[tokio::test]
+async fn basic_retrieve_gives_the_asked_for_issue() {
+    let sb = sandbox().await;
+    let fetched = client(&sb)
+        .fetch(&retrieve(DEMO_ERD, Some(3)), &identity())
+        .await
+        .unwrap();
+    assert_eq!(fetched.response.kind, ResponseKind::Retrieve);
+    let p = &fetched.response.prescriptions[0];
+    assert_eq!(p.id.as_str(), DEMO_ERD);
+    assert_eq!(p.issues.len(), 1);
+    assert_eq!(p.issues[0].number, 3);
+    let status = p.issues[0].status.as_ref().unwrap();
+    assert_eq!(status.code.code(), "9000");
+    assert_eq!(
+        p.prescriber.as_ref().and_then(|o| o.name.as_deref()),
+        Some("RIVERSIDE MEDICAL PRACTICE")
+    );
+}
+
+#[tokio::test]
+async fn issue_not_found_returns_the_rest_of_the_prescription_with_code_3() {
+    let sb = sandbox().await;
+    let fetched = client(&sb)
+        .fetch(&retrieve(DEMO_ERD, Some(9)), &identity())
+        .await
+        .unwrap();
+    let notice = fetched.response.notice.expect("code 3 notice");
+    assert_eq!(
+        (notice.code.as_str(), notice.reason.as_str()),
+        ("3", "Issue not found")
+    );
+    assert_eq!(fetched.response.prescriptions[0].id.as_str(), DEMO_ERD);
+}
+
+#[tokio::test]
+async fn clinical_summary_and_detail_carry_medicines_and_organisations() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let summary_request =
+        TrackerRequest::ClinicalSummary(SearchQuery::new(NhsNumber::parse(DEMO).unwrap()));
+    let summary = c.fetch(&summary_request, &identity()).await.unwrap();
+    assert_eq!(summary.response.kind, ResponseKind::ClinicalSummary);
+    assert_eq!(summary.response.prescriptions.len(), 3);
+
+    let fetched = c
+        .fetch(&detail(DEMO_ERD, Some(1)), &identity())
+        .await
+        .unwrap();
+    assert_eq!(fetched.response.kind, ResponseKind::ClinicalDetail);
+    let p = &fetched.response.prescriptions[0];
+    assert_eq!(p.line_items.len(), 2);
+    for item in &p.line_items {
+        assert!(item.description.as_deref().is_some_and(|d| !d.is_empty()));
+        assert!(item.dosage.as_deref().is_some_and(|d| !d.is_empty()));
+        assert!(item.quantity.is_some() && item.uom.is_some());
+    }
+    assert_eq!(
+        p.nominated_dispenser
+            .as_ref()
+            .and_then(|o| o.ods.as_deref()),
+        Some("FX101")
+    );
+    assert!(
+        p.prescriber
+            .as_ref()
+            .and_then(|o| o.phone.as_deref())
+            .is_some()
+    );
+}
+
+// ---- Spine's error codes through the real client ------------------------------------
+
+#[tokio::test]
+async fn spine_errors_reach_the_user_with_code_and_reason() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let cases: [(TrackerRequest, &str, &str); 6] = [
+        (search(NO_PRESCRIPTIONS), "1", "Prescription not found"),
+        (
+            retrieve(SIBLING, None),
+            "2",
+            "No unique prescription found: sibling found",
+        ),
+        (
+            retrieve(UNPARSABLE, None),
+            "4",
+            "Prescription record failed to parse",
+        ),
+        (
+            detail(DEMO_ERD, None),
+            "8",
+            "Prescription repeat instance not found: issueNumber is mandatory for repeat dispensing",
+        ),
+        (detail(BAD_CHECK, None), "51", "Invalid prescription ID"),
+        (
+            detail("0FBD16-C81007-00001S", None),
+            "6",
+            "Prescription ID not found",
+        ),
+    ];
+    for (request, code, reason) in cases {
+        let err = spine_error(c.fetch(&request, &identity()).await.unwrap_err());
+        assert_eq!((err.code.as_str(), err.reason.as_str()), (code, reason));
+        assert!(
+            err.to_string()
+                .starts_with(&format!("Spine error {code} \"{reason}\"")),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_certificate_for_another_asid_gets_code_52() {
+    let sb = sandbox().await;
+    let other = sb
+        .issue_client_cert("200000000099", Validity::Current)
+        .unwrap();
+    // The certificate's CN says 200000000099 but we claim the sandbox's ASID.
+    let settings = sb.settings_with(&other, sb.asid());
+    let err = spine_error(
+        TrackerClient::new(&settings)
+            .unwrap()
+            .fetch(&search(DEMO), &identity())
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (err.code.as_str(), err.reason.as_str()),
+        ("52", "Invalid or missing ASID")
+    );
+}
+
+// ---- headers and parameters, sent raw so the client's own checks do not stop them ----
+
+fn raw_client(sb: &EmbeddedSandbox, id: Option<&Issued>) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(sb.ca_pem().as_bytes()).unwrap()]);
+    if let Some(id) = id {
+        let pem = format!("{}\n{}", id.cert_pem, id.key_pem.as_str());
+        builder = builder.identity(reqwest::Identity::from_pem(pem.as_bytes()).unwrap());
+    }
+    builder.build().unwrap()
+}
+
+const GOOD_HEADERS: [(&str, &str); 4] = [
+    ("Spine-From-Asid", "200000000001"),
+    ("Spine-UserId", "555555555555"),
+    ("Spine-RoleProfileId", "555555555556"),
+    ("Accept", "application/json"),
+];
+
+async fn raw_get(
+    http: &reqwest::Client,
+    sb: &EmbeddedSandbox,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let mut request = http.get(format!("{}{}", sb.base_url(), path_and_query));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.unwrap())
+}
+
+fn with(overrides: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut headers: Vec<(&str, &str)> = GOOD_HEADERS
+        .iter()
+        .filter(|(n, _)| !overrides.iter().any(|(o, _)| o == n))
+        .copied()
+        .collect();
+    headers.extend(overrides.iter().filter(|(_, v)| !v.is_empty()).copied());
+    headers
+}
+
+/// Headers to replace (an empty value removes the header).
+type HeaderOverrides = &'static [(&'static str, &'static str)];
+
+#[tokio::test]
+async fn every_bad_header_gets_spines_code_with_http_200() {
+    let sb = sandbox().await;
+    let http = raw_client(&sb, Some(sb.client_identity()));
+    let search = "/prescriptions?nhsNumber=9990548609&format=trace-summary";
+    let cases: [(HeaderOverrides, &str, &str); 8] = [
+        (&[("Spine-From-Asid", "")], "52", "Invalid or missing ASID"),
+        (
+            &[("Spine-From-Asid", "20000000000a")],
+            "52",
+            "Invalid or missing ASID",
+        ),
+        (
+            &[("Spine-From-Asid", "200000000002")],
+            "52",
+            "Invalid or missing ASID",
+        ),
+        (&[("Spine-UserId", "")], "55", "Invalid user ID"),
+        (
+            &[("Spine-UserId", "5555555555555")],
+            "55",
+            "Invalid user ID",
+        ),
+        (
+            &[("Spine-RoleProfileId", "55555555555")],
+            "56",
+            "Invalid role profile ID",
+        ),
+        (
+            &[("Eps-TraceId", "0123456789012345678901234567890")],
+            "54",
+            "Invalid trace ID",
+        ),
+        (&[("Eps-TraceId", "not_allowed")], "54", "Invalid trace ID"),
+    ];
+    for (overrides, code, reason) in cases {
+        let (status, _, body) = raw_get(&http, &sb, search, &with(overrides)).await;
+        assert_eq!(status, 200, "{overrides:?}");
+        let json: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["statusCode"], code, "{overrides:?}: {body}");
+        assert_eq!(json["reason"], reason);
+        assert_eq!(json["prescriptions"], serde_json::json!({}), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn every_bad_parameter_gets_spines_code() {
+    let sb = sandbox().await;
+    let http = raw_client(&sb, Some(sb.client_identity()));
+    let cases = [
+        ("/prescriptions", "50", "No query parameters"),
+        (
+            "/prescriptions?nhsNumber=9990548601&format=trace-summary",
+            "61",
+            "Invalid or missing NHS number",
+        ),
+        (
+            "/prescriptions?format=trace-summary",
+            "61",
+            "Invalid or missing NHS number",
+        ),
+        (
+            "/prescriptions?nhsNumber=9990548609&format=trace-summary&earliestDate=2026-11-01",
+            "57",
+            "Invalid search date",
+        ),
+        (
+            "/prescriptions?nhsNumber=9990548609&format=trace-summary&earliestDate=20261120&latestDate=20261101",
+            "57",
+            "Invalid search date",
+        ),
+        (
+            "/prescriptions?nhsNumber=9990548609&format=trace-summary&prescriptionStatus=0010",
+            "59",
+            "Invalid prescription status",
+        ),
+        (
+            "/prescriptions?nhsNumber=9990548609&format=trace-summary&prescriptionVersion=R3",
+            "60",
+            "Invalid prescription version",
+        ),
+        (
+            "/prescriptions?nhsNumber=9990548609&format=trace-summary&version=2",
+            "53",
+            "Invalid version",
+        ),
+        (
+            "/prescriptions/NOT-AN-ID?format=trace",
+            "51",
+            "Invalid prescription ID",
+        ),
+        (
+            "/prescriptions/0FBD16-C81007-00001S?format=trace",
+            "1",
+            "Prescription not found",
+        ),
+        (
+            "/nhs111itemsummary?nhsNumber=9990100160",
+            "1",
+            "No prescriptions found matching search criteria",
+        ),
+        ("/nhs111itemdetails", "50", "No query parameters"),
+        (
+            "/nhs111itemdetails?prescriptionId=69F233-Y90001-C5AE6D&issueNumber=7",
+            "8",
+            "Prescription repeat instance not found",
+        ),
+        (
+            "/nhs111itemdetails?prescriptionId=5F39E1-Y90001-910957&lineitemid=00000000-0000-0000-0000-000000000000",
+            "7",
+            "Prescription Line Item ID not found",
+        ),
+    ];
+    for (path, code, reason) in cases {
+        let (status, _, body) = raw_get(&http, &sb, path, &GOOD_HEADERS).await;
+        assert_eq!(status, 200, "{path}");
+        let json: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            (json["statusCode"].as_str(), json["reason"].as_str()),
+            (Some(code), Some(reason)),
+            "{path}: {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn answers_keep_spines_quirks_and_echo_the_trace_id() {
+    let sb = sandbox().await;
+    let http = raw_client(&sb, Some(sb.client_identity()));
+    let mut headers = GOOD_HEADERS.to_vec();
+    headers.push(("Eps-TraceId", "quirk-check-1"));
+    // 9990100012 ends in 2: its list member is spelt " prescriptionList ".
+    let (_, response_headers, body) = raw_get(
+        &http,
+        &sb,
+        "/prescriptions?nhsNumber=9990100012&format=trace-summary",
+        &headers,
+    )
+    .await;
+    assert_eq!(response_headers["eps-traceid"], "quirk-check-1");
+    assert_eq!(response_headers["cache-control"], "no-store");
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert!(json.get(" prescriptionList ").is_some(), "{body}");
+    assert!(all_strings(&json), "{body}");
+    let (_, _, body) = raw_get(
+        &http,
+        &sb,
+        &format!("/prescriptions/{DEMO_ERD}?format=trace&issueNumber=2"),
+        &GOOD_HEADERS,
+    )
+    .await;
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        json["prescription"]["issue"]["lastDispenseDate"], "False",
+        "{body}"
+    );
+    assert!(all_strings(&json));
+}
+
+fn all_strings(value: &Value) -> bool {
+    match value {
+        Value::String(_) => true,
+        Value::Object(map) => map.values().all(all_strings),
+        _ => false,
+    }
+}
+
+#[tokio::test]
+async fn far_too_long_query_strings_and_bodies_are_refused() {
+    let sb = sandbox().await;
+    let http = raw_client(&sb, Some(sb.client_identity()));
+    let long = format!(
+        "/prescriptions?nhsNumber=9990548609&format=trace-summary&x={}",
+        "a".repeat(5000)
+    );
+    let (status, _, body) = raw_get(&http, &sb, &long, &GOOD_HEADERS).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (414, "the query string is longer than 2048 bytes\n")
+    );
+    let huge = format!("/prescriptions?x={}", "a".repeat(40_000));
+    let (status, _, _) = raw_get(&http, &sb, &huge, &GOOD_HEADERS).await;
+    assert_eq!(status, 431);
+    let response = http
+        .post(format!("{}/prescriptions", sb.base_url()))
+        .body(vec![b'x'; 100_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    let response = http
+        .get(format!(
+            "{}/prescriptions?nhsNumber=9990548609&format=trace-summary",
+            sb.base_url()
+        ))
+        .body(vec![b'x'; 10_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+}
+
+// ---- faults ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn gateway_faults_become_specific_messages() {
+    let cases = [
+        (
+            Fault::BadGateway,
+            "the Spine gateway answered 502 Bad Gateway (HTML page \"502 Bad Gateway\"), not a \
+             Tracker response",
+        ),
+        (
+            Fault::SoapFault,
+            "the Spine gateway answered 500 Internal Server Error (SOAP fault SOAP-ENV:Server \
+             \"System failure to process message - default\"), not a Tracker response",
+        ),
+        (
+            Fault::Unavailable,
+            "the Spine gateway answered 503 Service Unavailable (plain text \"Service \
+             Unavailable: the Prescription Tracker is undergoing maintenance. Try again \
+             later.\"), not a Tracker response",
+        ),
+        (
+            Fault::Drop,
+            "the server closed the connection without answering",
+        ),
+    ];
+    for (fault, message) in cases {
+        let sb = sandbox_with_fault(fault).await;
+        let err = client(&sb)
+            .fetch(&search(DEMO), &identity())
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), message, "{fault}");
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn truncated_body_is_reported_as_cut_off() {
+    let sb = sandbox_with_fault(Fault::Truncate).await;
+    let err = client(&sb)
+        .fetch(&search(DEMO), &identity())
+        .await
+        .unwrap_err();
+    let TransportError::CutOff { received } = transport(err) else {
+        panic!("expected cut off");
+    };
+    assert!(received > 0);
+    let expected = format!("the answer was cut off after {received} bytes: try again");
+    assert_eq!(TransportError::CutOff { received }.to_string(), expected);
+}
+
+#[tokio::test]
+async fn no_answer_hits_the_total_timeout() {
+    let sb = sandbox_with_fault(Fault::Hang).await;
+    let mut settings = sb.client_settings();
+    settings.total_timeout = Duration::from_secs(1);
+    let err = TrackerClient::new(&settings)
+        .unwrap()
+        .fetch(&search(DEMO), &identity())
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "no answer within 1 s");
+    assert!(err.elapsed >= Duration::from_secs(1));
+    // The sandbox still stops promptly although a request is hanging.
+    tokio::time::timeout(Duration::from_secs(5), sb.shutdown())
+        .await
+        .expect("shutdown does not wait for the hung request");
+}
+
+#[tokio::test]
+async fn latency_and_drip_are_slow_but_complete() {
+    let sb = sandbox().await;
+    let http = raw_client(&sb, Some(sb.client_identity()));
+    let url = format!(
+        "{}/prescriptions?nhsNumber=9990548609&format=trace-summary",
+        sb.base_url()
+    );
+    for (fault, at_least) in [("latency=300", 300), ("drip=300", 270)] {
+        let started = std::time::Instant::now();
+        let mut request = http.get(&url).header("X-Sandbox-Fault", fault);
+        for (n, v) in GOOD_HEADERS {
+            request = request.header(n, v);
+        }
+        let body = request.send().await.unwrap().text().await.unwrap();
+        assert!(
+            started.elapsed() >= Duration::from_millis(at_least),
+            "{fault}"
+        );
+        let json: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["statusCode"], "0", "{fault}");
+    }
+    let (status, _, body) = raw_get(
+        &http,
+        &sb,
+        "/prescriptions",
+        &[("X-Sandbox-Fault", "explode")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body.starts_with("unknown fault \"explode\""), "{body}");
+}
+
+#[tokio::test]
+async fn magic_nhs_numbers_trigger_faults() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    let err = c
+        .fetch(&search("9990000034"), &identity())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the Spine gateway answered 502 Bad Gateway"),
+        "{err}"
+    );
+    let err = c
+        .fetch(&search("9990000077"), &identity())
+        .await
+        .unwrap_err();
+    assert_eq!(transport(err), TransportError::ConnectionDropped);
+    // The client keeps working after a dropped connection.
+    assert!(c.fetch(&search(DEMO), &identity()).await.is_ok());
+}
+
+// ---- certificates and connections ------------------------------------------------------
+
+#[tokio::test]
+async fn a_client_without_a_certificate_is_refused_in_the_handshake() {
+    let sb = sandbox().await;
+    let http = raw_client(&sb, None);
+    let err = http
+        .get(format!(
+            "{}/prescriptions?nhsNumber=9990548609&format=trace-summary",
+            sb.base_url()
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:?}").contains("CertificateRequired"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_client_certificate_is_refused_by_the_sandbox() {
+    let sb = sandbox().await;
+    let expired = sb.issue_client_cert(sb.asid(), Validity::Expired).unwrap();
+    let err = raw_client(&sb, Some(&expired))
+        .get(format!(
+            "{}/prescriptions?nhsNumber=9990548609&format=trace-summary",
+            sb.base_url()
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("CertificateExpired"), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_certificate_from_another_ca_is_rejected_with_a_helpdesk_message() {
+    let sb = sandbox().await;
+    let foreign = Authority::generate("someone else's CA").unwrap();
+    let cert = foreign.issue_client(sb.asid(), Validity::Current).unwrap();
+    let settings = sb.settings_with(&cert, sb.asid());
+    let err = TrackerClient::new(&settings)
+        .unwrap()
+        .fetch(&search(DEMO), &identity())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Spine rejected our client certificate (it does not know the CA that issued it): check \
+         `cert` and `key` in config and that the certificate was issued for this environment \
+         and ASID"
+    );
+}
+
+#[tokio::test]
+async fn a_server_certificate_from_an_unknown_ca_is_not_trusted() {
+    let sb = sandbox().await;
+    let other = Authority::generate("not the sandbox CA").unwrap();
+    let mut settings = sb.client_settings();
+    settings.ca = PemSource::Inline(Zeroizing::new(other.cert_pem().to_owned()));
+    let err = TrackerClient::new(&settings)
+        .unwrap()
+        .fetch(&search(DEMO), &identity())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the server's certificate is not trusted (check `ca` in config): it was issued by a CA \
+         we do not trust"
+    );
+}
+
+#[tokio::test]
+async fn connection_refused_names_host_and_port() {
+    let sb = sandbox().await;
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut settings = sb.client_settings();
+    settings.base_url = format!("https://127.0.0.1:{port}/mm");
+    let err = TrackerClient::new(&settings)
+        .unwrap()
+        .fetch(&search(DEMO), &identity())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "connection refused at 127.0.0.1:{port}: is the service running and `base_url` right?"
+        )
+    );
+}
+
+/// Writes the sandbox's certificates to files, as a real deployment has them.
+fn files(dir: &Path, sb: &EmbeddedSandbox, client: &Issued) -> ClientSettings {
+    use std::os::unix::fs::OpenOptionsExt;
+    let write = |name: &str, text: &str, mode: u32| {
+        let path = dir.join(name);
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(mode)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path
+    };
+    ClientSettings::new(
+        sb.base_url(),
+        PemSource::File(write("ca.pem", sb.ca_pem(), 0o644)),
+        PemSource::File(write("client.pem", &client.cert_pem, 0o644)),
+        PemSource::File(write("client.key", &client.key_pem, 0o600)),
+        sb.asid(),
+    )
+}
+
+fn setup_error(settings: &ClientSettings) -> String {
+    TrackerClient::new(settings).unwrap_err().to_string()
+}
+
+#[tokio::test]
+async fn certificate_files_are_checked_with_specific_messages() {
+    let sb = sandbox().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let good = files(dir, &sb, sb.client_identity());
+    let key_path = dir.join("client.key");
+    let cert_path = dir.join("client.pem");
+
+    // Works from files.
+    let fetched = TrackerClient::new(&good)
+        .unwrap()
+        .fetch(&search(DEMO), &identity())
+        .await
+        .unwrap();
+    assert_eq!(fetched.response.prescriptions.len(), 3);
+
+    let mut missing = good.clone();
+    missing.client_cert = PemSource::File(dir.join("nope.pem"));
+    assert_eq!(
+        setup_error(&missing),
+        format!(
+            "the client certificate (`cert`) file {} does not exist",
+            dir.join("nope.pem").display()
+        )
+    );
+
+    let mut unreadable = good.clone();
+    unreadable.ca = PemSource::File(dir.to_owned());
+    assert!(
+        setup_error(&unreadable).starts_with(&format!(
+            "cannot read the CA certificate (`ca`) file {}:",
+            dir.display()
+        )),
+        "{}",
+        setup_error(&unreadable)
+    );
+
+    let cert_as_key = dir.join("cert-as-key.pem");
+    std::fs::copy(&cert_path, &cert_as_key).unwrap();
+    std::fs::set_permissions(&cert_as_key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut no_key = good.clone();
+    no_key.client_key = PemSource::File(cert_as_key.clone());
+    assert_eq!(
+        setup_error(&no_key),
+        format!(
+            "the client key (`key`) {} holds no private key: expected a PEM block such as \
+             '-----BEGIN PRIVATE KEY-----'",
+            cert_as_key.display()
+        )
+    );
+
+    let mut no_cert = good.clone();
+    no_cert.client_cert = PemSource::File(key_path.clone());
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(
+        setup_error(&no_cert),
+        format!(
+            "the client certificate (`cert`) {} holds no certificate: expected a PEM block \
+             '-----BEGIN CERTIFICATE-----'",
+            key_path.display()
+        )
+    );
+
+    let encrypted = dir.join("encrypted.key");
+    std::fs::write(
+        &encrypted,
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0wSjApBgkqhkiG9w0BBQwwHAQI\n\
+         -----END ENCRYPTED PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&encrypted, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut enc = good.clone();
+    enc.client_key = PemSource::File(encrypted.clone());
+    let e = encrypted.display();
+    assert_eq!(
+        setup_error(&enc),
+        format!(
+            "the client key (`key`) {e} is protected by a passphrase, which eps-tracker cannot \
+             use: convert it once with `openssl pkcs8 -topk8 -nocrypt -in {e} -out \
+             client-plain.key` (it asks for the passphrase), run `chmod 600 client-plain.key` \
+             and set `key` to the new file"
+        )
+    );
+
+    let other = sb.issue_client_cert(sb.asid(), Validity::Current).unwrap();
+    let mut mismatch = good.clone();
+    mismatch.client_key = PemSource::Inline(other.key_pem.clone());
+    assert_eq!(
+        setup_error(&mismatch),
+        format!(
+            "the client key (`key`) (in memory) does not belong to the client certificate \
+             (`cert`) {}: `cert` and `key` must name the pair that was issued together",
+            cert_path.display()
+        )
+    );
+
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(
+        setup_error(&good),
+        format!(
+            "the client key (`key`) {k} can be read by other users (mode 0644): run `chmod 600 \
+             {k}`",
+            k = key_path.display()
+        )
+    );
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let mut bad_asid = good.clone();
+    bad_asid.asid = "2000000000".into();
+    assert_eq!(
+        setup_error(&bad_asid),
+        "the `asid` in config is not valid: the ASID has 10 characters: it is exactly 12 digits"
+    );
+
+    let mut http = good.clone();
+    http.base_url = "http://127.0.0.1:1/mm".into();
+    assert_eq!(
+        setup_error(&http),
+        "`base_url` \"http://127.0.0.1:1/mm\" is not usable: it must start with https:// (Spine \
+         needs mutual TLS)"
+    );
+}
+
+#[tokio::test]
+async fn expired_and_expiring_certificates() {
+    let sb = sandbox().await;
+    let expired = sb.issue_client_cert(sb.asid(), Validity::Expired).unwrap();
+    let message = setup_error(&sb.settings_with(&expired, sb.asid()));
+    assert!(
+        message.starts_with("the client certificate (`cert`) (in memory) expired on "),
+        "{message}"
+    );
+    assert!(message.ends_with(": ask for a new one"), "{message}");
+
+    let soon = sb
+        .issue_client_cert(sb.asid(), Validity::ExpiringIn(10))
+        .unwrap();
+    let client = TrackerClient::new(&sb.settings_with(&soon, sb.asid())).unwrap();
+    let warnings: Vec<String> = client.warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("the client certificate (`cert`) (in memory) expires in 9 days")
+            || warnings[0]
+                .starts_with("the client certificate (`cert`) (in memory) expires in 10 days"),
+        "{}",
+        warnings[0]
+    );
+    // It still works.
+    assert!(client.fetch(&search(DEMO), &identity()).await.is_ok());
+}
+
+// ---- load ------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_concurrent_connections_are_all_served() {
+    let sb = EmbeddedSandbox::start(EmbeddedOptions {
+        max_connections: 64,
+        ..EmbeddedOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut settings = sb.client_settings();
+    settings.total_timeout = Duration::from_secs(60);
+    let c = TrackerClient::new(&settings).unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..500 {
+        let c = c.clone();
+        tasks.spawn(async move { c.fetch(&search(DEMO), &identity()).await.map(|_| ()) });
+    }
+    let mut ok = 0;
+    while let Some(result) = tasks.join_next().await {
+        result.unwrap().unwrap();
+        ok += 1;
+    }
+    assert_eq!(ok, 500);
+    // And it keeps serving afterwards.
+    assert!(c.fetch(&search(DEMO), &identity()).await.is_ok());
+}
