@@ -1,0 +1,64 @@
+//! Project-level promises: the dependency tree stays free of OpenSSL and ring, and the
+//! README's two commands are the ones CI runs.
+
+use std::path::Path;
+use std::process::Command;
+
+fn repo_file(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `cargo tree -i CRATE` over every target platform; empty output means "not in the tree".
+fn dependents_of(krate: &str) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = Command::new(cargo)
+        .args([
+            "tree",
+            "--offline",
+            "--locked",
+            "--edges",
+            "normal,build",
+            "-i",
+            krate,
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() || stderr.contains("did not match any packages"),
+        "cargo tree failed: {stderr}"
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn no_ring_and_no_openssl_in_the_dependency_tree() {
+    for krate in ["ring", "openssl-sys", "native-tls"] {
+        let tree = dependents_of(krate);
+        assert!(tree.trim().is_empty(), "{krate} is in the tree:\n{tree}");
+    }
+    assert!(
+        dependents_of("aws-lc-rs").contains("rustls"),
+        "rustls should use the aws-lc-rs provider"
+    );
+}
+
+#[test]
+fn readme_shows_the_two_commands_and_ci_runs_exactly_the_test_command() {
+    let readme = repo_file("README.md");
+    assert!(readme.contains("cargo run --release -- --sandbox"));
+    assert!(readme.contains("cargo test"));
+    let ci = repo_file(".ci/run");
+    let test_lines: Vec<&str> = ci
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("cargo test"))
+        .collect();
+    assert_eq!(
+        test_lines,
+        ["cargo test"],
+        "CI must run exactly the README's test command"
+    );
+}
