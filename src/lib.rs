@@ -9,4 +9,5 @@ pub mod config;
 pub mod sandbox;
 pub mod security;
 pub mod tracker;
+pub mod tui;
 pub mod ui;

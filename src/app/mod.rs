@@ -1,1 +1,19 @@
 //! The terminal app's brain: state, messages and the pure `update` function. No I/O.
+
+pub mod detail;
+pub mod form;
+pub mod keymap;
+pub mod msg;
+mod requests;
+pub mod results;
+pub mod secret;
+pub mod signin;
+pub mod state;
+pub mod update;
+
+pub use msg::{Cmd, Msg, RequestId};
+pub use state::{ListState, Pane, Settings, State};
+pub use update::update;
+
+#[cfg(test)]
+mod tests;

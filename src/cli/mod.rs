@@ -6,6 +6,7 @@ mod inspect;
 mod password_input;
 mod sandbox;
 mod secure;
+mod tui;
 mod user;
 
 use std::path::PathBuf;
@@ -28,6 +29,10 @@ pub struct Cli {
     /// the XDG directories. The sandbox uses its own `sandbox` folder inside it.
     #[arg(long, global = true, env = "EPS_TRACKER_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
+
+    /// No colour in the terminal app (also when the NO_COLOR environment variable is set).
+    #[arg(long, global = true)]
+    pub no_color: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -56,12 +61,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::User(args)) => user::run(&args, globals),
         Some(Command::Audit(args)) => audit::run(&args, globals),
         Some(Command::Sandbox(args)) => sandbox::run(&args),
-        None => {
-            println!(
-                "The terminal app is coming. Meanwhile `eps-tracker inspect FILE` decodes a \
-                 saved Tracker response."
-            );
-            ExitCode::SUCCESS
-        }
+        None => tui::run(globals, cli.no_color),
     }
 }

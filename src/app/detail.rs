@@ -1,0 +1,73 @@
+//! The detail pane's state: which prescription (and which issue of it) is shown, the
+//! answers already fetched this session, and the request in flight.
+
+use std::collections::HashMap;
+
+use crate::tracker::ids::PrescriptionId;
+use crate::tracker::model::Prescription;
+
+use super::msg::{Failure, RequestId};
+
+/// One thing the detail pane can show: a prescription, at an issue (`None`: the current
+/// one), basic or clinical.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DetailKey {
+    pub id: PrescriptionId,
+    pub issue: Option<u32>,
+    pub clinical: bool,
+}
+
+/// A fetched prescription with the trace ID of the request that brought it.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub prescription: Prescription,
+    pub trace_id: Option<String>,
+    pub notes: Vec<String>,
+}
+
+impl Shown {
+    /// The issue this answer is about: the only one sent, or the current one.
+    pub fn issue_number(&self) -> Option<u32> {
+        let p = &self.prescription;
+        match p.issues.as_slice() {
+            [only] => Some(only.number),
+            _ => p.current_issue,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub enum DetailLoad {
+    #[default]
+    Idle,
+    Loading(RequestId),
+    Failed(Failure),
+    Cancelled,
+}
+
+#[derive(Debug, Default)]
+pub struct Detail {
+    pub showing: Option<DetailKey>,
+    pub load: DetailLoad,
+    pub cache: HashMap<DetailKey, Shown>,
+    pub scroll: u16,
+}
+
+impl Detail {
+    /// What is on screen for the current key, if it has been fetched.
+    pub fn shown(&self) -> Option<&Shown> {
+        self.showing.as_ref().and_then(|k| self.cache.get(k))
+    }
+
+    pub fn loading(&self) -> Option<RequestId> {
+        match self.load {
+            DetailLoad::Loading(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Forgets everything (sign-out): nothing of one user's lookups survives for the next.
+    pub fn clear(&mut self) {
+        *self = Detail::default();
+    }
+}

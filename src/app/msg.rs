@@ -1,0 +1,194 @@
+//! Everything that can happen to the app (`Msg`) and everything the app can ask the
+//! runtime to do (`Cmd`). Plain data: no closures, no futures, so tests compare them.
+
+use ratatui::crossterm::event::KeyEvent;
+use zeroize::Zeroizing;
+
+use super::state::Who;
+use crate::tracker::model::{SpineError, TrackerResponse};
+use crate::tracker::query::TrackerRequest;
+
+/// Identifies one request so its answer can be matched to it; answers to anything but
+/// the latest request of their kind are dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+#[derive(Debug)]
+pub enum Msg {
+    /// A key was pressed.
+    Key(KeyEvent),
+    /// Text was pasted (bracketed paste).
+    Paste(String),
+    /// The terminal changed size: redraw.
+    Resize,
+    /// Time passed: turn the spinner, count down to the idle lock.
+    Tick,
+    /// A signal (SIGTERM, SIGHUP, SIGINT) asks us to leave.
+    Terminate,
+    /// The idle lock is near: seconds left.
+    IdleCountdown(u64),
+    /// Idle too long: lock the screen.
+    IdleLock,
+    /// A Tracker request finished (or failed).
+    Fetched {
+        id: RequestId,
+        result: Result<Answer, Failure>,
+    },
+    /// The password check finished.
+    SignInDone {
+        id: RequestId,
+        result: Result<SignInReply, String>,
+    },
+}
+
+/// A password that was right: either the session has started, or the user has several
+/// role profiles and must pick one (the options as they should be listed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInReply {
+    Welcome(Welcome),
+    ChooseRole(Vec<String>),
+}
+
+/// A successful sign-in, as the app needs it: who, and what their role may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Welcome {
+    pub who: Who,
+    pub clinical_allowed: bool,
+}
+
+impl Msg {
+    /// The request a message answers, if it answers one.
+    pub fn request_id(&self) -> Option<RequestId> {
+        match self {
+            Msg::SignInDone { id, .. } | Msg::Fetched { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+/// Work for the runtime. The runtime answers each with a `Msg`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Cmd {
+    /// Check a user's password (slow on purpose: runs off the UI thread).
+    SignIn {
+        id: RequestId,
+        user: String,
+        password: Secret,
+    },
+    /// Send a Tracker request through the gate (sign-in check, RBAC, audit).
+    Fetch {
+        id: RequestId,
+        request: TrackerRequest,
+    },
+    /// Start the session in the role profile at this position of the offered list.
+    ChooseRole { id: RequestId, index: usize },
+    /// Cancel the request with this id, if it is still running.
+    Cancel(RequestId),
+    /// The screen was locked (idle or by key): record it; the password is needed again.
+    Lock,
+    /// End the session.
+    SignOut,
+    /// Put text on the clipboard (OSC 52, works over SSH).
+    Copy(String),
+}
+
+/// A password on its way to the runtime: wiped when dropped, never shown by `Debug`.
+pub struct Secret(pub Zeroizing<String>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Eq for Secret {}
+
+/// A Tracker answer that decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub trace_id: Option<String>,
+    pub response: TrackerResponse,
+}
+
+/// What kind of failure, which decides the advice and whether retrying can help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Spine answered with one of its error codes.
+    Spine,
+    /// Something between us and Spine answered instead (gateway page, fault, garbage).
+    Gateway,
+    /// No answer: connection, TLS, timeout.
+    Network,
+    /// The signed-in role may not do this.
+    Denied,
+    /// The audit trail could not be written, so the request was not sent.
+    Audit,
+    /// The session is no longer valid (signed out or locked elsewhere).
+    Session,
+    /// We refused to send it: Spine would reject it.
+    Invalid,
+}
+
+/// A failed request, ready to show where its result would have been.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    /// The plain message.
+    pub message: String,
+    pub spine: Option<SpineError>,
+    pub trace_id: Option<String>,
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            message: message.into(),
+            spine: None,
+            trace_id: None,
+        }
+    }
+
+    /// Whether trying again could give a different answer.
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            FailureKind::Gateway | FailureKind::Network | FailureKind::Audit
+        ) || self
+            .spine
+            .as_ref()
+            .is_some_and(|s| matches!(s.code.as_str(), "4" | "5"))
+    }
+
+    /// What the user could try next.
+    pub fn advice(&self) -> &'static str {
+        match self.kind {
+            FailureKind::Spine => match self.spine.as_ref().map(|s| s.code.as_str()) {
+                Some("1" | "6") => {
+                    "Check the number or ID with the caller; a search only covers the dates asked for."
+                }
+                Some("4" | "5") => {
+                    "Retry; if it keeps failing, quote the trace ID to the national service desk."
+                }
+                _ => "Quote the code and trace ID to the national service desk if it persists.",
+            },
+            FailureKind::Gateway | FailureKind::Network => {
+                "Retry in a moment; if it persists, quote the trace ID to the national service desk."
+            }
+            FailureKind::Denied => {
+                "Your role cannot do this: ask an administrator or a colleague with the right role."
+            }
+            FailureKind::Audit => {
+                "Nothing was sent. Free disk space or fix the audit file's permissions, then retry."
+            }
+            FailureKind::Session => "Sign in again.",
+            FailureKind::Invalid => "Correct the query and send it again.",
+        }
+    }
+}

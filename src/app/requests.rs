@@ -1,0 +1,328 @@
+//! Sending Tracker requests and taking their answers: the list query, the detail of the
+//! selected prescription and its eRD issues, cancel and retry. Answers to anything but the
+//! latest request of their kind are dropped.
+
+use super::detail::{DetailKey, DetailLoad, Shown};
+use super::msg::{Answer, Cmd, Failure, FailureKind, RequestId};
+use super::results::ResultList;
+use super::state::{ListState, Pane, State};
+use crate::tracker::model::Prescription;
+use crate::tracker::query::{KnownPrescription, RetrieveQuery, TrackerRequest};
+
+/// Sends the list query (search or retrieve), cancelling whatever it replaces.
+pub fn send_list(state: &mut State, request: TrackerRequest) -> Vec<Cmd> {
+    let mut cmds = cancel_all(state);
+    let id = state.next_request_id();
+    state.list = ListState::Loading {
+        id,
+        request: request.clone(),
+    };
+    state.detail.showing = None;
+    state.detail.load = DetailLoad::Idle;
+    cmds.push(Cmd::Fetch { id, request });
+    cmds
+}
+
+/// Cancels every request in flight (Esc).
+pub fn cancel_all(state: &mut State) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    state.list = match std::mem::take(&mut state.list) {
+        ListState::Loading { id, request } => {
+            cmds.push(Cmd::Cancel(id));
+            ListState::Cancelled { request }
+        }
+        other => other,
+    };
+    if let Some(id) = state.detail.loading() {
+        cmds.push(Cmd::Cancel(id));
+        state.detail.load = DetailLoad::Cancelled;
+    }
+    cmds
+}
+
+/// Takes a Tracker answer; `false` when it answers nothing we still wait for.
+pub fn on_fetched(
+    state: &mut State,
+    id: RequestId,
+    result: Result<Answer, Failure>,
+) -> (bool, Vec<Cmd>) {
+    if state.list.loading() == Some(id) {
+        return (true, on_list_answer(state, result));
+    }
+    if state.detail.loading() == Some(id) {
+        on_detail_answer(state, result);
+        return (true, Vec::new());
+    }
+    (false, Vec::new())
+}
+
+fn notes_of(answer: &Answer) -> Vec<String> {
+    let mut notes: Vec<String> = answer
+        .response
+        .notice
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    notes.extend(answer.response.warnings.iter().cloned());
+    notes
+}
+
+fn on_list_answer(state: &mut State, result: Result<Answer, Failure>) -> Vec<Cmd> {
+    let ListState::Loading { request, .. } = std::mem::take(&mut state.list) else {
+        return Vec::new();
+    };
+    match result {
+        Err(failure) => {
+            state.last_trace = failure.trace_id.clone().or(state.last_trace.take());
+            state.list = ListState::Failed { request, failure };
+            Vec::new()
+        }
+        Ok(answer) => {
+            state.last_trace = answer.trace_id.clone().or(state.last_trace.take());
+            let notes = notes_of(&answer);
+            let retrieved = match &request {
+                TrackerRequest::Retrieve(q) | TrackerRequest::ClinicalDetail(q) => Some(q.clone()),
+                _ => None,
+            };
+            // A retrieve answers with the whole prescription: it is also the detail.
+            if let (Some(query), Some(p)) = (&retrieved, answer.response.prescriptions.first()) {
+                let key = DetailKey {
+                    id: p.id.clone(),
+                    issue: query.issue,
+                    clinical: request.is_clinical(),
+                };
+                remember(
+                    state,
+                    key,
+                    p.clone(),
+                    answer.trace_id.clone(),
+                    notes.clone(),
+                );
+            }
+            let list = ResultList::new(
+                request,
+                answer.response.prescriptions,
+                answer.trace_id,
+                notes,
+            );
+            let retrieved_one = retrieved.is_some() && list.selected().is_some();
+            state.list = ListState::Ready(list);
+            if state.focus == Pane::Query {
+                state.focus = if retrieved_one {
+                    Pane::Detail
+                } else {
+                    Pane::Results
+                };
+            }
+            show_selected(state)
+        }
+    }
+}
+
+fn on_detail_answer(state: &mut State, result: Result<Answer, Failure>) {
+    let Some(key) = state.detail.showing.clone() else {
+        state.detail.load = DetailLoad::Idle;
+        return;
+    };
+    match result {
+        Err(failure) => {
+            state.last_trace = failure.trace_id.clone().or(state.last_trace.take());
+            state.detail.load = DetailLoad::Failed(failure);
+        }
+        Ok(answer) => {
+            state.last_trace = answer.trace_id.clone().or(state.last_trace.take());
+            let notes = notes_of(&answer);
+            match answer.response.prescriptions.into_iter().next() {
+                Some(p) => {
+                    remember(state, key, p, answer.trace_id, notes);
+                    state.detail.load = DetailLoad::Idle;
+                }
+                None => {
+                    let mut failure = Failure::new(
+                        FailureKind::Spine,
+                        "Spine answered but sent no prescription for this ID.",
+                    );
+                    failure.spine = answer.response.notice;
+                    failure.trace_id = answer.trace_id;
+                    state.detail.load = DetailLoad::Failed(failure);
+                }
+            }
+        }
+    }
+}
+
+/// Caches a fetched prescription under its key, and under its issue number when it was
+/// asked for as "the current issue", so moving back to it costs nothing.
+fn remember(
+    state: &mut State,
+    key: DetailKey,
+    prescription: Prescription,
+    trace_id: Option<String>,
+    notes: Vec<String>,
+) {
+    if let Some(list) = state.list.ready_mut() {
+        list.enrich(&prescription);
+    }
+    let shown = Shown {
+        prescription,
+        trace_id,
+        notes,
+    };
+    if key.issue.is_none()
+        && let Some(number) = shown.issue_number()
+    {
+        let numbered = DetailKey {
+            issue: Some(number),
+            ..key.clone()
+        };
+        state.detail.cache.insert(numbered, shown.clone());
+    }
+    state.detail.cache.insert(key, shown);
+}
+
+/// Shows the selected prescription in the detail pane, fetching it if it is not cached.
+pub fn show_selected(state: &mut State) -> Vec<Cmd> {
+    let Some(list) = state.list.ready() else {
+        return Vec::new();
+    };
+    let Some(p) = list.selected() else {
+        state.detail.showing = None;
+        return Vec::new();
+    };
+    let key = DetailKey {
+        id: p.id.clone(),
+        issue: None,
+        clinical: list.request.is_clinical(),
+    };
+    let known = KnownPrescription {
+        repeat_dispensing: p.is_repeat_dispensing(),
+        total_issues: p.total_issues,
+    };
+    let current = p.current_issue;
+    show(state, key, known, current)
+}
+
+/// Moves to the next (`forward`) or previous issue of a repeat-dispensing prescription.
+pub fn step_issue(state: &mut State, forward: bool) -> Vec<Cmd> {
+    let Some(key) = state.detail.showing.clone() else {
+        return Vec::new();
+    };
+    let listed = state
+        .list
+        .ready()
+        .and_then(|l| l.prescriptions.iter().find(|p| p.id == key.id).cloned());
+    let shown = state.detail.shown().cloned();
+    let Some(p) = shown.as_ref().map(|s| &s.prescription).or(listed.as_ref()) else {
+        return Vec::new();
+    };
+    if !p.is_repeat_dispensing() && listed.as_ref().is_none_or(|l| !l.is_repeat_dispensing()) {
+        state.notice =
+            Some("Only repeat-dispensing (eRD) prescriptions have several issues.".into());
+        return Vec::new();
+    }
+    let total = p
+        .total_issues
+        .or(listed.as_ref().and_then(|l| l.total_issues));
+    let at = key
+        .issue
+        .or(shown.as_ref().and_then(Shown::issue_number))
+        .or(p.current_issue)
+        .unwrap_or(1);
+    let next = if forward {
+        at.saturating_add(1)
+    } else {
+        at.saturating_sub(1)
+    };
+    if next < 1 || total.is_some_and(|t| next > t) {
+        state.notice = Some(match total {
+            Some(t) if forward => format!("Issue {at} is the last of {t}."),
+            _ => "Issue 1 is the first.".to_string(),
+        });
+        return Vec::new();
+    }
+    let known = KnownPrescription {
+        repeat_dispensing: true,
+        total_issues: total,
+    };
+    let current = p.current_issue;
+    let key = DetailKey {
+        issue: Some(next),
+        ..key
+    };
+    show(state, key, known, current)
+}
+
+fn show(
+    state: &mut State,
+    key: DetailKey,
+    known: KnownPrescription,
+    current: Option<u32>,
+) -> Vec<Cmd> {
+    if state.detail.showing.as_ref() == Some(&key)
+        && (state.detail.loading().is_some() || state.detail.cache.contains_key(&key))
+    {
+        return Vec::new();
+    }
+    let mut cmds = Vec::new();
+    if let Some(id) = state.detail.loading() {
+        cmds.push(Cmd::Cancel(id));
+    }
+    state.detail.showing = Some(key.clone());
+    state.detail.scroll = 0;
+    if state.detail.cache.contains_key(&key) {
+        state.detail.load = DetailLoad::Idle;
+        return cmds;
+    }
+    // The clinical detail of an eRD prescription must name an issue: the current one.
+    let issue = match key.issue {
+        None if key.clinical && known.repeat_dispensing => current,
+        other => other,
+    };
+    let query = RetrieveQuery {
+        id: key.id.clone(),
+        issue,
+    };
+    let request = if key.clinical {
+        TrackerRequest::ClinicalDetail(query)
+    } else {
+        TrackerRequest::Retrieve(query)
+    };
+    if let Err(error) = request.validate_with(state.today, known) {
+        state.detail.load =
+            DetailLoad::Failed(Failure::new(FailureKind::Invalid, error.to_string()));
+        return cmds;
+    }
+    let id = state.next_request_id();
+    state.detail.load = DetailLoad::Loading(id);
+    cmds.push(Cmd::Fetch { id, request });
+    cmds
+}
+
+/// Sends again whatever failed or was cancelled: the list, else the detail.
+pub fn retry(state: &mut State) -> Vec<Cmd> {
+    match &state.list {
+        ListState::Failed { request, .. } | ListState::Cancelled { request } => {
+            let request = request.clone();
+            return send_list(state, request);
+        }
+        _ => {}
+    }
+    if matches!(
+        state.detail.load,
+        DetailLoad::Failed(_) | DetailLoad::Cancelled
+    ) && let Some(key) = state.detail.showing.take()
+    {
+        let listed = state
+            .list
+            .ready()
+            .and_then(|l| l.prescriptions.iter().find(|p| p.id == key.id));
+        let known = KnownPrescription {
+            repeat_dispensing: listed.is_some_and(Prescription::is_repeat_dispensing),
+            total_issues: listed.and_then(|p| p.total_issues),
+        };
+        let current = listed.and_then(|p| p.current_issue);
+        return show(state, key, known, current);
+    }
+    state.notice = Some("Nothing to retry.".into());
+    Vec::new()
+}

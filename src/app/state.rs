@@ -1,0 +1,212 @@
+//! The whole state of the terminal app: what is on screen and what is in flight.
+//! `draw` reads it, `update` changes it, nothing else touches it.
+
+use chrono::NaiveDate;
+
+use super::detail::Detail;
+use super::form::QueryForm;
+use super::keymap::Keymap;
+use super::msg::Failure;
+use super::msg::RequestId;
+use super::results::ResultList;
+use super::signin::SignInForm;
+use crate::tracker::query::TrackerRequest;
+
+/// The three panes of the main screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Query,
+    Results,
+    Detail,
+}
+
+impl Pane {
+    pub fn next(self, forward: bool) -> Pane {
+        match (self, forward) {
+            (Pane::Query, true) | (Pane::Detail, false) => Pane::Results,
+            (Pane::Results, true) | (Pane::Query, false) => Pane::Detail,
+            (Pane::Detail, true) | (Pane::Results, false) => Pane::Query,
+        }
+    }
+}
+
+/// Settings fixed for the session: where we are talking to and how to draw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The environment marker shown all session: `SANDBOX`, `INT`, `DEP`, `LIVE`.
+    pub environment: String,
+    /// False under `NO_COLOR` or `--no-color`: state is then carried by text and
+    /// attributes (bold, reverse) alone.
+    pub color: bool,
+    /// Demo accounts listed on the sign-in screen (sandbox only).
+    pub demo_accounts: Vec<String>,
+    pub demo_password: Option<String>,
+    pub keymap: Keymap,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            environment: "SANDBOX".into(),
+            color: true,
+            demo_accounts: Vec::new(),
+            demo_password: None,
+            keymap: Keymap::default(),
+        }
+    }
+}
+
+/// Who is signed in, as the confidentiality line names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Who {
+    pub display_name: String,
+    pub user_id: String,
+    pub role: String,
+    pub organisation: String,
+}
+
+/// The result list pane: nothing asked yet, waiting, an answer, or why there is none.
+#[derive(Debug, Default)]
+pub enum ListState {
+    #[default]
+    Empty,
+    Loading {
+        id: RequestId,
+        request: TrackerRequest,
+    },
+    Ready(ResultList),
+    Failed {
+        request: TrackerRequest,
+        failure: Failure,
+    },
+    Cancelled {
+        request: TrackerRequest,
+    },
+}
+
+impl ListState {
+    pub fn ready(&self) -> Option<&ResultList> {
+        match self {
+            ListState::Ready(list) => Some(list),
+            _ => None,
+        }
+    }
+
+    pub fn ready_mut(&mut self) -> Option<&mut ResultList> {
+        match self {
+            ListState::Ready(list) => Some(list),
+            _ => None,
+        }
+    }
+
+    pub fn loading(&self) -> Option<RequestId> {
+        match self {
+            ListState::Loading { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct State {
+    pub settings: Settings,
+    /// Present while the sign-in (or unlock) screen is up.
+    pub signin: Option<SignInForm>,
+    pub signin_request: Option<RequestId>,
+    pub session: Option<Who>,
+    /// Trace ID of the last Tracker request, to quote to the national service desk.
+    pub last_trace: Option<String>,
+    /// Seconds left before the idle lock, once the two-minute warning has started.
+    pub idle_lock_in: Option<u64>,
+    pub focus: Pane,
+    pub form: QueryForm,
+    pub list: ListState,
+    pub detail: Detail,
+    /// Today's date (UTC), for reading typed dates and Spine's 28-day rule. Set by the
+    /// runtime, which owns the clock.
+    pub today: NaiveDate,
+    /// A short note for the footer (e.g. what was copied), until the next key.
+    pub notice: Option<String>,
+    /// Scroll offset of the help overlay when it is open.
+    pub help: Option<u16>,
+    /// Turns once per tick while anything is in flight.
+    pub spinner: usize,
+    /// Set when the user asked to leave; the runtime restores the terminal and exits.
+    pub quit: bool,
+    /// Whether anything visible changed since the last draw.
+    pub dirty: bool,
+    /// Set when the whole terminal must be wiped (lock, sign-out): the runtime clears it
+    /// before the next draw so no patient data survives in any cell.
+    pub clear_screen: bool,
+    next_request: u64,
+}
+
+impl State {
+    pub fn new(settings: Settings, today: NaiveDate) -> State {
+        State {
+            list: ListState::Empty,
+            detail: Detail::default(),
+            today,
+            notice: None,
+            settings,
+            signin: Some(SignInForm::default()),
+            signin_request: None,
+            session: None,
+            last_trace: None,
+            idle_lock_in: None,
+            focus: Pane::Query,
+            form: QueryForm::default(),
+            help: None,
+            spinner: 0,
+            quit: false,
+            dirty: true,
+            clear_screen: false,
+            next_request: 0,
+        }
+    }
+
+    /// A fresh id for a new request.
+    pub fn next_request_id(&mut self) -> RequestId {
+        self.next_request += 1;
+        RequestId(self.next_request)
+    }
+
+    /// Whether a key press goes into a text field (so plain letters are text, not commands).
+    pub fn typing(&self) -> bool {
+        if self.help.is_some() {
+            return false;
+        }
+        if self.signin.is_some() {
+            return true;
+        }
+        match self.focus {
+            Pane::Query => self.form.focused().is_text(),
+            Pane::Results => self.list.ready().is_some_and(|l| l.filtering),
+            Pane::Detail => false,
+        }
+    }
+
+    /// The countdown shown before the idle lock, if it has started.
+    pub fn idle_warning(&self) -> Option<String> {
+        self.idle_lock_in.map(|secs| {
+            format!(
+                "Locking in {}:{:02} (press any key to stay signed in)",
+                secs / 60,
+                secs % 60
+            )
+        })
+    }
+
+    /// Whether someone is signed in and the screen is not locked.
+    pub fn signed_in(&self) -> bool {
+        self.session.is_some() && self.signin.is_none()
+    }
+
+    /// Whether anything is in flight (the runtime ticks the spinner only then).
+    pub fn busy(&self) -> bool {
+        self.signin_request.is_some()
+            || self.list.loading().is_some()
+            || self.detail.loading().is_some()
+    }
+}

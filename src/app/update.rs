@@ -1,0 +1,503 @@
+//! `update`: the one place state changes. Pure: it never awaits and never does I/O;
+//! effects leave as `Cmd`s for the runtime, whose answers come back as `Msg`s.
+
+use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind};
+use tui_input::InputRequest;
+use tui_input::backend::crossterm::to_input_request;
+
+use super::detail::Detail;
+use super::form::QueryForm;
+use super::keymap::{Action, KeyCodeOrd, KeyPress};
+use super::msg::{Cmd, Msg, RequestId, Secret, SignInReply};
+use super::requests;
+use super::signin::{Note, RoleChoice, SignInField, SignInForm};
+use super::state::{ListState, Pane, State};
+use crate::tracker::model::StatusGroup;
+
+/// Rows moved by PageUp / PageDown.
+const PAGE: isize = 10;
+
+/// Applies one message to the state and returns the work it asks the runtime to do.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
+    state.dirty = true;
+    match msg {
+        Msg::Key(event) => on_key(state, event),
+        Msg::Paste(text) => {
+            on_paste(state, &text);
+            Vec::new()
+        }
+        Msg::Resize => Vec::new(),
+        Msg::Tick => {
+            if state.busy() {
+                state.spinner = state.spinner.wrapping_add(1);
+            } else {
+                state.dirty = false;
+            }
+            Vec::new()
+        }
+        Msg::Terminate => {
+            state.quit = true;
+            Vec::new()
+        }
+        Msg::IdleCountdown(seconds) => {
+            state.idle_lock_in = state.signed_in().then_some(seconds);
+            Vec::new()
+        }
+        Msg::IdleLock => lock(state, "Locked after a period without activity."),
+        Msg::SignInDone { id, result } => {
+            on_signed_in(state, id, result);
+            Vec::new()
+        }
+        Msg::Fetched { id, result } => {
+            let (current, cmds) = requests::on_fetched(state, id, result);
+            if !current {
+                // An answer to a request the user has moved on from: drop it.
+                state.dirty = false;
+            }
+            cmds
+        }
+    }
+}
+
+/// Hides everything behind the unlock screen; the workspace stays for after the password.
+fn lock(state: &mut State, why: &str) -> Vec<Cmd> {
+    state.idle_lock_in = None;
+    let Some(who) = state.session.as_ref() else {
+        state.dirty = false;
+        return Vec::new();
+    };
+    if state.signin.is_some() {
+        state.dirty = false;
+        return Vec::new();
+    }
+    state.signin = Some(SignInForm::locked(&who.user_id, Note::info(why)));
+    state.help = None;
+    state.clear_screen = true;
+    let mut cmds = requests::cancel_all(state);
+    cmds.push(Cmd::Lock);
+    cmds
+}
+
+/// Forgets the session and everything looked up in it.
+fn sign_out(state: &mut State) -> Vec<Cmd> {
+    let mut cmds = requests::cancel_all(state);
+    cmds.push(Cmd::SignOut);
+    state.session = None;
+    state.list = ListState::Empty;
+    state.detail = Detail::default();
+    state.form = QueryForm::default();
+    state.focus = Pane::Query;
+    state.last_trace = None;
+    state.idle_lock_in = None;
+    state.help = None;
+    state.signin = Some(SignInForm {
+        note: Some(Note::info("Signed out.")),
+        ..SignInForm::default()
+    });
+    state.clear_screen = true;
+    cmds
+}
+
+fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, String>) {
+    if state.signin_request != Some(id) {
+        state.dirty = false;
+        return;
+    }
+    state.signin_request = None;
+    let Some(form) = state.signin.as_mut() else {
+        return;
+    };
+    form.checking = false;
+    match result {
+        Ok(SignInReply::ChooseRole(options)) => {
+            form.roles = Some(RoleChoice {
+                options,
+                selected: 0,
+            });
+            form.note = Some(Note::info("Choose the role profile to work in."));
+        }
+        Ok(SignInReply::Welcome(welcome)) => {
+            let unlocking = form.locked_user.is_some();
+            state.signin = None;
+            if unlocking {
+                return;
+            }
+            state.form = QueryForm {
+                clinical_allowed: welcome.clinical_allowed,
+                ..QueryForm::default()
+            };
+            state.session = Some(welcome.who);
+            state.focus = Pane::Query;
+        }
+        Err(message) => {
+            form.note = Some(Note::error(message));
+            form.field = SignInField::Password;
+            form.roles = None;
+        }
+    }
+}
+
+fn on_key(state: &mut State, event: KeyEvent) -> Vec<Cmd> {
+    if event.kind == KeyEventKind::Release {
+        state.dirty = false;
+        return Vec::new();
+    }
+    let Some(key) = KeyPress::from_event(&event) else {
+        state.dirty = false;
+        return Vec::new();
+    };
+    if key.is_interrupt() {
+        state.quit = true;
+        return Vec::new();
+    }
+    // Any key keeps the session: the first one after the warning only dismisses it.
+    if state.idle_lock_in.take().is_some() {
+        return Vec::new();
+    }
+    state.notice = None;
+    let actions = state.settings.keymap.actions_for(key, state.typing());
+    if state.help.is_some() {
+        return on_help_key(state, &actions);
+    }
+    if state.signin.is_some() {
+        return on_signin_key(state, key, event, &actions);
+    }
+    let handled = match state.focus {
+        Pane::Query => on_query_key(state, key, event, &actions),
+        Pane::Results => on_results_key(state, key, event, &actions),
+        Pane::Detail => on_detail_key(state, &actions),
+    };
+    if let Some(cmds) = handled {
+        return cmds;
+    }
+    on_global_key(state, &actions)
+}
+
+fn on_help_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
+    let scroll = state.help.unwrap_or(0);
+    for action in actions {
+        match action {
+            Action::Quit => state.quit = true,
+            Action::Help | Action::Cancel => state.help = None,
+            Action::Down => state.help = Some(scroll.saturating_add(1)),
+            Action::Up => state.help = Some(scroll.saturating_sub(1)),
+            Action::PageDown => state.help = Some(scroll.saturating_add(10)),
+            Action::PageUp => state.help = Some(scroll.saturating_sub(10)),
+            Action::Top => state.help = Some(0),
+            _ => continue,
+        }
+        return Vec::new();
+    }
+    state.dirty = false;
+    Vec::new()
+}
+
+fn on_signin_key(
+    state: &mut State,
+    key: KeyPress,
+    event: KeyEvent,
+    actions: &[Action],
+) -> Vec<Cmd> {
+    let Some(form) = state.signin.as_mut() else {
+        return Vec::new();
+    };
+    if let Some(choice) = form.roles.as_mut() {
+        for action in actions {
+            match action {
+                Action::Up | Action::PrevField => {
+                    choice.selected = choice.selected.saturating_sub(1)
+                }
+                Action::Down | Action::NextField => {
+                    choice.selected =
+                        (choice.selected + 1).min(choice.options.len().saturating_sub(1));
+                }
+                Action::Submit if !form.checking => {
+                    let index = choice.selected;
+                    form.checking = true;
+                    form.note = Some(Note::info("Starting the session…"));
+                    let id = state.next_request_id();
+                    state.signin_request = Some(id);
+                    return vec![Cmd::ChooseRole { id, index }];
+                }
+                Action::Cancel => {
+                    form.roles = None;
+                    form.note = Some(Note::info("Sign-in cancelled."));
+                }
+                _ => continue,
+            }
+            return Vec::new();
+        }
+        state.dirty = false;
+        return Vec::new();
+    }
+    for action in actions {
+        match action {
+            Action::Submit => {
+                let Some(credentials) = form.submit() else {
+                    return Vec::new();
+                };
+                let id = state.next_request_id();
+                state.signin_request = Some(id);
+                return vec![Cmd::SignIn {
+                    id,
+                    user: credentials.user,
+                    password: Secret(credentials.password),
+                }];
+            }
+            Action::NextPane | Action::NextField | Action::PrevPane | Action::PrevField => {
+                form.next_field();
+                return Vec::new();
+            }
+            Action::Cancel => {
+                if let Some(id) = state.signin_request.take() {
+                    form.checking = false;
+                    form.note = Some(Note::info("Sign-in cancelled."));
+                    return vec![Cmd::Cancel(id)];
+                }
+                continue;
+            }
+            Action::Help => {
+                state.help = Some(0);
+                return Vec::new();
+            }
+            Action::SignOut if form.locked_user.is_some() => return sign_out(state),
+            _ => continue,
+        }
+    }
+    if form.checking {
+        state.dirty = false;
+        return Vec::new();
+    }
+    if let Some(ch) = key.typed_char() {
+        form.type_char(ch);
+    } else if let Some(request) = to_input_request(&Event::Key(event)) {
+        form.edit(request);
+    } else {
+        state.dirty = false;
+    }
+    Vec::new()
+}
+
+/// Keys that mean the same in every pane.
+fn on_global_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
+    for action in actions {
+        match action {
+            Action::Quit => state.quit = true,
+            Action::Help => state.help = Some(0),
+            Action::NextPane => state.focus = state.focus.next(true),
+            Action::PrevPane => state.focus = state.focus.next(false),
+            Action::NewSearch => state.focus = Pane::Query,
+            Action::Cancel => {
+                let cmds = requests::cancel_all(state);
+                if cmds.is_empty() && state.focus == Pane::Detail {
+                    state.focus = Pane::Results;
+                }
+                return cmds;
+            }
+            Action::Retry => return requests::retry(state),
+            Action::Copy => return copy(state),
+            Action::Lock => return lock(state, "Locked."),
+            Action::SignOut => return sign_out(state),
+            Action::GroupCurrent | Action::GroupFuture | Action::GroupPast => {
+                let group = match action {
+                    Action::GroupFuture => StatusGroup::Future,
+                    Action::GroupPast => StatusGroup::Past,
+                    _ => StatusGroup::Current,
+                };
+                let Some(list) = state.list.ready_mut() else {
+                    continue;
+                };
+                list.show_group(group);
+                if state.focus == Pane::Query {
+                    state.focus = Pane::Results;
+                }
+                return requests::show_selected(state);
+            }
+            Action::NextIssue | Action::PrevIssue => {
+                return requests::step_issue(state, *action == Action::NextIssue);
+            }
+            _ => continue,
+        }
+        return Vec::new();
+    }
+    state.dirty = false;
+    Vec::new()
+}
+
+/// The prescription ID and trace ID on the clipboard, together, as the helpdesk quotes them.
+fn copy(state: &mut State) -> Vec<Cmd> {
+    let shown = state.detail.shown();
+    let id = shown
+        .map(|s| s.prescription.id.as_str().to_string())
+        .or_else(|| {
+            state
+                .list
+                .ready()
+                .and_then(|l| l.selected_id())
+                .map(|id| id.as_str().to_string())
+        });
+    let trace = shown
+        .and_then(|s| s.trace_id.clone())
+        .or_else(|| state.last_trace.clone());
+    let text = match (id, trace) {
+        (Some(id), Some(trace)) => format!("{id} trace {trace}"),
+        (Some(id), None) => id,
+        (None, Some(trace)) => format!("trace {trace}"),
+        (None, None) => {
+            state.notice = Some("Nothing to copy yet.".into());
+            return Vec::new();
+        }
+    };
+    state.notice = Some(format!("Copied: {text}"));
+    vec![Cmd::Copy(text)]
+}
+
+/// Keys for the query pane; `None` when the key is not the pane's business.
+fn on_query_key(
+    state: &mut State,
+    key: KeyPress,
+    event: KeyEvent,
+    actions: &[Action],
+) -> Option<Vec<Cmd>> {
+    let field = state.form.focused();
+    for action in actions {
+        let form = &mut state.form;
+        match action {
+            Action::Submit => {
+                return Some(match form.request(state.today) {
+                    Ok(request) => {
+                        form.note = None;
+                        requests::send_list(state, request)
+                    }
+                    Err(reason) => {
+                        form.note = Some(reason);
+                        Vec::new()
+                    }
+                });
+            }
+            Action::NextField => form.move_focus(true),
+            Action::PrevField => form.move_focus(false),
+            Action::ToggleMode => form.toggle_mode(),
+            Action::NextGroup if !field.is_text() => form.cycle_choice(true),
+            Action::PrevGroup if !field.is_text() => form.cycle_choice(false),
+            _ => continue,
+        }
+        return Some(Vec::new());
+    }
+    if !field.is_text() {
+        if key.code == KeyCodeOrd::Char(' ') && !key.ctrl && !key.alt {
+            state.form.cycle_choice(true);
+            return Some(Vec::new());
+        }
+        return None;
+    }
+    if !actions.is_empty() {
+        return None;
+    }
+    let request = match key.typed_char() {
+        Some(ch) => Some(InputRequest::InsertChar(ch)),
+        None => to_input_request(&Event::Key(event)),
+    }?;
+    state.form.edit(request);
+    state.form.note = None;
+    Some(Vec::new())
+}
+
+fn on_results_key(
+    state: &mut State,
+    key: KeyPress,
+    event: KeyEvent,
+    actions: &[Action],
+) -> Option<Vec<Cmd>> {
+    let list = state.list.ready_mut()?;
+    if list.filtering {
+        for action in actions {
+            match action {
+                Action::Submit | Action::NextPane | Action::PrevPane => list.filtering = false,
+                Action::Cancel => {
+                    list.filtering = false;
+                    list.filter.reset();
+                    list.refresh();
+                }
+                Action::Up | Action::Down => {
+                    list.move_by(if *action == Action::Up { -1 } else { 1 });
+                }
+                _ => continue,
+            }
+            return Some(requests::show_selected(state));
+        }
+        let request = match key.typed_char() {
+            Some(ch) => Some(InputRequest::InsertChar(ch)),
+            None => to_input_request(&Event::Key(event)),
+        }?;
+        list.filter.handle(request);
+        list.refresh();
+        return Some(requests::show_selected(state));
+    }
+    for action in actions {
+        match action {
+            Action::Up => list.move_by(-1),
+            Action::Down => list.move_by(1),
+            Action::PageUp => list.move_by(-PAGE),
+            Action::PageDown => list.move_by(PAGE),
+            Action::Top => list.move_to(false),
+            Action::Bottom => list.move_to(true),
+            Action::NextGroup => list.cycle_group(true),
+            Action::PrevGroup => list.cycle_group(false),
+            Action::Sort => {
+                list.cycle_sort();
+                state.notice = Some(format!("Sorted {}.", list.sort.label()));
+            }
+            Action::Filter => list.filtering = true,
+            Action::Submit => {
+                state.focus = Pane::Detail;
+                return Some(requests::show_selected(state));
+            }
+            _ => continue,
+        }
+        return Some(requests::show_selected(state));
+    }
+    None
+}
+
+fn on_detail_key(state: &mut State, actions: &[Action]) -> Option<Vec<Cmd>> {
+    let scroll = state.detail.scroll;
+    for action in actions {
+        state.detail.scroll = match action {
+            Action::Down => scroll.saturating_add(1),
+            Action::Up => scroll.saturating_sub(1),
+            Action::PageDown => scroll.saturating_add(PAGE as u16),
+            Action::PageUp => scroll.saturating_sub(PAGE as u16),
+            Action::Top => 0,
+            _ => continue,
+        };
+        return Some(Vec::new());
+    }
+    None
+}
+
+fn on_paste(state: &mut State, text: &str) {
+    if let Some(form) = state.signin.as_mut() {
+        // Pasting is allowed (password managers), line breaks dropped.
+        for ch in text.chars().filter(|c| !c.is_control()) {
+            form.type_char(ch);
+        }
+        return;
+    }
+    match state.focus {
+        Pane::Query if state.form.focused().is_text() => {
+            state.form.paste(text);
+            state.form.note = None;
+        }
+        Pane::Results => match state.list.ready_mut() {
+            Some(list) if list.filtering => {
+                for ch in text.chars().filter(|c| !c.is_control()) {
+                    list.filter.handle(InputRequest::InsertChar(ch));
+                }
+                list.refresh();
+            }
+            _ => state.dirty = false,
+        },
+        _ => state.dirty = false,
+    }
+}

@@ -1,0 +1,125 @@
+//! The runtime: the only async glue and the only part of the terminal app that does I/O.
+//! It owns the terminal, the event stream, the workers that run requests, the signals and
+//! the clock, and feeds everything to `app::update` as messages.
+
+mod access;
+mod event_loop;
+mod idle;
+mod logging;
+mod signals;
+mod terminal;
+mod worker;
+
+use std::io::{IsTerminal, stdout};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use ratatui::crossterm::event::EventStream;
+
+use crate::app::{Settings, State};
+use crate::config::Home;
+use crate::security::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use crate::security::signin::Authenticator;
+use access::Access;
+
+use event_loop::run as run_loop;
+use signals::Signals;
+use worker::Worker;
+
+/// Everything the terminal app starts with: where its state lives and the sign-in
+/// machinery opened on it.
+pub struct Start {
+    pub home: Home,
+    pub auth: Authenticator,
+    pub no_color: bool,
+}
+
+/// Whether colour is wanted: not with `--no-color`, not when `NO_COLOR` is set to
+/// anything non-empty (<https://no-color.org>).
+pub fn color_wanted(no_color_flag: bool, no_color_env: Option<&str>) -> bool {
+    !no_color_flag && no_color_env.is_none_or(str::is_empty)
+}
+
+/// Starts the terminal app and returns when the user leaves.
+pub fn run(start: Start) -> ExitCode {
+    if !stdout().is_terminal() {
+        eprintln!(
+            "eps-tracker: the terminal app needs a terminal. For scripts, use `eps-tracker \
+             search` or `eps-tracker get` (see --help)."
+        );
+        return ExitCode::from(2);
+    }
+    let log_dir = start.home.log_dir.clone();
+    let _log = match logging::start(&log_dir) {
+        Ok((guard, _)) => Some(guard),
+        Err(e) => {
+            eprintln!(
+                "eps-tracker: cannot write the log under {}: {e}",
+                log_dir.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("eps-tracker: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let sandbox = start.home.sandbox;
+    let settings = Settings {
+        environment: if sandbox { "SANDBOX" } else { "LIVE" }.to_string(),
+        color: color_wanted(start.no_color, std::env::var("NO_COLOR").ok().as_deref()),
+        demo_accounts: if sandbox {
+            DEMO_ACCOUNTS
+                .iter()
+                .map(|a| a.role.name().to_string())
+                .collect()
+        } else {
+            Vec::new()
+        },
+        demo_password: sandbox.then(|| DEMO_PASSWORD.to_string()),
+        ..Settings::default()
+    };
+    let access = Access::new(start.auth);
+    let idle = Duration::from_secs(u64::from(access.idle_lock_minutes()) * 60);
+    let result = runtime.block_on(async {
+        let mut signals = Signals::new()?;
+        let mut state = State::new(settings, chrono::Utc::now().date_naive());
+        let mut worker = Worker::new(access.clone(), Box::new(stdout()));
+        let mut terminal = terminal::take()?;
+        let _guard = terminal::Guard;
+        tracing::info!(sandbox, "terminal app started");
+        run_loop(
+            &mut terminal,
+            EventStream::new(),
+            &mut state,
+            &mut worker,
+            &mut signals,
+            idle,
+        )
+        .await
+    });
+    terminal::restore();
+    // Leaving without signing out still closes the session in the audit trail.
+    if let Err(e) = access.sign_out() {
+        tracing::error!(error = %e, "sign-out at exit not recorded");
+    }
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    match result {
+        Ok(()) => {
+            tracing::info!("terminal app finished");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "terminal app failed");
+            eprintln!("eps-tracker: terminal error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! The detail pane: everything about the selected prescription and the issue shown, the
+//! plain-language explanation under its status, and the clinical detail when fetched.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::failure::failure_lines;
+use super::results::date;
+use super::text::wrap;
+use super::theme::Theme;
+use crate::app::detail::{DetailLoad, Shown};
+use crate::app::keymap::Action;
+use crate::app::state::{Pane, State};
+use crate::tracker::guidance::{Explanation, Guidance};
+use crate::tracker::model::{Coded, Issue, Organisation};
+
+const LABEL: usize = 15;
+const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+
+/// Lines with a label column and a wrapped value column.
+struct Sheet {
+    lines: Vec<Line<'static>>,
+    width: usize,
+    theme: Theme,
+}
+
+impl Sheet {
+    fn field(&mut self, label: &str, value: &str, style: Style) {
+        let room = self.width.saturating_sub(LABEL).max(10);
+        for (i, part) in wrap(value, room).into_iter().enumerate() {
+            let left = if i == 0 {
+                format!("{label:<LABEL$}")
+            } else {
+                " ".repeat(LABEL)
+            };
+            self.lines.push(Line::from(vec![
+                Span::styled(left, self.theme.label()),
+                Span::styled(part, style),
+            ]));
+        }
+    }
+
+    fn plain(&mut self, label: &str, value: &str) {
+        self.field(label, value, Style::new());
+    }
+
+    fn text(&mut self, text: &str, style: Style) {
+        for part in wrap(text, self.width) {
+            self.lines.push(Line::styled(part, style));
+        }
+    }
+
+    fn gap(&mut self) {
+        self.lines.push(Line::raw(""));
+    }
+}
+
+fn coded<C: std::fmt::Display>(c: &Coded<C>) -> String {
+    format!("{} ({})", c.text, c.code)
+}
+
+fn organisation(org: &Organisation, full: bool) -> String {
+    let mut text = org.short();
+    if full && let Some(address) = &org.address {
+        let parts: Vec<&str> = address
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        if !parts.is_empty() {
+            text.push_str(&format!(", {}", parts.join(", ")));
+        }
+    }
+    if let Some(phone) = &org.phone {
+        text.push_str(&format!(" · tel {phone}"));
+    }
+    text
+}
+
+/// One explanation under its heading: what it means, then what to do next.
+fn explain(sheet: &mut Sheet, label: &str, explanation: &Explanation, style: Style) {
+    sheet.field(label, &explanation.meaning, style);
+    if let Some(next) = &explanation.next {
+        sheet.field("", &format!("Next: {next}"), style);
+    }
+}
+
+fn shown_issue(shown: &Shown) -> Option<&Issue> {
+    let p = &shown.prescription;
+    match shown.issue_number() {
+        Some(n) => p.issues.iter().find(|i| i.number == n),
+        None => p.issues.first(),
+    }
+}
+
+fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
+    let theme = sheet.theme;
+    let keys = &state.settings.keymap;
+    let p = &shown.prescription;
+    sheet.field("Prescription", p.id.as_str(), theme.heading());
+    if let Some(warning) = p.id.check_warning() {
+        sheet.field("", &format!("* Warning: {warning}"), theme.warning());
+    }
+    if let Some(t) = &p.prescriber_type {
+        sheet.plain("Type", &coded(t));
+    }
+    if let Some(t) = &p.treatment {
+        sheet.plain("Treatment", &coded(t));
+    }
+    if let Some(version) = &p.eps_version {
+        sheet.plain("EPS version", version.label());
+    }
+    let mut signed = date(p.signing_date.or(p.issue_date));
+    if let Some(days) = p.days_supply {
+        signed.push_str(&format!(" · days supply {days}"));
+    }
+    sheet.plain("Signed", &signed);
+    if let Some(org) = &p.prescriber {
+        sheet.plain("Prescriber", &organisation(org, true));
+    }
+    match &p.nominated_dispenser {
+        Some(org) => sheet.plain("Nominated", &organisation(org, true)),
+        None => sheet.plain(
+            "Nominated",
+            "none (the patient has a token any pharmacy can scan)",
+        ),
+    }
+    let issue = shown_issue(shown);
+    let guidance = Guidance::builtin().explain(p, issue);
+    if let Some(r1) = &guidance.r1 {
+        explain(sheet, "R1 note", r1, theme.warning());
+    }
+    sheet.gap();
+
+    if p.is_repeat_dispensing() {
+        let number = shown
+            .issue_number()
+            .map_or("?".to_string(), |n| n.to_string());
+        let total = p.total_issues.map_or("?".to_string(), |n| n.to_string());
+        let current = match (p.current_issue, shown.issue_number()) {
+            (Some(c), Some(n)) if c == n => " (the current issue)".to_string(),
+            (Some(c), _) => format!(" (current issue: {c})"),
+            _ => String::new(),
+        };
+        sheet.field(
+            "Issue",
+            &format!(
+                "{number} of {total}{current} · {}/{} previous/next issue",
+                keys.label(Action::PrevIssue),
+                keys.label(Action::NextIssue)
+            ),
+            theme.heading(),
+        );
+    }
+    match issue.and_then(|i| i.status.as_ref()) {
+        Some(status) => sheet.field("Status", &coded(status), theme.heading()),
+        None => sheet.field(
+            "Status",
+            p.status_text.as_deref().unwrap_or("not given"),
+            theme.heading(),
+        ),
+    }
+    if let Some(status) = &guidance.status {
+        explain(sheet, "", status, Style::new());
+    }
+    if let Some(pending) = &guidance.pending_cancellation {
+        explain(sheet, "! Cancelling", pending, theme.warning());
+    }
+    if let Some(issue) = issue {
+        if let Some(date) = issue.issue_date {
+            sheet.plain("Issued", &date.date().format("%Y-%m-%d").to_string());
+        }
+        if let Some(org) = &issue.dispenser {
+            sheet.plain("Dispenser", &organisation(org, true));
+        }
+        if let Some(d) = issue.last_dispense_date {
+            sheet.plain("Last dispensed", &d.date().format("%Y-%m-%d").to_string());
+        }
+        if issue.applied_cancellations {
+            sheet.plain("Cancellations", "applied to this issue");
+        }
+    }
+    if let Some(org) = &p.dispensing_pharmacy {
+        sheet.plain("Dispensing", &organisation(org, true));
+    }
+    sheet.plain("Last event", &date(p.last_event_date));
+
+    let items: &[crate::tracker::model::LineItem] = match issue {
+        Some(i) if !i.line_items.is_empty() => &i.line_items,
+        _ => &p.line_items,
+    };
+    if !items.is_empty() {
+        sheet.gap();
+        sheet.text(&format!("Line items ({})", items.len()), theme.heading());
+        for (n, item) in items.iter().enumerate() {
+            let status = item
+                .status
+                .as_ref()
+                .map(coded)
+                .or_else(|| item.item_status_text.clone())
+                .unwrap_or_else(|| "status not given".to_string());
+            match &item.description {
+                Some(description) => {
+                    sheet.field(&format!("  {}", n + 1), description, theme.heading());
+                    let mut amount = Vec::new();
+                    if let Some(q) = &item.quantity {
+                        amount.push(
+                            format!("{q} {}", item.uom.as_deref().unwrap_or(""))
+                                .trim()
+                                .to_string(),
+                        );
+                    }
+                    if let Some(d) = &item.dosage {
+                        amount.push(d.clone());
+                    }
+                    if !amount.is_empty() {
+                        sheet.plain("", &amount.join(" · "));
+                    }
+                    sheet.plain("", &status);
+                }
+                None => sheet.plain(&format!("  {}", n + 1), &status),
+            }
+        }
+    }
+    for item in &guidance.line_items {
+        sheet.field("", &item.heading, theme.heading());
+        explain(sheet, "", item, Style::new());
+    }
+    if !shown.notes.is_empty() {
+        sheet.gap();
+        for note in &shown.notes {
+            sheet.text(&format!("Note: {note}"), theme.warning());
+        }
+    }
+    if let Some(trace) = &shown.trace_id {
+        sheet.gap();
+        sheet.text(
+            &format!(
+                "Trace ID {trace} · {} copies ID and trace",
+                keys.label(Action::Copy)
+            ),
+            theme.dim(),
+        );
+    }
+}
+
+pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
+    let focused = state.focus == Pane::Detail;
+    let marker = if focused { "▶ " } else { "" };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(theme.border_type(focused))
+        .border_style(theme.border(focused))
+        .title(Span::styled(
+            format!(" {marker}Detail "),
+            theme.title(focused),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let keys = &state.settings.keymap;
+    let mut sheet = Sheet {
+        lines: Vec::new(),
+        width,
+        theme,
+    };
+    let detail = &state.detail;
+    match &detail.load {
+        DetailLoad::Loading(_) => {
+            let spin = SPINNER[state.spinner % SPINNER.len()];
+            let what = match detail.showing.as_ref().and_then(|k| k.issue) {
+                Some(n) => format!(
+                    "{spin} Fetching issue {n}… ({} cancels)",
+                    keys.label(Action::Cancel)
+                ),
+                None => format!(
+                    "{spin} Fetching the prescription… ({} cancels)",
+                    keys.label(Action::Cancel)
+                ),
+            };
+            sheet.text(&what, theme.heading());
+        }
+        DetailLoad::Failed(failure) => {
+            sheet
+                .lines
+                .extend(failure_lines(failure, theme, width, keys));
+        }
+        DetailLoad::Cancelled => sheet.text(
+            &format!("Cancelled. {} fetches it again.", keys.label(Action::Retry)),
+            Style::new(),
+        ),
+        DetailLoad::Idle => {}
+    }
+    match detail.shown() {
+        Some(shown) => {
+            if !matches!(detail.load, DetailLoad::Idle) {
+                sheet.gap();
+            }
+            sheet_for(shown, state, &mut sheet);
+        }
+        None if matches!(detail.load, DetailLoad::Idle) => {
+            let text = if state.list.ready().is_some() {
+                "Select a prescription in the list to see its detail."
+            } else {
+                "The detail of a prescription shows here once you search."
+            };
+            sheet.text(text, theme.dim());
+        }
+        None => {}
+    }
+    let total = sheet.lines.len() as u16;
+    let max_scroll = total.saturating_sub(inner.height);
+    let scroll = detail.scroll.min(max_scroll);
+    frame.render_widget(Paragraph::new(sheet.lines).scroll((scroll, 0)), inner);
+    // Say when there is more below (or above), since the pane may be short.
+    if max_scroll > 0 && area.height > 2 {
+        let more = match (scroll > 0, scroll < max_scroll) {
+            (true, true) => " ↑↓ more ",
+            (false, true) => " ↓ more: Down/PageDown ",
+            _ => " ↑ more above ",
+        };
+        let bottom = Rect::new(
+            area.x + 2,
+            area.y + area.height - 1,
+            area.width.saturating_sub(4),
+            1,
+        );
+        frame.render_widget(Paragraph::new(Span::styled(more, theme.heading())), bottom);
+    }
+}

@@ -1,0 +1,298 @@
+//! The result list pane: group tabs with counts, one line per prescription, the empty
+//! state that says why it is empty, and failures where the list would have been.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::failure::failure_lines;
+use super::text::{fit, pad, wrap};
+use super::theme::Theme;
+use crate::app::keymap::Action;
+use crate::app::results::{GROUPS, ResultList, status_label, treatment_label};
+use crate::app::state::{ListState, Pane, State};
+use crate::tracker::dates::SpineDate;
+use crate::tracker::ids::IdForm;
+use crate::tracker::model::Prescription;
+use crate::tracker::query::TrackerRequest;
+
+const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+
+pub fn date(d: Option<SpineDate>) -> String {
+    d.map(|d| d.date().format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| "-".to_string())
+}
+
+pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
+    let focused = state.focus == Pane::Results;
+    let marker = if focused { "▶ " } else { "" };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_type(theme.border_type(focused))
+        .border_style(theme.border(focused))
+        .title(Span::styled(
+            format!(" {marker}Prescriptions "),
+            theme.title(focused),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let height = usize::from(inner.height);
+    let keys = &state.settings.keymap;
+    let lines: Vec<Line> = match &state.list {
+        ListState::Empty => {
+            let text = format!(
+                "Type an NHS number in the query pane and press {} to search, or {} to retrieve one prescription by its ID.",
+                keys.label(Action::Submit),
+                keys.label(Action::ToggleMode)
+            );
+            wrap(&text, width).into_iter().map(Line::raw).collect()
+        }
+        ListState::Loading { request, .. } => {
+            let spin = SPINNER[state.spinner % SPINNER.len()];
+            let mut lines = vec![Line::styled(
+                format!("{spin} {}…", asking(request)),
+                theme.heading(),
+            )];
+            lines.extend(
+                wrap(&format!("{} cancels.", keys.label(Action::Cancel)), width)
+                    .into_iter()
+                    .map(|l| Line::styled(l, theme.dim())),
+            );
+            lines
+        }
+        ListState::Cancelled { request } => {
+            let text = format!(
+                "Cancelled: {}. {} sends it again.",
+                asking(request),
+                keys.label(Action::Retry)
+            );
+            wrap(&text, width).into_iter().map(Line::raw).collect()
+        }
+        ListState::Failed { failure, .. } => failure_lines(failure, theme, width, keys),
+        ListState::Ready(list) => {
+            let (lines, cursor) = list_lines(list, state, theme, width, height);
+            frame.render_widget(Paragraph::new(lines), inner);
+            if let Some((row, col)) = cursor
+                && row < inner.height
+                && col < inner.width
+            {
+                frame.set_cursor_position(Position::new(inner.x + col, inner.y + row));
+            }
+            return;
+        }
+    };
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn asking(request: &TrackerRequest) -> String {
+    match request {
+        TrackerRequest::Search(q) => format!("Searching NHS number {}", q.nhs_number),
+        TrackerRequest::ClinicalSummary(q) => {
+            format!("Searching NHS number {} (clinical)", q.nhs_number)
+        }
+        TrackerRequest::Retrieve(q) => format!("Retrieving {}", q.id.as_str()),
+        TrackerRequest::ClinicalDetail(q) => format!("Retrieving {} (clinical)", q.id.as_str()),
+    }
+}
+
+/// Column widths for a row at this width: (ID, treatment, status).
+fn columns(list: &ResultList, width: usize) -> (usize, usize, usize) {
+    let longest_id = list
+        .visible
+        .iter()
+        .filter_map(|i| list.prescriptions.get(*i))
+        .map(|p| p.id.as_str().len())
+        .max()
+        .unwrap_or(20);
+    // marker(2) date(10) gap id gap treatment(9) gap status gap last(10)
+    let fixed = 2 + 10 + 1 + 1 + 9 + 1 + 1 + 10;
+    let id = longest_id.min(width.saturating_sub(fixed + 14)).max(20);
+    let status = width.saturating_sub(fixed + id).max(6);
+    (id, 9, status)
+}
+
+/// An R1 ID (37 characters) cut in the middle when the column is narrower, so both
+/// ends stay readable; the detail pane always shows it whole.
+fn id_text(p: &Prescription, width: usize) -> String {
+    let id = p.id.as_str();
+    if id.len() <= width || p.id.form() != IdForm::R1 || width < 12 {
+        return fit(id, width);
+    }
+    let tail = width / 2;
+    let head = width - tail - 1;
+    format!("{}…{}", &id[..head], &id[id.len() - tail..])
+}
+
+fn row(p: &Prescription, cols: (usize, usize, usize)) -> String {
+    let (id_w, treat_w, status_w) = cols;
+    let marker = match (p.pending_cancellation, p.id.check_ok()) {
+        (true, _) => "! ",
+        (false, false) => "* ",
+        (false, true) => "  ",
+    };
+    format!(
+        "{marker}{} {} {} {} {}",
+        pad(&date(p.issue_date), 10),
+        pad(&id_text(p, id_w), id_w),
+        pad(&treatment_label(p), treat_w),
+        pad(&status_label(p), status_w),
+        pad(&date(p.last_event_date), 10),
+    )
+}
+
+fn list_lines(
+    list: &ResultList,
+    state: &State,
+    theme: Theme,
+    width: usize,
+    height: usize,
+) -> (Vec<Line<'static>>, Option<(u16, u16)>) {
+    let keys = &state.settings.keymap;
+    let mut lines = Vec::new();
+    let mut tabs = Vec::new();
+    for (n, group) in GROUPS.into_iter().enumerate() {
+        let label = format!("{} {} ({})", n + 1, group.label(), list.count(group));
+        if group == list.group {
+            tabs.push(Span::styled(format!("[{label}]"), theme.selected()));
+        } else {
+            tabs.push(Span::raw(format!(" {label} ")));
+        }
+        tabs.push(Span::raw(" "));
+    }
+    lines.push(Line::from(tabs));
+    let cols = columns(list, width);
+    let header = format!(
+        "  {} {} {} {} {}",
+        pad("Issued", 10),
+        pad("Prescription ID", cols.0),
+        pad("Treatment", cols.1),
+        pad("Status", cols.2),
+        pad("Last event", 10)
+    );
+    lines.push(Line::styled(fit(&header, width), theme.dim()));
+
+    // Two lines below the rows: the count line and the filter line.
+    let rows_room = height.saturating_sub(lines.len() + 2).max(1);
+    let mut cursor = None;
+    if list.visible.is_empty() {
+        for part in wrap(&empty_reason(list, state), width) {
+            lines.push(Line::raw(part));
+        }
+    } else {
+        // Page by page, so moving the selection redraws two lines, not the whole list.
+        let first = (list.selected / rows_room) * rows_room;
+        for (pos, index) in list.visible.iter().enumerate().skip(first).take(rows_room) {
+            let Some(p) = list.prescriptions.get(*index) else {
+                continue;
+            };
+            let text = fit(&row(p, cols), width);
+            let style = if pos == list.selected {
+                theme.selected()
+            } else {
+                ratatui::style::Style::new()
+            };
+            lines.push(Line::styled(pad(&text, width), style));
+        }
+    }
+    while lines.len() < height.saturating_sub(2) {
+        lines.push(Line::raw(""));
+    }
+    let shown = list.visible.len();
+    let total = list.count(list.group);
+    let count = if shown == total {
+        format!(
+            "{shown} in {} · sorted {}",
+            list.group.label(),
+            list.sort.label()
+        )
+    } else {
+        format!(
+            "{shown} of {total} in {} match the filter · sorted {}",
+            list.group.label(),
+            list.sort.label()
+        )
+    };
+    lines.push(Line::styled(fit(&count, width), theme.dim()));
+    if list.filtering || !list.filter.value().is_empty() {
+        let prefix = "Filter: ";
+        let value = list.filter.value();
+        if list.filtering {
+            let col = prefix.len() + list.filter.visual_cursor();
+            cursor = Some((lines.len() as u16, col as u16));
+        }
+        lines.push(Line::from(vec![
+            Span::styled(prefix, theme.label()),
+            Span::styled(value.to_string(), theme.input(list.filtering)),
+        ]));
+    } else {
+        let hint = format!(
+            "{} filter · {} sort · {}/{}/{} groups · {} open",
+            keys.label(Action::Filter),
+            keys.label(Action::Sort),
+            keys.label(Action::GroupCurrent),
+            keys.label(Action::GroupFuture),
+            keys.label(Action::GroupPast),
+            keys.label(Action::Submit),
+        );
+        lines.push(Line::styled(fit(&hint, width), theme.dim()));
+    }
+    (lines, cursor)
+}
+
+/// Why the list shows nothing, in words that suggest the next step.
+fn empty_reason(list: &ResultList, state: &State) -> String {
+    let keys = &state.settings.keymap;
+    let in_group = list.count(list.group);
+    if in_group > 0 {
+        return format!(
+            "The filter \"{}\" hides all {in_group} prescriptions in {}: press {} and clear it (Esc).",
+            list.filter.value(),
+            list.group.label(),
+            keys.label(Action::Filter)
+        );
+    }
+    if !list.prescriptions.is_empty() {
+        let others: Vec<String> = GROUPS
+            .into_iter()
+            .filter(|g| list.count(*g) > 0)
+            .map(|g| format!("{} ({})", g.label(), list.count(g)))
+            .collect();
+        return format!(
+            "None in {}. The others hold the rest: {}.",
+            list.group.label(),
+            others.join(", ")
+        );
+    }
+    match &list.request {
+        TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) => {
+            let from = q
+                .earliest
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "28 days ago (Spine's default)".to_string());
+            let to = q
+                .latest
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "today".to_string());
+            let mut text = format!(
+                "No prescriptions for NHS number {} issued between {from} and {to}",
+                q.nhs_number
+            );
+            if q.status.is_some() || q.version.is_some() {
+                text.push_str(" with the status and version filters set");
+            }
+            text.push('.');
+            if q.earliest.is_none() {
+                text.push_str(&format!(
+                    " Spine only looks back 28 days unless an earliest date is set: press {} and set Earliest (for example -365d).",
+                    keys.label(Action::NewSearch)
+                ));
+            }
+            text
+        }
+        TrackerRequest::Retrieve(q) | TrackerRequest::ClinicalDetail(q) => {
+            format!("Spine found no prescription {}.", q.id.as_str())
+        }
+    }
+}

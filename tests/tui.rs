@@ -1,0 +1,602 @@
+//! Screens of the terminal app, drawn through ratatui's `TestBackend` and compared with
+//! insta snapshots at 80x24 and 200x50. States are built by driving `update` with the
+//! messages a user and the runtime would send, with fixed dates and trace IDs, so nothing
+//! volatile reaches a snapshot.
+
+use chrono::NaiveDate;
+use eps_tracker::app::msg::{Answer, Failure, FailureKind, SignInReply, Welcome};
+use eps_tracker::app::state::Who;
+use eps_tracker::app::{Cmd, Msg, RequestId, Settings, State, update};
+use eps_tracker::tracker::ids::{NhsNumber, PrescriptionId};
+use eps_tracker::tracker::model::{
+    Coded, EpsVersion, Issue, LineItem, LineItemStatus, Organisation, PrescriberType, Prescription,
+    PrescriptionStatus, ResponseKind, SpineDate, SpineError, TrackerResponse, TreatmentType,
+};
+use eps_tracker::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+
+const NHS: &str = "9990548609";
+const ACUTE: &str = "A3B4D9-Z42475-11E6B+";
+const ERD: &str = "0FBD16-C81007-00001S";
+const R1: &str = "9C18AE6F-510D-F7A3-E050-D20AE3A231C8K";
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
+}
+
+fn day(d: u32) -> Option<SpineDate> {
+    NaiveDate::from_ymd_opt(2026, 11, d).map(SpineDate::Day)
+}
+
+fn settings(color: bool) -> Settings {
+    Settings {
+        environment: "SANDBOX".into(),
+        color,
+        demo_accounts: ["helpdesk", "pharmacist", "clinician", "auditor", "admin"]
+            .map(String::from)
+            .to_vec(),
+        demo_password: Some("sandbox-demo".into()),
+        ..Settings::default()
+    }
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(ch: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(ch), KeyModifiers::CONTROL))
+}
+
+fn send(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Cmd> {
+    msgs.into_iter().flat_map(|m| update(state, m)).collect()
+}
+
+fn typed(text: &str) -> Vec<Msg> {
+    text.chars().map(|c| key(KeyCode::Char(c))).collect()
+}
+
+fn fetch_id(cmds: &[Cmd]) -> RequestId {
+    cmds.iter()
+        .rev()
+        .find_map(|c| match c {
+            Cmd::Fetch { id, .. } => Some(*id),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no fetch in {cmds:?}"))
+}
+
+fn org(name: &str, ods: &str, address: Option<&str>, phone: Option<&str>) -> Option<Organisation> {
+    Organisation::from_parts(Some(ods), Some(name), address, phone)
+}
+
+fn prescription(
+    id: &str,
+    status: PrescriptionStatus,
+    text: &str,
+    treatment: TreatmentType,
+    issued: u32,
+) -> Prescription {
+    let mut p = Prescription::new(
+        PrescriptionId::parse(id).unwrap(),
+        NhsNumber::parse(NHS).unwrap(),
+    );
+    let treatment_text = match treatment {
+        TreatmentType::Acute => "Acute",
+        TreatmentType::Repeat => "Repeat Prescribing",
+        _ => "Repeat Dispensing",
+    };
+    p.treatment = Some(Coded::new(treatment, treatment_text));
+    p.prescriber_type = Some(Coded::new(
+        PrescriberType::GeneralPractitioner,
+        "GP Prescribing",
+    ));
+    p.issue_date = day(issued);
+    p.signing_date = day(issued);
+    p.last_event_date = day(issued + 1);
+    p.days_supply = Some(28);
+    p.prescriber = org(
+        "THE SURGERY",
+        "A83008",
+        Some("1 HIGH STREET, , CROYDON, CR0 1AA"),
+        Some("0208 123 4567"),
+    );
+    p.nominated_dispenser = org("CROYDON PHARMACY", "FA666", None, None);
+    let mut issue = Issue::numbered(1);
+    issue.issue_date = day(issued);
+    issue.status = Some(Coded::new(status, text));
+    issue.line_items.push(LineItem {
+        id: Some("A54219B8-F741-4C47-B662-E4F8DFA49AB6".into()),
+        status: Some(Coded::new(LineItemStatus::ToBeDispensed, "To Be Dispensed")),
+        ..LineItem::default()
+    });
+    p.issues.push(issue);
+    p.current_issue = Some(1);
+    p
+}
+
+fn erd_issue(n: u32) -> Prescription {
+    let current = 3;
+    let (status, text) = match n.cmp(&current) {
+        std::cmp::Ordering::Less => (PrescriptionStatus::Dispensed, "Dispensed"),
+        std::cmp::Ordering::Equal => (PrescriptionStatus::WithDispenser, "With Dispenser"),
+        std::cmp::Ordering::Greater => (
+            PrescriptionStatus::RepeatDispenseFutureInstance,
+            "Repeat Dispense future instance",
+        ),
+    };
+    let mut p = prescription(ERD, status, text, TreatmentType::RepeatDispensing, 2);
+    p.issues[0].number = n;
+    p.current_issue = Some(current);
+    p.total_issues = Some(6);
+    p.pending_cancellation = n == current;
+    if n == current {
+        p.issues[0].dispenser = org("CROYDON PHARMACY", "FA666", None, Some("0208 765 4321"));
+        p.issues[0].line_items[0].status =
+            Some(Coded::new(LineItemStatus::WithDispenser, "With Dispenser"));
+    }
+    if n < current {
+        p.issues[0].last_dispense_date = day(3);
+        p.issues[0].line_items[0].status =
+            Some(Coded::new(LineItemStatus::FullyDispensed, "Dispensed"));
+    }
+    p
+}
+
+fn search_results() -> Vec<Prescription> {
+    let mut r1 = prescription(
+        R1,
+        PrescriptionStatus::Claimed,
+        "Claimed",
+        TreatmentType::Repeat,
+        1,
+    );
+    r1.eps_version = Some(EpsVersion::R1);
+    vec![
+        prescription(
+            ACUTE,
+            PrescriptionStatus::ToBeDispensed,
+            "To Be Dispensed",
+            TreatmentType::Acute,
+            10,
+        ),
+        erd_issue(3),
+        prescription(
+            "1D5B17-A83008-4F9A8J",
+            PrescriptionStatus::FutureInstance,
+            "Prescription future instance",
+            TreatmentType::Acute,
+            20,
+        ),
+        r1,
+    ]
+}
+
+fn answer(kind: ResponseKind, prescriptions: Vec<Prescription>, trace: &str) -> Answer {
+    Answer {
+        trace_id: Some(trace.into()),
+        response: TrackerResponse {
+            kind,
+            prescriptions,
+            notice: None,
+            warnings: Vec::new(),
+        },
+    }
+}
+
+fn signed_in_with(color: bool, clinical: bool) -> State {
+    let mut state = State::new(settings(color), today());
+    send(&mut state, typed("helpdesk"));
+    send(&mut state, [key(KeyCode::Enter)]);
+    send(&mut state, typed("sandbox-demo"));
+    let cmds = send(&mut state, [key(KeyCode::Enter)]);
+    let Some(Cmd::SignIn { id, .. }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    let (user, role) = if clinical {
+        ("clinician", "clinician")
+    } else {
+        ("helpdesk", "helpdesk")
+    };
+    update(
+        &mut state,
+        Msg::SignInDone {
+            id: *id,
+            result: Ok(SignInReply::Welcome(Welcome {
+                who: Who {
+                    display_name: format!("Sandbox {user}"),
+                    user_id: user.into(),
+                    role: role.into(),
+                    organisation: "X26".into(),
+                },
+                clinical_allowed: clinical,
+            })),
+        },
+    );
+    state
+}
+
+fn signed_in() -> State {
+    signed_in_with(true, false)
+}
+
+/// Searched 9990548609; the list answered; the first detail answered.
+fn with_results() -> State {
+    let mut state = signed_in();
+    send(&mut state, typed(NHS));
+    let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
+    let cmds = update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(
+                ResponseKind::Search,
+                search_results(),
+                "TRACE-SEARCH-0001",
+            )),
+        },
+    );
+    let id = fetch_id(&cmds);
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(
+                ResponseKind::Retrieve,
+                vec![search_results().remove(0)],
+                "TRACE-DETAIL-0001",
+            )),
+        },
+    );
+    state
+}
+
+/// The eRD prescription selected and open in the detail pane, at its current issue.
+fn with_erd_detail() -> State {
+    let mut state = with_results();
+    let id = fetch_id(&send(&mut state, [key(KeyCode::Down)]));
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(
+                ResponseKind::Retrieve,
+                vec![erd_issue(3)],
+                "TRACE-DETAIL-0003",
+            )),
+        },
+    );
+    send(&mut state, [key(KeyCode::Enter)]);
+    state
+}
+
+fn render(state: &State, width: u16, height: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|frame| ui::draw(state, frame)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+/// The screen as text, trailing spaces trimmed so the snapshots read well.
+fn screen(state: &State, width: u16, height: u16) -> String {
+    let buffer = render(state, width, height);
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn both_sizes(name: &str, state: &State) {
+    insta::assert_snapshot!(format!("{name}_80x24"), screen(state, 80, 24));
+    insta::assert_snapshot!(format!("{name}_200x50"), screen(state, 200, 50));
+}
+
+#[test]
+fn sign_in() {
+    let mut state = State::new(settings(true), today());
+    send(&mut state, typed("helpdesk"));
+    send(&mut state, [key(KeyCode::Tab)]);
+    send(&mut state, typed("secret"));
+    both_sizes("sign_in", &state);
+}
+
+#[test]
+fn sign_in_refused() {
+    let mut state = State::new(settings(true), today());
+    send(&mut state, typed("helpdesk"));
+    send(&mut state, [key(KeyCode::Enter)]);
+    send(&mut state, typed("wrong"));
+    let cmds = send(&mut state, [key(KeyCode::Enter)]);
+    let Some(Cmd::SignIn { id, .. }) = cmds.first() else {
+        panic!()
+    };
+    update(
+        &mut state,
+        Msg::SignInDone {
+            id: *id,
+            result: Err(
+                "Wrong user ID or password. 4 attempts left before a 15-minute lockout.".into(),
+            ),
+        },
+    );
+    both_sizes("sign_in_refused", &state);
+}
+
+#[test]
+fn empty_query() {
+    both_sizes("empty", &signed_in());
+}
+
+#[test]
+fn query_with_validation_messages() {
+    let mut state = signed_in();
+    send(&mut state, typed("9990548608"));
+    send(&mut state, [key(KeyCode::Down)]);
+    send(&mut state, typed("31/02/2026"));
+    send(&mut state, [key(KeyCode::Down)]);
+    send(&mut state, typed("-60d"));
+    both_sizes("query_invalid", &state);
+}
+
+#[test]
+fn searching() {
+    let mut state = signed_in();
+    send(&mut state, typed(NHS));
+    send(&mut state, [key(KeyCode::Enter)]);
+    both_sizes("searching", &state);
+}
+
+#[test]
+fn results() {
+    both_sizes("results", &with_results());
+}
+
+#[test]
+fn results_empty_explains_the_28_day_rule() {
+    let mut state = signed_in();
+    send(&mut state, typed(NHS));
+    let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(ResponseKind::Search, Vec::new(), "TRACE-EMPTY")),
+        },
+    );
+    both_sizes("results_empty", &state);
+}
+
+#[test]
+fn results_filtered_to_nothing() {
+    let mut state = with_results();
+    send(&mut state, [key(KeyCode::Char('/'))]);
+    send(&mut state, typed("zzz"));
+    both_sizes("results_filtered", &state);
+}
+
+#[test]
+fn detail_basic() {
+    let mut state = with_results();
+    send(&mut state, [key(KeyCode::Enter)]);
+    both_sizes("detail_basic", &state);
+}
+
+#[test]
+fn detail_erd_current_issue() {
+    both_sizes("detail_erd", &with_erd_detail());
+}
+
+#[test]
+fn detail_erd_previous_issue() {
+    let mut state = with_erd_detail();
+    let id = fetch_id(&send(&mut state, [key(KeyCode::Char('['))]));
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(
+                ResponseKind::Retrieve,
+                vec![erd_issue(2)],
+                "TRACE-DETAIL-0002",
+            )),
+        },
+    );
+    both_sizes("detail_erd_issue_2", &state);
+}
+
+#[test]
+fn detail_clinical() {
+    let mut state = signed_in_with(true, true);
+    send(&mut state, [ctrl('t')]);
+    send(&mut state, typed(ACUTE));
+    send(
+        &mut state,
+        [
+            key(KeyCode::Down),
+            key(KeyCode::Down),
+            key(KeyCode::Char(' ')),
+        ],
+    );
+    let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
+    let mut p = prescription(
+        ACUTE,
+        PrescriptionStatus::WithDispenser,
+        "With Dispenser",
+        TreatmentType::Acute,
+        10,
+    );
+    p.issues[0].line_items = vec![
+        LineItem {
+            id: Some("A54219B8-F741-4C47-B662-E4F8DFA49AB6".into()),
+            status: Some(Coded::new(LineItemStatus::WithDispenser, "With Dispenser")),
+            description: Some("Amoxicillin 500mg capsules".into()),
+            quantity: Some("21".into()),
+            uom: Some("capsule".into()),
+            dosage: Some("One capsule three times a day".into()),
+            ..LineItem::default()
+        },
+        LineItem {
+            id: Some("B64219B8-F741-4C47-B662-E4F8DFA49AB7".into()),
+            status: Some(Coded::new(LineItemStatus::Cancelled, "Item Cancelled")),
+            description: Some("Paracetamol 500mg tablets".into()),
+            quantity: Some("32".into()),
+            uom: Some("tablet".into()),
+            dosage: Some("Two tablets up to four times a day".into()),
+            ..LineItem::default()
+        },
+    ];
+    p.issues[0].dispenser = org(
+        "CROYDON PHARMACY",
+        "FA666",
+        Some("2 LOW ROAD, CROYDON, CR0 2BB"),
+        Some("0208 765 4321"),
+    );
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(
+                ResponseKind::ClinicalDetail,
+                vec![p],
+                "TRACE-CLINICAL",
+            )),
+        },
+    );
+    both_sizes("detail_clinical", &state);
+}
+
+fn failed_with(failure: Failure) -> State {
+    let mut state = signed_in();
+    send(&mut state, typed(NHS));
+    let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Err(failure),
+        },
+    );
+    state
+}
+
+#[test]
+fn errors() {
+    let mut spine = Failure::new(FailureKind::Spine, "no prescription found");
+    spine.spine = Some(SpineError::new("5", "Unexpected exception"));
+    spine.trace_id = Some("TRACE-ERROR-5".into());
+    let mut gateway = Failure::new(
+        FailureKind::Gateway,
+        "the Spine gateway answered 502 Bad Gateway (HTML page \"502 Bad Gateway\"), not a Tracker response",
+    );
+    gateway.trace_id = Some("TRACE-ERROR-502".into());
+    let network = Failure::new(
+        FailureKind::Network,
+        "no answer from 127.0.0.1:8443 within 10 s",
+    );
+    let denied = Failure::new(
+        FailureKind::Denied,
+        "the helpdesk role may not see clinical detail",
+    );
+    let audit = Failure::new(
+        FailureKind::Audit,
+        "the audit trail could not be written: disk full",
+    );
+    for (name, failure) in [
+        ("error_spine", spine),
+        ("error_gateway", gateway),
+        ("error_network", network),
+        ("error_denied", denied),
+        ("error_audit", audit),
+    ] {
+        both_sizes(name, &failed_with(failure));
+    }
+}
+
+#[test]
+fn help() {
+    let mut state = with_results();
+    send(&mut state, [key(KeyCode::Char('?'))]);
+    both_sizes("help", &state);
+}
+
+#[test]
+fn locked() {
+    let mut state = with_results();
+    update(&mut state, Msg::IdleLock);
+    both_sizes("locked", &state);
+}
+
+#[test]
+fn idle_warning() {
+    let mut state = with_results();
+    update(&mut state, Msg::IdleCountdown(95));
+    insta::assert_snapshot!("idle_warning_80x24", screen(&state, 80, 24));
+}
+
+#[test]
+fn too_small() {
+    insta::assert_snapshot!("too_small", screen(&with_results(), 59, 19));
+    // Tiny and degenerate sizes draw without panicking.
+    for (w, h) in [(0, 0), (1, 1), (10, 3), (59, 30), (300, 19)] {
+        render(&with_results(), w, h);
+    }
+}
+
+#[test]
+fn no_color_means_no_colour_in_any_cell() {
+    let mut states = vec![
+        State::new(settings(false), today()),
+        signed_in_with(false, false),
+    ];
+    let mut state = signed_in_with(false, false);
+    send(&mut state, typed("9990548608"));
+    states.push(state);
+    let mut failed = signed_in_with(false, false);
+    send(&mut failed, typed(NHS));
+    let id = fetch_id(&send(&mut failed, [key(KeyCode::Enter)]));
+    update(
+        &mut failed,
+        Msg::Fetched {
+            id,
+            result: Err(Failure::new(FailureKind::Network, "no answer")),
+        },
+    );
+    states.push(failed);
+    for state in &states {
+        for (w, h) in [(80, 24), (200, 50)] {
+            let buffer = render(state, w, h);
+            for cell in buffer.content() {
+                assert_eq!(cell.fg, Color::Reset, "{cell:?}");
+                assert_eq!(cell.bg, Color::Reset, "{cell:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn selection_is_visible_without_colour() {
+    let state = {
+        let mut s = with_results();
+        s.settings.color = false;
+        s
+    };
+    let buffer = render(&state, 80, 24);
+    let reversed = buffer
+        .content()
+        .iter()
+        .filter(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED))
+        .count();
+    assert!(
+        reversed >= 70,
+        "the selected row is drawn in reverse video ({reversed} cells)"
+    );
+}
