@@ -924,3 +924,236 @@ async fn five_hundred_concurrent_connections_are_all_served() {
     // And it keeps serving afterwards.
     assert!(c.fetch(&search(DEMO), &identity()).await.is_ok());
 }
+
+#[tokio::test]
+async fn dropping_the_fetch_future_cancels_the_request() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    // 9990000085 never answers; give up after 200 ms by dropping the future.
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(200),
+        c.fetch(&search("9990000085"), &identity()),
+    )
+    .await;
+    assert!(
+        cancelled.is_err(),
+        "the hung request should still be pending"
+    );
+    // The client is unharmed and the sandbox still stops promptly.
+    assert!(c.fetch(&search(DEMO), &identity()).await.is_ok());
+    tokio::time::timeout(Duration::from_secs(5), sb.shutdown())
+        .await
+        .expect("shutdown is prompt");
+}
+
+#[tokio::test]
+async fn an_answer_over_the_size_cap_is_not_read() {
+    let sb = sandbox().await;
+    let mut settings = sb.client_settings();
+    settings.max_body_bytes = 1024;
+    let err = TrackerClient::new(&settings)
+        .unwrap()
+        .fetch(&search(DEMO), &identity())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the answer is larger than the 1 KiB limit and was not read"
+    );
+    // A drip-fed body has no Content-Length: the cap applies while reading.
+    let drip = sandbox_with_fault(Fault::Drip(Duration::from_millis(20))).await;
+    let mut settings = drip.client_settings();
+    settings.max_body_bytes = 100;
+    let err = TrackerClient::new(&settings)
+        .unwrap()
+        .fetch(&search(DEMO), &identity())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the answer is larger than the 100 bytes limit and was not read"
+    );
+}
+
+#[tokio::test]
+async fn fetch_errors_carry_the_trace_id_sent() {
+    let sb = sandbox().await;
+    let err = client(&sb)
+        .fetch(&search(NO_PRESCRIPTIONS), &identity())
+        .await
+        .unwrap_err();
+    let trace = err.trace_id.as_str();
+    assert!(trace.len() <= 30 && trace.starts_with("EPST-"), "{trace}");
+    assert!(
+        trace
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    );
+}
+
+/// A log sink the test can read back.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn refused_handshakes_are_logged_with_the_reason() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || sink.clone())
+        .with_ansi(false)
+        .finish();
+    // The test runtime is single-threaded, so the sandbox's tasks log through this.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let sb = sandbox().await;
+    let url = format!("{}/prescriptions", sb.base_url());
+    assert!(raw_client(&sb, None).get(&url).send().await.is_err());
+    let foreign = Authority::generate("someone else's CA").unwrap();
+    let stranger = foreign.issue_client(sb.asid(), Validity::Current).unwrap();
+    assert!(
+        raw_client(&sb, Some(&stranger))
+            .get(&url)
+            .send()
+            .await
+            .is_err()
+    );
+    sb.shutdown().await;
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("TLS handshake refused"), "{log}");
+    assert!(log.contains("reason=peer sent no certificates"), "{log}");
+    assert!(
+        log.contains("reason=invalid peer certificate: UnknownIssuer"),
+        "{log}"
+    );
+}
+
+// ---- `eps-tracker sandbox serve` -------------------------------------------------------
+
+struct Served {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Served {
+    fn start(certs: &Path) -> (Self, Vec<String>) {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
+            .args(["sandbox", "serve", "--listen", "127.0.0.1:0", "--certs"])
+            .arg(certs)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut served = Self { child, lines };
+        let banner = served.until("Ctrl-C stops the sandbox.");
+        (served, banner)
+    }
+
+    /// Lines up to and including the first that equals `last`.
+    fn until(&mut self, last: &str) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("no line {last:?}; so far {seen:?}"));
+            let done = line == last;
+            seen.push(line);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    fn interrupt(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        self.until("stopped");
+        self.child.wait().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn serve_prints_a_working_url_and_curl_line_and_stops_on_ctrl_c() {
+    let tmp = tempfile::tempdir().unwrap();
+    let certs = tmp.path().join("c");
+    let (served, banner) = Served::start(&certs);
+    let url = banner[0]
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {}", banner[0]));
+    assert!(
+        url.starts_with("https://127.0.0.1:") && url.ends_with("/mm"),
+        "{url}"
+    );
+    assert!(banner[1].starts_with(&format!("certificates (made) in {}", certs.display())));
+    let curl = banner.iter().find(|l| l.starts_with("curl ")).unwrap();
+    let c = certs.display();
+    assert!(
+        curl.starts_with(&format!(
+            "curl --cacert {c}/ca.pem --cert {c}/client.pem --key {c}/client.key "
+        )),
+        "{curl}"
+    );
+    assert!(curl.ends_with(&format!(
+        "'{url}/prescriptions?nhsNumber=9990548609&format=trace-summary'"
+    )));
+    for (file, mode) in [
+        ("client.key", 0o600),
+        ("server.key", 0o600),
+        ("ca.pem", 0o644),
+    ] {
+        let meta = std::fs::metadata(certs.join(file)).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, mode, "{file}");
+    }
+
+    // A client configured from the printed files gets the demo patient.
+    let settings = ClientSettings::new(
+        url,
+        PemSource::File(certs.join("ca.pem")),
+        PemSource::File(certs.join("client.pem")),
+        PemSource::File(certs.join("client.key")),
+        "200000000001",
+    );
+    let fetched = TrackerClient::new(&settings)
+        .unwrap()
+        .fetch(&search(DEMO), &identity())
+        .await
+        .unwrap();
+    assert_eq!(fetched.response.prescriptions.len(), 3);
+    assert!(served.interrupt().success());
+
+    // The second start reuses the certificates.
+    let (served, banner) = Served::start(&certs);
+    assert!(
+        banner[1].starts_with("certificates (reused) in "),
+        "{}",
+        banner[1]
+    );
+    assert!(served.interrupt().success());
+}

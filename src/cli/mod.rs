@@ -60,7 +60,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Inspect(args)) => inspect::run(&args),
         Some(Command::User(args)) => user::run(&args, globals),
         Some(Command::Audit(args)) => audit::run(&args, globals),
-        Some(Command::Sandbox(args)) => sandbox::run(&args),
+        Some(Command::Sandbox(args)) => sandbox::run(&args, globals.home),
         None => tui::run(globals, cli.no_color),
     }
 }

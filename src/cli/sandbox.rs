@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::exit::{self, Failure};
+use crate::config::Home;
 use crate::sandbox::certs::{CertDir, CertOrigin, DEFAULT_ASID};
 use crate::sandbox::faults::Fault;
 use crate::sandbox::server::{self, DEFAULT_MAX_CONNECTIONS, ServerOptions};
@@ -36,8 +37,8 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
 
     /// Directory for ca.pem, client.pem, client.key, server.pem, server.key: created if
-    /// empty, reused if complete. Default: the sandbox-certs folder in the user's data
-    /// directory.
+    /// empty, reused if complete. Default: `certs` in the sandbox home (inside --home, or
+    /// the user's data directory).
     #[arg(long, value_name = "DIR")]
     pub certs: Option<PathBuf>,
 
@@ -61,24 +62,25 @@ pub struct ServeArgs {
     pub log_file: Option<PathBuf>,
 }
 
-pub fn run(args: &SandboxArgs) -> ExitCode {
+/// `home` is the global `--home`, whose sandbox home holds the certificates by default.
+pub fn run(args: &SandboxArgs, home: Option<&Path>) -> ExitCode {
     match &args.command {
         SandboxCommand::Serve(serve) => {
-            exit::finish(serve_until_stopped(serve).map_err(Failure::usage))
+            exit::finish(serve_until_stopped(serve, home).map_err(Failure::usage))
         }
     }
 }
 
-fn default_cert_dir() -> PathBuf {
-    directories::ProjectDirs::from("uk.nhs", "", "eps-tracker").map_or_else(
-        || PathBuf::from("sandbox-certs"),
-        |dirs| dirs.data_dir().join("sandbox-certs"),
-    )
-}
-
-fn serve_until_stopped(args: &ServeArgs) -> Result<(), String> {
+fn serve_until_stopped(args: &ServeArgs, home: Option<&Path>) -> Result<(), String> {
     let asid = SpineId::parse(SpineIdKind::Asid, &args.asid).map_err(|e| e.to_string())?;
-    let dir = args.certs.clone().unwrap_or_else(default_cert_dir);
+    let dir = match &args.certs {
+        Some(dir) => dir.clone(),
+        None => {
+            Home::resolve(home, true)
+                .map_err(|e| e.to_string())?
+                .certs_dir
+        }
+    };
     let certs = CertDir::new(&dir);
     let (bundle, origin) = certs
         .load_or_create(asid.as_str())

@@ -134,10 +134,23 @@ pub enum TransportError {
     ConnectionDropped,
     #[error("the answer was cut off after {received} bytes: try again")]
     CutOff { received: usize },
-    #[error("the answer is larger than the {limit_mib} MiB limit and was not read")]
-    TooLarge { limit_mib: usize },
+    #[error("the answer is larger than the {} limit and was not read", size(*limit))]
+    TooLarge { limit: usize },
     #[error("the secure connection to {host_port} failed: {detail}")]
     Tls { host_port: String, detail: String },
     #[error("the request to {host_port} failed: {detail}")]
     Other { host_port: String, detail: String },
+}
+
+/// A byte count as people read it: `16 MiB`, `300 KiB`, `100 bytes`.
+fn size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
 }

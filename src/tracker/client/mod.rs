@@ -179,7 +179,7 @@ impl TrackerClient {
             .map_err(|e| transport::classify(&e, &target))?;
         let status = response.status().as_u16();
         let too_large = TransportError::TooLarge {
-            limit_mib: self.max_body_bytes / (1024 * 1024),
+            limit: self.max_body_bytes,
         };
         if response
             .content_length()
