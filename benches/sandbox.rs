@@ -1,5 +1,8 @@
 //! How fast the sandbox answers over mutual TLS with keep-alive from one client, and what
-//! `TrackerClient::fetch` costs over a raw reqwest call to the same endpoint. Run with
+//! a real request costs over a raw reqwest call to the same endpoint. The client can only
+//! be reached through the security gate, so "client" here is `Gate::request`: the role
+//! check, the attempt and result records in the audit trail (each fsynced, in a temporary
+//! directory), the request and its decoding. Run with
 //! `cargo bench --bench sandbox`; after criterion's figures it prints a summary of
 //! requests per second and the client's overhead, measured in interleaved rounds so both
 //! sides see the same machine load.
@@ -7,9 +10,20 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use criterion::{Criterion, Throughput, criterion_group};
+use eps_tracker::config::SecuritySettings;
 use eps_tracker::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
-use eps_tracker::tracker::client::{SpineIdentity, TrackerClient};
+use eps_tracker::security::audit::{AuditLog, Origin};
+use eps_tracker::security::demo;
+use eps_tracker::security::gate::Gate;
+use eps_tracker::security::hashing::HashParams;
+use eps_tracker::security::password::Password;
+use eps_tracker::security::rbac::RoleMap;
+use eps_tracker::security::session::Session;
+use eps_tracker::security::signin::Authenticator;
+use eps_tracker::security::users::UserStore;
+use eps_tracker::tracker::client::TrackerClient;
 use eps_tracker::tracker::decode;
 use eps_tracker::tracker::ids::NhsNumber;
 use eps_tracker::tracker::query::{SearchQuery, TrackerRequest};
@@ -18,11 +32,38 @@ use tokio::runtime::Runtime;
 struct Setup {
     runtime: Runtime,
     sandbox: EmbeddedSandbox,
-    client: TrackerClient,
+    gate: Gate,
+    session: Session,
+    _home: tempfile::TempDir,
     raw: reqwest::Client,
     url: String,
     request: TrackerRequest,
-    identity: SpineIdentity,
+}
+
+/// A gate over `client` with a signed-in helpdesk demo user, audited in a temporary home.
+fn gate_with_session(client: TrackerClient) -> (Gate, Session, tempfile::TempDir) {
+    let home = tempfile::tempdir().expect("temp home");
+    let store = UserStore::open(
+        &home.path().join("users.toml"),
+        HashParams::FAST_INSECURE_FOR_TESTS,
+    )
+    .expect("user store");
+    let audit = AuditLog::open(&home.path().join("audit"), Origin::detect()).expect("audit");
+    let mut auth = Authenticator::new(
+        store,
+        audit.clone(),
+        SecuritySettings::default(),
+        RoleMap::default(),
+    );
+    let now = Utc::now();
+    demo::seed_demo_accounts(&mut auth, now).expect("demo accounts");
+    let password = Password::new(demo::DEMO_PASSWORD.to_owned());
+    let signed_in = auth.sign_in("helpdesk", &password, now).expect("sign-in");
+    let profile = signed_in.only_profile().expect("one profile").clone();
+    let session = auth
+        .choose_profile(signed_in, &profile, now)
+        .expect("session");
+    (Gate::new(client, audit), session, home)
 }
 
 fn setup() -> Setup {
@@ -35,6 +76,7 @@ fn setup() -> Setup {
         .block_on(EmbeddedSandbox::start(EmbeddedOptions::default()))
         .expect("sandbox");
     let client = TrackerClient::new(&sandbox.client_settings()).expect("client");
+    let (gate, session, home) = gate_with_session(client);
     let id = sandbox.client_identity();
     let pem = format!("{}\n{}", id.cert_pem, id.key_pem.as_str());
     let raw = reqwest::Client::builder()
@@ -51,11 +93,12 @@ fn setup() -> Setup {
     Setup {
         runtime,
         sandbox,
-        client,
+        gate,
+        session,
+        _home: home,
         raw,
         url,
         request,
-        identity: SpineIdentity::new("555555555555", "555555555556").expect("identity"),
     }
 }
 
@@ -76,8 +119,8 @@ async fn raw_get(s: &Setup) -> usize {
 
 async fn client_fetch(s: &Setup) -> usize {
     let fetched = s
-        .client
-        .fetch(&s.request, &s.identity)
+        .gate
+        .request(&s.session, s.request.clone(), Utc::now())
         .await
         .expect("fetch");
     fetched.response.prescriptions.len()
@@ -103,7 +146,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("raw reqwest", |b| {
         b.iter(|| black_box(s.runtime.block_on(raw_get(&s))));
     });
-    group.bench_function("TrackerClient::fetch", |b| {
+    group.bench_function("Gate::request (audited)", |b| {
         b.iter(|| black_box(s.runtime.block_on(client_fetch(&s))));
     });
     group.bench_function("decode only (no network)", |b| {
@@ -143,8 +186,10 @@ fn summary() {
     let overhead = (client_time.as_secs_f64() / raw_time.as_secs_f64() - 1.0) * 100.0;
     println!("\nsummary: basic search of 9990548609, one client, mTLS keep-alive, sequential");
     println!("  raw reqwest           {raw_rate:>8.0} requests/s");
-    println!("  TrackerClient::fetch  {client_rate:>8.0} requests/s (decoding included)");
-    println!("  client overhead over raw reqwest: {overhead:+.1}%");
+    println!(
+        "  Gate::request         {client_rate:>8.0} requests/s (audit fsyncs and decoding included)"
+    );
+    println!("  gate + client overhead over raw reqwest: {overhead:+.1}%");
 }
 
 criterion_group!(benches, bench);

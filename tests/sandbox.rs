@@ -4,20 +4,33 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
+
+use chrono::Utc;
+use eps_tracker::config::SecuritySettings;
 
 use eps_tracker::sandbox::certs::{Authority, Issued, Validity};
 use eps_tracker::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use eps_tracker::sandbox::faults::Fault;
+use eps_tracker::security::audit::{AuditLog, Origin};
+use eps_tracker::security::demo;
+use eps_tracker::security::gate::{Gate, GateError};
+use eps_tracker::security::hashing::HashParams;
+use eps_tracker::security::password::Password;
+use eps_tracker::security::rbac::RoleMap;
+use eps_tracker::security::session::Session;
+use eps_tracker::security::signin::Authenticator;
+use eps_tracker::security::users::UserStore;
 use eps_tracker::tracker::client::{
-    ClientSettings, FetchError, FetchFailure, PemSource, SpineIdentity, TrackerClient,
-    TransportError,
+    ClientSettings, FetchError, FetchFailure, Fetched, PemSource, TrackerClient, TransportError,
 };
 use eps_tracker::tracker::ids::{NhsNumber, PrescriptionId};
 use eps_tracker::tracker::model::ResponseKind;
 use eps_tracker::tracker::query::{RetrieveQuery, SearchQuery, TrackerRequest};
 use eps_tracker::tracker::{ResponseError, SpineError};
 use serde_json::Value;
+use tempfile::TempDir;
 use zeroize::Zeroizing;
 
 const DEMO: &str = "9990548609";
@@ -43,8 +56,57 @@ async fn sandbox_with_fault(fault: Fault) -> EmbeddedSandbox {
     .expect("sandbox starts")
 }
 
-fn identity() -> SpineIdentity {
-    SpineIdentity::new("555555555555", "555555555556").unwrap()
+/// A client behind the security gate with a signed-in clinician (who may use all four
+/// endpoints): the gate is the only way the program reaches the Tracker, so these tests go
+/// through it too. Audit records go to a temporary home.
+#[derive(Clone)]
+struct Gated {
+    gate: Arc<Gate>,
+    session: Session,
+    _home: Arc<TempDir>,
+}
+
+impl Gated {
+    async fn fetch(&self, request: &TrackerRequest) -> Result<Fetched, FetchError> {
+        match self
+            .gate
+            .request(&self.session, request.clone(), Utc::now())
+            .await
+        {
+            Ok(fetched) => Ok(fetched),
+            Err(GateError::Fetch(error)) => Err(error),
+            Err(other) => panic!("the gate refused the request: {other}"),
+        }
+    }
+}
+
+fn gated(client: TrackerClient) -> Gated {
+    let home = tempfile::tempdir().expect("temp home");
+    let store = UserStore::open(
+        &home.path().join("users.toml"),
+        HashParams::FAST_INSECURE_FOR_TESTS,
+    )
+    .expect("user store");
+    let audit = AuditLog::open(&home.path().join("audit"), Origin::default()).expect("audit");
+    let mut auth = Authenticator::new(
+        store,
+        audit.clone(),
+        SecuritySettings::default(),
+        RoleMap::default(),
+    );
+    let now = Utc::now();
+    demo::seed_demo_accounts(&mut auth, now).expect("demo accounts");
+    let password = Password::new(demo::DEMO_PASSWORD.to_owned());
+    let signed_in = auth.sign_in("clinician", &password, now).expect("sign-in");
+    let profile = signed_in.only_profile().expect("one profile").clone();
+    let session = auth
+        .choose_profile(signed_in, &profile, now)
+        .expect("session");
+    Gated {
+        gate: Arc::new(Gate::new(client, audit)),
+        session,
+        _home: Arc::new(home),
+    }
 }
 
 fn search(nhs: &str) -> TrackerRequest {
@@ -63,8 +125,8 @@ fn detail(id: &str, issue: Option<u32>) -> TrackerRequest {
     TrackerRequest::ClinicalDetail(query)
 }
 
-fn client(sandbox: &EmbeddedSandbox) -> TrackerClient {
-    TrackerClient::new(&sandbox.client_settings()).expect("client for the sandbox")
+fn client(sandbox: &EmbeddedSandbox) -> Gated {
+    gated(TrackerClient::new(&sandbox.client_settings()).expect("client for the sandbox"))
 }
 
 fn spine_error(err: FetchError) -> SpineError {
@@ -86,7 +148,7 @@ fn transport(err: FetchError) -> TransportError {
 #[tokio::test]
 async fn basic_search_finds_the_demo_patients_recent_prescriptions() {
     let sb = sandbox().await;
-    let fetched = client(&sb).fetch(&search(DEMO), &identity()).await.unwrap();
+    let fetched = client(&sb).fetch(&search(DEMO)).await.unwrap();
     assert_eq!(fetched.response.kind, ResponseKind::Search);
     let ids: Vec<&str> = fetched
         .response
@@ -118,7 +180,7 @@ async fn basic_search_finds_the_demo_patients_recent_prescriptions() {
 async fn basic_retrieve_gives_the_asked_for_issue() {
     let sb = sandbox().await;
     let fetched = client(&sb)
-        .fetch(&retrieve(DEMO_ERD, Some(3)), &identity())
+        .fetch(&retrieve(DEMO_ERD, Some(3)))
         .await
         .unwrap();
     assert_eq!(fetched.response.kind, ResponseKind::Retrieve);
@@ -138,7 +200,7 @@ async fn basic_retrieve_gives_the_asked_for_issue() {
 async fn issue_not_found_returns_the_rest_of_the_prescription_with_code_3() {
     let sb = sandbox().await;
     let fetched = client(&sb)
-        .fetch(&retrieve(DEMO_ERD, Some(9)), &identity())
+        .fetch(&retrieve(DEMO_ERD, Some(9)))
         .await
         .unwrap();
     let notice = fetched.response.notice.expect("code 3 notice");
@@ -155,14 +217,11 @@ async fn clinical_summary_and_detail_carry_medicines_and_organisations() {
     let c = client(&sb);
     let summary_request =
         TrackerRequest::ClinicalSummary(SearchQuery::new(NhsNumber::parse(DEMO).unwrap()));
-    let summary = c.fetch(&summary_request, &identity()).await.unwrap();
+    let summary = c.fetch(&summary_request).await.unwrap();
     assert_eq!(summary.response.kind, ResponseKind::ClinicalSummary);
     assert_eq!(summary.response.prescriptions.len(), 3);
 
-    let fetched = c
-        .fetch(&detail(DEMO_ERD, Some(1)), &identity())
-        .await
-        .unwrap();
+    let fetched = c.fetch(&detail(DEMO_ERD, Some(1))).await.unwrap();
     assert_eq!(fetched.response.kind, ResponseKind::ClinicalDetail);
     let p = &fetched.response.prescriptions[0];
     assert_eq!(p.line_items.len(), 2);
@@ -216,7 +275,7 @@ async fn spine_errors_reach_the_user_with_code_and_reason() {
         ),
     ];
     for (request, code, reason) in cases {
-        let err = spine_error(c.fetch(&request, &identity()).await.unwrap_err());
+        let err = spine_error(c.fetch(&request).await.unwrap_err());
         assert_eq!((err.code.as_str(), err.reason.as_str()), (code, reason));
         assert!(
             err.to_string()
@@ -235,9 +294,8 @@ async fn a_certificate_for_another_asid_gets_code_52() {
     // The certificate's CN says 200000000099 but we claim the sandbox's ASID.
     let settings = sb.settings_with(&other, sb.asid());
     let err = spine_error(
-        TrackerClient::new(&settings)
-            .unwrap()
-            .fetch(&search(DEMO), &identity())
+        gated(TrackerClient::new(&settings).unwrap())
+            .fetch(&search(DEMO))
             .await
             .unwrap_err(),
     );
@@ -525,10 +583,7 @@ async fn gateway_faults_become_specific_messages() {
     ];
     for (fault, message) in cases {
         let sb = sandbox_with_fault(fault).await;
-        let err = client(&sb)
-            .fetch(&search(DEMO), &identity())
-            .await
-            .unwrap_err();
+        let err = client(&sb).fetch(&search(DEMO)).await.unwrap_err();
         assert_eq!(err.to_string(), message, "{fault}");
         sb.shutdown().await;
     }
@@ -537,10 +592,7 @@ async fn gateway_faults_become_specific_messages() {
 #[tokio::test]
 async fn truncated_body_is_reported_as_cut_off() {
     let sb = sandbox_with_fault(Fault::Truncate).await;
-    let err = client(&sb)
-        .fetch(&search(DEMO), &identity())
-        .await
-        .unwrap_err();
+    let err = client(&sb).fetch(&search(DEMO)).await.unwrap_err();
     let TransportError::CutOff { received } = transport(err) else {
         panic!("expected cut off");
     };
@@ -554,9 +606,8 @@ async fn no_answer_hits_the_total_timeout() {
     let sb = sandbox_with_fault(Fault::Hang).await;
     let mut settings = sb.client_settings();
     settings.total_timeout = Duration::from_secs(1);
-    let err = TrackerClient::new(&settings)
-        .unwrap()
-        .fetch(&search(DEMO), &identity())
+    let err = gated(TrackerClient::new(&settings).unwrap())
+        .fetch(&search(DEMO))
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "no answer within 1 s");
@@ -604,22 +655,16 @@ async fn latency_and_drip_are_slow_but_complete() {
 async fn magic_nhs_numbers_trigger_faults() {
     let sb = sandbox().await;
     let c = client(&sb);
-    let err = c
-        .fetch(&search("9990000034"), &identity())
-        .await
-        .unwrap_err();
+    let err = c.fetch(&search("9990000034")).await.unwrap_err();
     assert!(
         err.to_string()
             .starts_with("the Spine gateway answered 502 Bad Gateway"),
         "{err}"
     );
-    let err = c
-        .fetch(&search("9990000077"), &identity())
-        .await
-        .unwrap_err();
+    let err = c.fetch(&search("9990000077")).await.unwrap_err();
     assert_eq!(transport(err), TransportError::ConnectionDropped);
     // The client keeps working after a dropped connection.
-    assert!(c.fetch(&search(DEMO), &identity()).await.is_ok());
+    assert!(c.fetch(&search(DEMO)).await.is_ok());
 }
 
 // ---- certificates and connections ------------------------------------------------------
@@ -663,9 +708,8 @@ async fn a_certificate_from_another_ca_is_rejected_with_a_helpdesk_message() {
     let foreign = Authority::generate("someone else's CA").unwrap();
     let cert = foreign.issue_client(sb.asid(), Validity::Current).unwrap();
     let settings = sb.settings_with(&cert, sb.asid());
-    let err = TrackerClient::new(&settings)
-        .unwrap()
-        .fetch(&search(DEMO), &identity())
+    let err = gated(TrackerClient::new(&settings).unwrap())
+        .fetch(&search(DEMO))
         .await
         .unwrap_err();
     assert_eq!(
@@ -682,9 +726,8 @@ async fn a_server_certificate_from_an_unknown_ca_is_not_trusted() {
     let other = Authority::generate("not the sandbox CA").unwrap();
     let mut settings = sb.client_settings();
     settings.ca = PemSource::Inline(Zeroizing::new(other.cert_pem().to_owned()));
-    let err = TrackerClient::new(&settings)
-        .unwrap()
-        .fetch(&search(DEMO), &identity())
+    let err = gated(TrackerClient::new(&settings).unwrap())
+        .fetch(&search(DEMO))
         .await
         .unwrap_err();
     assert_eq!(
@@ -703,9 +746,8 @@ async fn connection_refused_names_host_and_port() {
     };
     let mut settings = sb.client_settings();
     settings.base_url = format!("https://127.0.0.1:{port}/mm");
-    let err = TrackerClient::new(&settings)
-        .unwrap()
-        .fetch(&search(DEMO), &identity())
+    let err = gated(TrackerClient::new(&settings).unwrap())
+        .fetch(&search(DEMO))
         .await
         .unwrap_err();
     assert_eq!(
@@ -755,9 +797,8 @@ async fn certificate_files_are_checked_with_specific_messages() {
     let cert_path = dir.join("client.pem");
 
     // Works from files.
-    let fetched = TrackerClient::new(&good)
-        .unwrap()
-        .fetch(&search(DEMO), &identity())
+    let fetched = gated(TrackerClient::new(&good).unwrap())
+        .fetch(&search(DEMO))
         .await
         .unwrap();
     assert_eq!(fetched.response.prescriptions.len(), 3);
@@ -894,7 +935,7 @@ async fn expired_and_expiring_certificates() {
         warnings[0]
     );
     // It still works.
-    assert!(client.fetch(&search(DEMO), &identity()).await.is_ok());
+    assert!(gated(client).fetch(&search(DEMO)).await.is_ok());
 }
 
 // ---- load ------------------------------------------------------------------------------
@@ -909,11 +950,11 @@ async fn five_hundred_concurrent_connections_are_all_served() {
     .unwrap();
     let mut settings = sb.client_settings();
     settings.total_timeout = Duration::from_secs(60);
-    let c = TrackerClient::new(&settings).unwrap();
+    let c = gated(TrackerClient::new(&settings).unwrap());
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..500 {
         let c = c.clone();
-        tasks.spawn(async move { c.fetch(&search(DEMO), &identity()).await.map(|_| ()) });
+        tasks.spawn(async move { c.fetch(&search(DEMO)).await.map(|_| ()) });
     }
     let mut ok = 0;
     while let Some(result) = tasks.join_next().await {
@@ -922,7 +963,7 @@ async fn five_hundred_concurrent_connections_are_all_served() {
     }
     assert_eq!(ok, 500);
     // And it keeps serving afterwards.
-    assert!(c.fetch(&search(DEMO), &identity()).await.is_ok());
+    assert!(c.fetch(&search(DEMO)).await.is_ok());
 }
 
 #[tokio::test]
@@ -930,17 +971,14 @@ async fn dropping_the_fetch_future_cancels_the_request() {
     let sb = sandbox().await;
     let c = client(&sb);
     // 9990000085 never answers; give up after 200 ms by dropping the future.
-    let cancelled = tokio::time::timeout(
-        Duration::from_millis(200),
-        c.fetch(&search("9990000085"), &identity()),
-    )
-    .await;
+    let cancelled =
+        tokio::time::timeout(Duration::from_millis(200), c.fetch(&search("9990000085"))).await;
     assert!(
         cancelled.is_err(),
         "the hung request should still be pending"
     );
     // The client is unharmed and the sandbox still stops promptly.
-    assert!(c.fetch(&search(DEMO), &identity()).await.is_ok());
+    assert!(c.fetch(&search(DEMO)).await.is_ok());
     tokio::time::timeout(Duration::from_secs(5), sb.shutdown())
         .await
         .expect("shutdown is prompt");
@@ -951,9 +989,8 @@ async fn an_answer_over_the_size_cap_is_not_read() {
     let sb = sandbox().await;
     let mut settings = sb.client_settings();
     settings.max_body_bytes = 1024;
-    let err = TrackerClient::new(&settings)
-        .unwrap()
-        .fetch(&search(DEMO), &identity())
+    let err = gated(TrackerClient::new(&settings).unwrap())
+        .fetch(&search(DEMO))
         .await
         .unwrap_err();
     assert_eq!(
@@ -964,9 +1001,8 @@ async fn an_answer_over_the_size_cap_is_not_read() {
     let drip = sandbox_with_fault(Fault::Drip(Duration::from_millis(20))).await;
     let mut settings = drip.client_settings();
     settings.max_body_bytes = 100;
-    let err = TrackerClient::new(&settings)
-        .unwrap()
-        .fetch(&search(DEMO), &identity())
+    let err = gated(TrackerClient::new(&settings).unwrap())
+        .fetch(&search(DEMO))
         .await
         .unwrap_err();
     assert_eq!(
@@ -979,7 +1015,7 @@ async fn an_answer_over_the_size_cap_is_not_read() {
 async fn fetch_errors_carry_the_trace_id_sent() {
     let sb = sandbox().await;
     let err = client(&sb)
-        .fetch(&search(NO_PRESCRIPTIONS), &identity())
+        .fetch(&search(NO_PRESCRIPTIONS))
         .await
         .unwrap_err();
     let trace = err.trace_id.as_str();
@@ -1140,9 +1176,8 @@ async fn serve_prints_a_working_url_and_curl_line_and_stops_on_ctrl_c() {
         PemSource::File(certs.join("client.key")),
         "200000000001",
     );
-    let fetched = TrackerClient::new(&settings)
-        .unwrap()
-        .fetch(&search(DEMO), &identity())
+    let fetched = gated(TrackerClient::new(&settings).unwrap())
+        .fetch(&search(DEMO))
         .await
         .unwrap();
     assert_eq!(fetched.response.prescriptions.len(), 3);

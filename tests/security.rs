@@ -596,3 +596,210 @@ thread_local! {
         (std::rc::Rc::new(dir), trail, head)
     };
 }
+
+// ---- the gate ------------------------------------------------------------------------
+
+mod gate {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use eps_tracker::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
+    use eps_tracker::security::gate::{Gate, GateError};
+    use eps_tracker::security::rbac::{Action, Permission};
+    use eps_tracker::tracker::client::{ClientSettings, TrackerClient};
+    use eps_tracker::tracker::ids::{NhsNumber, PrescriptionId};
+    use eps_tracker::tracker::query::{RetrieveQuery, SearchQuery, TrackerRequest};
+
+    use super::*;
+
+    /// A TCP listener that counts connections and drops them: any request that leaves the
+    /// program shows up here.
+    async fn counting_listener() -> (String, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = count.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                seen.fetch_add(1, Ordering::SeqCst);
+                drop(socket);
+            }
+        });
+        (format!("https://127.0.0.1:{port}/mm"), count)
+    }
+
+    /// Client settings with the sandbox's certificates, pointed at `base_url`.
+    async fn settings_for(base_url: Option<String>) -> (EmbeddedSandbox, ClientSettings) {
+        let sandbox = EmbeddedSandbox::start(EmbeddedOptions::default())
+            .await
+            .unwrap();
+        let mut settings = sandbox.client_settings();
+        if let Some(url) = base_url {
+            settings.base_url = url;
+        }
+        (sandbox, settings)
+    }
+
+    fn search(clinical: bool) -> TrackerRequest {
+        let query = SearchQuery::new(NhsNumber::parse("9990548609").unwrap());
+        if clinical {
+            TrackerRequest::ClinicalSummary(query)
+        } else {
+            TrackerRequest::Search(query)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_request_never_leaves_the_program_and_is_recorded() {
+        let (_dir, home, mut auth) = home_with_users();
+        let helpdesk = sign_in(&mut auth, "hd", HELPDESK_PASSWORD, Utc::now()).unwrap();
+        let (url, connections) = counting_listener().await;
+        let (_sandbox, settings) = settings_for(Some(url)).await;
+        let gate = Gate::new(TrackerClient::new(&settings).unwrap(), auth.audit().clone());
+
+        let clinical = TrackerRequest::ClinicalDetail(RetrieveQuery::new(
+            PrescriptionId::parse("0FBD16-C81007-00001S").unwrap(),
+        ));
+        for request in [search(true), clinical] {
+            let err = gate
+                .request(&helpdesk, request, Utc::now())
+                .await
+                .unwrap_err();
+            let GateError::Denied(denied) = err else {
+                panic!("expected a refusal, got {err}");
+            };
+            assert_eq!(denied.missing, Permission::TrackerClinical);
+            assert!(matches!(
+                denied.action,
+                Action::ClinicalSearch | Action::ClinicalRetrieve
+            ));
+        }
+        assert_eq!(connections.load(Ordering::SeqCst), 0, "nothing may be sent");
+
+        let denied = read_records(
+            &home.audit_dir,
+            &AuditFilter {
+                event: Some(Event::AccessDenied),
+                ..AuditFilter::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(denied.len(), 2);
+        assert_eq!(denied[0].entry.nhs.as_deref(), Some("9990548609"));
+        assert_eq!(denied[0].entry.clinical, Some(true));
+        assert_eq!(
+            denied[1].entry.prescription.as_deref(),
+            Some("0FBD16-C81007-00001S")
+        );
+
+        // The same gate does send what the role allows (so the counter can see requests).
+        let err = gate
+            .request(&helpdesk, search(false), Utc::now())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GateError::Fetch(_)), "{err}");
+        assert_eq!(connections.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn an_idle_session_is_refused_before_anything_else() {
+        let (_dir, _home, mut auth) = home_with_users();
+        let session = sign_in(&mut auth, "hd", HELPDESK_PASSWORD, t0()).unwrap();
+        let (url, connections) = counting_listener().await;
+        let (_sandbox, settings) = settings_for(Some(url)).await;
+        let gate = Gate::new(TrackerClient::new(&settings).unwrap(), auth.audit().clone());
+        let err = gate
+            .request(&session, search(false), t0() + Duration::minutes(16))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GateError::SessionLocked), "{err}");
+        assert_eq!(connections.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn when_the_attempt_cannot_be_recorded_nothing_is_sent() {
+        let (_dir, home, mut auth) = home_with_users();
+        let session = sign_in(&mut auth, "hd", HELPDESK_PASSWORD, Utc::now()).unwrap();
+        let (url, connections) = counting_listener().await;
+        let (_sandbox, settings) = settings_for(Some(url)).await;
+        let gate = Gate::new(TrackerClient::new(&settings).unwrap(), auth.audit().clone());
+        // Someone damages the end of the trail behind the running program's back.
+        let mut file = fs::OpenOptions::new()
+            .append(true)
+            .open(home.audit_dir.join("audit.jsonl"))
+            .unwrap();
+        std::io::Write::write_all(&mut file, b"not a record\n").unwrap();
+        let err = gate
+            .request(&session, search(false), Utc::now())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, GateError::AuditUnavailable(_)), "{err}");
+        assert!(err.to_string().contains("was not sent"), "{err}");
+        assert_eq!(connections.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn an_allowed_search_is_recorded_before_and_after_with_one_trace_id() {
+        let (_dir, home, mut auth) = home_with_users();
+        let signed_in = auth
+            .sign_in("hd", &pw(HELPDESK_PASSWORD), Utc::now())
+            .unwrap();
+        let clinician_profile = RoleProfileId::parse("555000000102").unwrap();
+        let clinician = auth
+            .choose_profile(signed_in, &clinician_profile, Utc::now())
+            .unwrap();
+        let (_sandbox, settings) = settings_for(None).await;
+        let gate = Gate::new(TrackerClient::new(&settings).unwrap(), auth.audit().clone());
+        let fetched = gate
+            .request(&clinician, search(true), Utc::now())
+            .await
+            .unwrap();
+        assert!(!fetched.response.prescriptions.is_empty());
+        let records = read_records(
+            &home.audit_dir,
+            &AuditFilter {
+                nhs: Some("9990548609".into()),
+                ..AuditFilter::default()
+            },
+        )
+        .unwrap();
+        let kinds: Vec<_> = records.iter().map(|r| r.entry.event).collect();
+        assert_eq!(kinds, [Event::SearchAttempt, Event::SearchResult]);
+        let trace = fetched.trace_id.to_string();
+        assert!(
+            records
+                .iter()
+                .all(|r| r.entry.trace.as_deref() == Some(trace.as_str()))
+        );
+        assert_eq!(
+            records[1].entry.results,
+            Some(fetched.response.prescriptions.len())
+        );
+        assert_eq!(
+            records[0].entry.role_profile.as_deref(),
+            Some("555000000102")
+        );
+        assert_eq!(records[0].entry.clinical, Some(true));
+        // Never clinical content: the medicines the answer named are not in the trail.
+        let text = fs::read_to_string(home.audit_dir.join("audit.jsonl")).unwrap();
+        let medicines: Vec<&String> = fetched
+            .response
+            .prescriptions
+            .iter()
+            .flat_map(|p| {
+                p.line_items
+                    .iter()
+                    .chain(p.issues.iter().flat_map(|i| i.line_items.iter()))
+            })
+            .filter_map(|item| item.description.as_ref())
+            .collect();
+        assert!(
+            !medicines.is_empty(),
+            "the clinical summary names medicines"
+        );
+        for medicine in medicines {
+            assert!(!text.contains(medicine.as_str()), "{medicine}");
+        }
+        assert_intact(&verify_dir(&home.audit_dir).unwrap());
+    }
+}

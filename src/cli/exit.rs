@@ -5,9 +5,16 @@
 
 use std::process::ExitCode;
 
+pub const NOT_FOUND: u8 = 1;
 pub const USAGE: u8 = 2;
 pub const DENIED: u8 = 3;
+pub const NETWORK: u8 = 4;
 pub const AUDIT: u8 = 5;
+
+/// The exit codes, as `--help` of `search` and `get` lists them.
+pub const EXIT_CODES_HELP: &str = "Exit codes: 0 found, 1 Spine error or not found, 2 usage or \
+validation error, 3 sign-in failed or access denied, 4 network or TLS failure, 5 audit trail \
+unavailable.";
 
 /// A command that could not finish: the code to exit with and what to tell the user.
 #[derive(Debug)]

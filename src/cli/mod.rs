@@ -2,9 +2,13 @@
 
 mod audit;
 mod exit;
+mod get;
 mod inspect;
+mod lookup;
 mod password_input;
+mod results;
 mod sandbox;
+mod search;
 mod secure;
 mod tui;
 mod user;
@@ -34,6 +38,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// The Spine environment to use (a `[environments.NAME]` table of the settings file);
+    /// default: `default_environment`, or the only one configured.
+    #[arg(long = "env", global = true, value_name = "NAME")]
+    pub environment: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -42,6 +51,10 @@ pub struct Cli {
 pub enum Command {
     /// Decode a saved Tracker response body and summarise it.
     Inspect(inspect::InspectArgs),
+    /// Search a patient's prescriptions by NHS number.
+    Search(search::SearchArgs),
+    /// Retrieve one prescription by ID.
+    Get(get::GetArgs),
     /// Manage local users: add, list, passwd, lock, unlock, remove, roles.
     User(user::UserArgs),
     /// Check, read or locate the audit trail.
@@ -55,9 +68,12 @@ pub fn run(cli: Cli) -> ExitCode {
     let globals = secure::Globals {
         sandbox: cli.sandbox,
         home: cli.home.as_deref(),
+        environment: cli.environment.as_deref(),
     };
     match cli.command {
         Some(Command::Inspect(args)) => inspect::run(&args),
+        Some(Command::Search(args)) => search::run(&args, globals),
+        Some(Command::Get(args)) => get::run(&args, globals),
         Some(Command::User(args)) => user::run(&args, globals),
         Some(Command::Audit(args)) => audit::run(&args, globals),
         Some(Command::Sandbox(args)) => sandbox::run(&args, globals.home),

@@ -21,6 +21,7 @@ use crate::security::signin::{Authenticator, SignInError};
 pub struct Globals<'a> {
     pub sandbox: bool,
     pub home: Option<&'a Path>,
+    pub environment: Option<&'a str>,
 }
 
 impl Globals<'_> {
@@ -34,6 +35,7 @@ impl Globals<'_> {
 /// An opened home, ready to sign users in.
 pub struct Secured {
     pub home: Home,
+    pub config: Config,
     pub auth: Authenticator,
 }
 
@@ -47,7 +49,7 @@ impl Secured {
                 _ => Failure::denied(e),
             },
         )?;
-        Ok(Self { home, auth })
+        Ok(Self { home, config, auth })
     }
 
     /// Signs `user` in and starts a session in `role_profile`, or in their only profile, or

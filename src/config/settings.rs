@@ -2,6 +2,7 @@
 //! file, the line and the value, never a panic. Unknown keys are refused so a typo cannot
 //! silently leave a security setting at its default.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,7 @@ use thiserror::Error;
 
 use crate::security::hashing::HashParams;
 use crate::security::rbac::{RoleMap, RolesConfig};
+use crate::tracker::client::EnvironmentConfig;
 
 /// Everything the settings file can hold.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -20,6 +22,12 @@ pub struct Config {
     /// Role → permissions; roles left out keep their defaults.
     #[serde(default)]
     pub roles: RolesConfig,
+    /// The environment used when `--env` is not given (needed when there are several).
+    #[serde(default)]
+    pub default_environment: Option<String>,
+    /// Spine environments by name: `[environments.int]`, `[environments.live]`, …
+    #[serde(default)]
+    pub environments: BTreeMap<String, EnvironmentConfig>,
 }
 
 /// Sign-in, password and lockout rules.
@@ -85,12 +93,68 @@ impl Config {
             message: e.to_string().trim_end().to_owned(),
         })?;
         config.security.validate(path)?;
+        if let Some(name) = &config.default_environment
+            && !config.environments.contains_key(name)
+        {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key: "default_environment",
+                message: format!(
+                    "names \"{name}\" but there is no [environments.{name}] table{}",
+                    known(&config.environments)
+                ),
+            });
+        }
         Ok(config)
+    }
+
+    /// The environment to use: `chosen` (from `--env`), else the default, else the only
+    /// one configured.
+    pub fn environment(&self, chosen: Option<&str>) -> Result<(&str, &EnvironmentConfig), String> {
+        let name = match chosen.or(self.default_environment.as_deref()) {
+            Some(name) => name,
+            None => match self.environments.keys().collect::<Vec<_>>().as_slice() {
+                [only] => only.as_str(),
+                [] => {
+                    return Err(
+                        "no Spine environment is configured: add an [environments.NAME] \
+                                table to the settings file (see config.example.toml), or try \
+                                --sandbox"
+                            .to_owned(),
+                    );
+                }
+                _ => {
+                    return Err(format!(
+                        "several Spine environments are configured: choose one with --env NAME \
+                         or set default_environment{}",
+                        known(&self.environments)
+                    ));
+                }
+            },
+        };
+        self.environments
+            .get_key_value(name)
+            .map(|(name, env)| (name.as_str(), env))
+            .ok_or_else(|| {
+                format!(
+                    "there is no environment \"{name}\" in the settings file{}",
+                    known(&self.environments)
+                )
+            })
     }
 
     /// The role mapping with the defaults filled in.
     pub fn role_map(&self) -> RoleMap {
         RoleMap::from_config(&self.roles)
+    }
+}
+
+fn known(environments: &BTreeMap<String, EnvironmentConfig>) -> String {
+    if environments.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<&str> = environments.keys().map(String::as_str).collect();
+        format!(" (configured: {})", names.join(", "))
     }
 }
 
@@ -193,6 +257,41 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("lockout_minutes is 0"), "{err}");
+    }
+
+    #[test]
+    fn environments_are_chosen_by_flag_default_or_being_the_only_one() {
+        let table = |name: &str| {
+            format!(
+                "[environments.{name}]\nbase_url = \"https://{name}.example/mm\"\nca = \"ca.pem\"\n\
+                 cert = \"c.pem\"\nkey = \"c.key\"\nasid = \"200000000001\"\n"
+            )
+        };
+        let one = Config::parse(Path::new("c.toml"), &table("int")).unwrap();
+        assert_eq!(one.environment(None).unwrap().0, "int");
+        assert!(
+            one.environment(Some("live"))
+                .unwrap_err()
+                .contains("configured: int")
+        );
+        let two = format!("{}{}", table("int"), table("live"));
+        let both = Config::parse(Path::new("c.toml"), &two).unwrap();
+        assert!(both.environment(None).unwrap_err().contains("--env"));
+        assert_eq!(both.environment(Some("live")).unwrap().0, "live");
+        let with_default = format!("default_environment = \"live\"\n{two}");
+        let config = Config::parse(Path::new("c.toml"), &with_default).unwrap();
+        assert_eq!(config.environment(None).unwrap().0, "live");
+        let bad = format!("default_environment = \"dep\"\n{two}");
+        let err = Config::parse(Path::new("c.toml"), &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no [environments.dep] table"), "{err}");
+        assert!(
+            Config::default()
+                .environment(None)
+                .unwrap_err()
+                .contains("--sandbox")
+        );
     }
 
     #[test]

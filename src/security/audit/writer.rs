@@ -45,6 +45,8 @@ pub enum AuditError {
     Lock { path: PathBuf, source: io::Error },
     #[error("cannot write to the audit trail {path}: {}", describe_write_error(.source), path = .path.display())]
     Write { path: PathBuf, source: io::Error },
+    #[error("the audit writer stopped unexpectedly: {0}")]
+    Interrupted(String),
     #[error(
         "the audit trail {path} ends with a damaged record ({message}): run `eps-tracker audit \
          verify`, then move the file aside to start a new trail",

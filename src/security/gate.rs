@@ -1,0 +1,229 @@
+//! The gate: the only way to a Tracker call. It checks the session is not idle-locked,
+//! authorises the action for the session's role, writes the attempt to the audit trail
+//! (durably, before anything is sent), sends, and writes the result.
+//!
+//! Bypassing it is hard by construction: `TrackerClient::fetch` needs a `GatePass`, and only
+//! this module can make one. The gate owns its client privately, so holding a gate gives
+//! no way round it. Each pass carries the trace ID recorded in the attempt and is used up
+//! by the one request it was made for.
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use super::audit::{AuditEntry, AuditError, AuditLog, Event, Filters, Outcome};
+use super::rbac::{AccessDenied, Action, authorize};
+use super::session::Session;
+use crate::tracker::ResponseError;
+use crate::tracker::client::{
+    FetchError, FetchFailure, Fetched, SpineIdError, SpineIdentity, TraceId, TrackerClient,
+    TransportError,
+};
+use crate::tracker::query::TrackerRequest;
+
+/// Permission to send one request, made only by the gate after the attempt is recorded.
+#[derive(Debug)]
+pub struct GatePass {
+    trace_id: TraceId,
+}
+
+impl GatePass {
+    /// The trace ID to send, as recorded in the attempt.
+    pub fn into_trace_id(self) -> TraceId {
+        self.trace_id
+    }
+}
+
+/// Why a request did not produce an answer.
+#[derive(Debug, Error)]
+pub enum GateError {
+    #[error("the session is locked after a time without activity: enter your password again")]
+    SessionLocked,
+    #[error("{0}")]
+    Denied(AccessDenied),
+    #[error("the request was not sent because the audit trail cannot be written: {0}")]
+    AuditUnavailable(AuditError),
+    #[error(
+        "the answer arrived but could not be recorded in the audit trail, so it is not shown: {0}"
+    )]
+    ResultNotRecorded(AuditError),
+    #[error("the session's Spine identity is not valid: {0}")]
+    Identity(SpineIdError),
+    #[error("{0}")]
+    Fetch(FetchError),
+}
+
+/// The checked way to the Tracker for signed-in sessions. Cheap to share (`Arc`) between
+/// tasks; requests may run concurrently.
+#[derive(Debug)]
+pub struct Gate {
+    client: TrackerClient,
+    audit: AuditLog,
+}
+
+impl Gate {
+    pub fn new(client: TrackerClient, audit: AuditLog) -> Self {
+        Self { client, audit }
+    }
+
+    /// Checks, records, sends and records again. `now` is the time of the user's request
+    /// (for the idle check and the attempt record).
+    pub async fn request(
+        &self,
+        session: &Session,
+        request: TrackerRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Fetched, GateError> {
+        if session.is_idle(now) {
+            return Err(GateError::SessionLocked);
+        }
+        let identity = SpineIdentity::new(
+            session.spine_user().as_str(),
+            session.role_profile().as_str(),
+        )
+        .map_err(GateError::Identity)?;
+        let (action, attempt_event, result_event) = classify(&request);
+        if let Err(denied) = authorize(session, action) {
+            let entry = describe(Event::AccessDenied, session, &request)
+                .outcome(Outcome::Denied)
+                .reason(denied.action.describe());
+            self.append(entry, now)
+                .await
+                .map_err(GateError::AuditUnavailable)?;
+            return Err(GateError::Denied(denied));
+        }
+        let pass = GatePass {
+            trace_id: TraceId::new_random(),
+        };
+        let mut attempt = describe(attempt_event, session, &request).outcome(Outcome::Sending);
+        attempt.trace = Some(pass.trace_id.to_string());
+        self.append(attempt, now)
+            .await
+            .map_err(GateError::AuditUnavailable)?;
+
+        let result = self.client.fetch(pass, &request, &identity).await;
+
+        let entry = result_entry(describe(result_event, session, &request), &result);
+        self.append(entry, Utc::now())
+            .await
+            .map_err(GateError::ResultNotRecorded)?;
+        result.map_err(GateError::Fetch)
+    }
+
+    /// Appends on a blocking thread: the write ends with an fsync.
+    async fn append(&self, entry: AuditEntry, now: DateTime<Utc>) -> Result<u64, AuditError> {
+        let audit = self.audit.clone();
+        tokio::task::spawn_blocking(move || audit.append(&entry, now))
+            .await
+            .unwrap_or_else(|e| Err(AuditError::Interrupted(e.to_string())))
+    }
+}
+
+/// The permission check and the audit events for a request.
+fn classify(request: &TrackerRequest) -> (Action, Event, Event) {
+    match request {
+        TrackerRequest::Search(_) => (Action::Search, Event::SearchAttempt, Event::SearchResult),
+        TrackerRequest::ClinicalSummary(_) => (
+            Action::ClinicalSearch,
+            Event::SearchAttempt,
+            Event::SearchResult,
+        ),
+        TrackerRequest::Retrieve(_) => (
+            Action::Retrieve,
+            Event::RetrieveAttempt,
+            Event::RetrieveResult,
+        ),
+        TrackerRequest::ClinicalDetail(_) => (
+            Action::ClinicalRetrieve,
+            Event::RetrieveAttempt,
+            Event::RetrieveResult,
+        ),
+    }
+}
+
+/// Who asked for what: identifiers and filters only, never clinical content.
+fn describe(event: Event, session: &Session, request: &TrackerRequest) -> AuditEntry {
+    let mut entry = AuditEntry::by(event, session);
+    match request {
+        TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) => {
+            entry.nhs = Some(q.nhs_number.as_digits());
+            let filters = Filters {
+                from: q.earliest,
+                to: q.latest,
+                status: q.status.as_ref().map(|s| s.code().to_owned()),
+                version: q.version.as_ref().map(|v| v.code().to_owned()),
+            };
+            if filters != Filters::default() {
+                entry.filters = Some(filters);
+            }
+        }
+        TrackerRequest::Retrieve(q) | TrackerRequest::ClinicalDetail(q) => {
+            entry.prescription = Some(q.id.as_str().to_owned());
+            entry.issue = q.issue;
+        }
+    }
+    entry.clinical = Some(matches!(
+        request,
+        TrackerRequest::ClinicalSummary(_) | TrackerRequest::ClinicalDetail(_)
+    ));
+    entry
+}
+
+fn result_entry(mut entry: AuditEntry, result: &Result<Fetched, FetchError>) -> AuditEntry {
+    match result {
+        Ok(fetched) => {
+            let count = fetched.response.prescriptions.len();
+            entry.trace = Some(fetched.trace_id.to_string());
+            entry.results = Some(count);
+            entry.spine_code = fetched.response.notice.as_ref().map(|n| n.code.clone());
+            entry.outcome = Some(if count == 0 {
+                Outcome::NotFound
+            } else {
+                Outcome::Success
+            });
+        }
+        Err(error) => {
+            entry.trace = Some(error.trace_id.to_string());
+            entry.results = Some(0);
+            let (outcome, reason) = match &error.failure {
+                FetchFailure::Transport(transport) => {
+                    (Outcome::NetworkError, transport_kind(transport).to_owned())
+                }
+                FetchFailure::Response(ResponseError::Spine(spine)) => {
+                    entry.spine_code = Some(spine.code.clone());
+                    (Outcome::SpineError, "Spine error".to_owned())
+                }
+                FetchFailure::Response(ResponseError::Gateway { status, .. }) => (
+                    Outcome::SpineError,
+                    match status {
+                        Some(status) => format!("gateway answered HTTP {status}"),
+                        None => "gateway error page".to_owned(),
+                    },
+                ),
+                FetchFailure::Response(ResponseError::NotAResponse(_)) => {
+                    (Outcome::Failed, "not a Tracker response".to_owned())
+                }
+            };
+            entry.outcome = Some(outcome);
+            entry.reason = Some(reason);
+        }
+    }
+    entry
+}
+
+/// A fixed name for a transport failure: the trail never holds free text from the wire.
+fn transport_kind(error: &TransportError) -> &'static str {
+    match error {
+        TransportError::ClientCertRejected { .. } => "client certificate rejected",
+        TransportError::ServerCertUntrusted { .. } => "server certificate untrusted",
+        TransportError::ServerNameMismatch { .. } => "server name mismatch",
+        TransportError::ConnectionRefused { .. } => "connection refused",
+        TransportError::HostNotFound { .. } => "host not found",
+        TransportError::ConnectTimeout { .. } => "connect timeout",
+        TransportError::NoAnswer { .. } => "no answer in time",
+        TransportError::ConnectionDropped => "connection dropped",
+        TransportError::CutOff { .. } => "answer cut off",
+        TransportError::TooLarge { .. } => "answer too large",
+        TransportError::Tls { .. } => "TLS failure",
+        TransportError::Other { .. } => "request failed",
+    }
+}
