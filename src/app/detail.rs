@@ -50,6 +50,9 @@ pub struct Detail {
     pub showing: Option<DetailKey>,
     pub load: DetailLoad,
     pub cache: HashMap<DetailKey, Shown>,
+    /// The last issue of an eRD prescription, learnt when Spine said the next one does
+    /// not exist (the basic answers do not say how many issues there are).
+    pub last_issue: HashMap<PrescriptionId, u32>,
     pub scroll: u16,
 }
 

@@ -131,6 +131,27 @@ fn on_detail_answer(state: &mut State, result: Result<Answer, Failure>) {
         }
         Ok(answer) => {
             state.last_trace = answer.trace_id.clone().or(state.last_trace.take());
+            if let (Some(asked), Some(notice)) = (key.issue, &answer.response.notice)
+                && notice.is_issue_not_found()
+            {
+                // Spine sends the rest of the prescription with blank issue details: say
+                // plainly that the issue does not exist, and remember where the issues end.
+                let last = asked.saturating_sub(1);
+                if last >= 1 {
+                    state.detail.last_issue.insert(key.id.clone(), last);
+                }
+                let mut failure = Failure::new(
+                    FailureKind::Spine,
+                    format!(
+                        "Issue {asked} does not exist: this prescription has {last} issue{}.",
+                        if last == 1 { "" } else { "s" }
+                    ),
+                );
+                failure.spine = Some(notice.clone());
+                failure.trace_id = answer.trace_id;
+                state.detail.load = DetailLoad::Failed(failure);
+                return;
+            }
             let notes = notes_of(&answer);
             match answer.response.prescriptions.into_iter().next() {
                 Some(p) => {
@@ -220,8 +241,13 @@ pub fn step_issue(state: &mut State, forward: bool) -> Vec<Cmd> {
             Some("Only repeat-dispensing (eRD) prescriptions have several issues.".into());
         return Vec::new();
     }
-    let total = p
-        .total_issues
+    // What Spine said about a missing issue outranks a count from elsewhere.
+    let total = state
+        .detail
+        .last_issue
+        .get(&key.id)
+        .copied()
+        .or(p.total_issues)
         .or(listed.as_ref().and_then(|l| l.total_issues));
     let at = key
         .issue
@@ -235,7 +261,7 @@ pub fn step_issue(state: &mut State, forward: bool) -> Vec<Cmd> {
     };
     if next < 1 || total.is_some_and(|t| next > t) {
         state.notice = Some(match total {
-            Some(t) if forward => format!("Issue {at} is the last of {t}."),
+            Some(t) if forward => format!("Issue {t} is the last of {t}."),
             _ => "Issue 1 is the first.".to_string(),
         });
         return Vec::new();

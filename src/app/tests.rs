@@ -836,3 +836,45 @@ fn several_role_profiles_are_offered_and_the_chosen_one_is_sent() {
     assert!(state.signed_in());
     assert!(state.form.clinical_allowed);
 }
+
+#[test]
+fn an_issue_spine_does_not_have_is_said_plainly_and_ends_the_steps() {
+    let (mut state, _, _) = searched();
+    let id = only_fetch(&update(&mut state, key(KeyCode::Down))).0;
+    let mut erd = erd_issue(3, 3);
+    erd.total_issues = None;
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(ResponseKind::Retrieve, vec![erd.clone()], "t3")),
+        },
+    );
+    let (id, _) = only_fetch(&update(&mut state, key(KeyCode::Char(']'))));
+    let mut blank = erd.clone();
+    blank.issues.clear();
+    let mut reply = answer(ResponseKind::Retrieve, vec![blank], "t4");
+    reply.response.notice = Some(SpineError::new("3", "Issue not found"));
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(reply),
+        },
+    );
+    match &state.detail.load {
+        DetailLoad::Failed(f) => assert!(f.message.contains("Issue 4 does not exist"), "{f:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(update(&mut state, key(KeyCode::Char(']'))).is_empty());
+    assert!(
+        state.notice.as_deref().unwrap().contains("last of 3"),
+        "{:?}",
+        state.notice
+    );
+    assert!(
+        update(&mut state, key(KeyCode::Char('['))).is_empty(),
+        "issue 3 is cached"
+    );
+    assert_eq!(state.detail.shown().unwrap().issue_number(), Some(3));
+}

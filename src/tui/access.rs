@@ -65,6 +65,11 @@ impl Access {
         self.lock().auth.settings().idle_lock_minutes
     }
 
+    /// The session, for a request. `None` when nobody is signed in.
+    pub fn session(&self) -> Option<Session> {
+        self.lock().session.clone()
+    }
+
     /// Records activity, so the session's own idle clock agrees with the screen's.
     pub fn touch(&self) {
         // Never wait on a password check from the UI thread: a missed touch is harmless,

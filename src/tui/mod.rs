@@ -6,11 +6,12 @@ mod access;
 mod event_loop;
 mod idle;
 mod logging;
+mod lookup;
 mod signals;
 mod terminal;
 mod worker;
 
-use std::io::{IsTerminal, stdout};
+use std::io::{self, IsTerminal, stdout};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -18,8 +19,10 @@ use ratatui::crossterm::event::EventStream;
 
 use crate::app::{Settings, State};
 use crate::config::Home;
+use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 use crate::security::signin::Authenticator;
+use crate::tracker::client::TrackerClient;
 use access::Access;
 
 use event_loop::run as run_loop;
@@ -38,6 +41,23 @@ pub struct Start {
 /// anything non-empty (<https://no-color.org>).
 pub fn color_wanted(no_color_flag: bool, no_color_env: Option<&str>) -> bool {
     !no_color_flag && no_color_env.is_none_or(str::is_empty)
+}
+
+/// The Tracker client: the embedded sandbox's under `--sandbox`. Real environments come
+/// from the config file once it has them; without one the app still starts and says so
+/// when a lookup is tried.
+async fn connect(
+    sandbox: bool,
+) -> Result<(Option<EmbeddedSandbox>, Option<TrackerClient>), String> {
+    if !sandbox {
+        return Ok((None, None));
+    }
+    let embedded = EmbeddedSandbox::start(EmbeddedOptions::default())
+        .await
+        .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+    let client = TrackerClient::new(&embedded.client_settings())
+        .map_err(|e| format!("cannot set up the client for the sandbox: {e}"))?;
+    Ok((Some(embedded), Some(client)))
 }
 
 /// Starts the terminal app and returns when the user leaves.
@@ -90,8 +110,13 @@ pub fn run(start: Start) -> ExitCode {
     let idle = Duration::from_secs(u64::from(access.idle_lock_minutes()) * 60);
     let result = runtime.block_on(async {
         let mut signals = Signals::new()?;
+        // The sandbox lives as long as the app; dropping it stops it.
+        let (_sandbox, client) = match connect(sandbox).await {
+            Ok(pair) => pair,
+            Err(message) => return Err(io::Error::other(message)),
+        };
         let mut state = State::new(settings, chrono::Utc::now().date_naive());
-        let mut worker = Worker::new(access.clone(), Box::new(stdout()));
+        let mut worker = Worker::new(access.clone(), client, Box::new(stdout()));
         let mut terminal = terminal::take()?;
         let _guard = terminal::Guard;
         tracing::info!(sandbox, "terminal app started");

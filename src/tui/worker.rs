@@ -10,26 +10,35 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_util::sync::CancellationToken;
 
 use super::access::Access;
+use super::lookup;
 use crate::app::msg::{Failure, FailureKind};
 use crate::app::{Cmd, Msg, RequestId};
+use crate::tracker::client::TrackerClient;
 
 pub struct Worker {
     tx: UnboundedSender<Msg>,
     rx: UnboundedReceiver<Msg>,
     running: HashMap<RequestId, CancellationToken>,
     access: Access,
+    /// The Tracker client; `None` when no environment is set up (the app says so).
+    client: Option<TrackerClient>,
     /// Where OSC 52 clipboard sequences go: the terminal.
     clipboard: Box<dyn Write + Send>,
 }
 
 impl Worker {
-    pub fn new(access: Access, clipboard: Box<dyn Write + Send>) -> Worker {
+    pub fn new(
+        access: Access,
+        client: Option<TrackerClient>,
+        clipboard: Box<dyn Write + Send>,
+    ) -> Worker {
         let (tx, rx) = unbounded_channel();
         Worker {
             tx,
             rx,
             running: HashMap::new(),
             access,
+            client,
             clipboard,
         }
     }
@@ -113,13 +122,34 @@ impl Worker {
                     }
                 });
             }
-            Cmd::Fetch { id, .. } => {
-                let _ = self.tx.send(Msg::Fetched {
-                    id,
-                    result: Err(Failure::new(
-                        FailureKind::Network,
-                        "the Tracker client is not wired yet",
-                    )),
+            Cmd::Fetch { id, request } => {
+                let token = CancellationToken::new();
+                self.running.insert(id, token.clone());
+                let tx = self.tx.clone();
+                let client = self.client.clone();
+                let access = self.access.clone();
+                tokio::spawn(async move {
+                    let result = match client {
+                        Some(client) => {
+                            // The session is read on a blocking thread: a password check
+                            // may hold it for a moment.
+                            let session = tokio::task::spawn_blocking(move || access.session())
+                                .await
+                                .ok()
+                                .flatten();
+                            tokio::select! {
+                                () = token.cancelled() => return,
+                                result = lookup::fetch(&client, session, &request) => result,
+                            }
+                        }
+                        None => Err(Failure::new(
+                            FailureKind::Network,
+                            "no Spine environment is set up: start with --sandbox, or add an \
+                             environment to the config file",
+                        )),
+                    };
+                    tracing::info!(request = id.0, ok = result.is_ok(), "tracker request done");
+                    let _ = tx.send(Msg::Fetched { id, result });
                 });
             }
         }

@@ -139,7 +139,10 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
         let number = shown
             .issue_number()
             .map_or("?".to_string(), |n| n.to_string());
-        let total = p.total_issues.map_or("?".to_string(), |n| n.to_string());
+        let total = p
+            .total_issues
+            .or(state.detail.last_issue.get(&p.id).copied())
+            .map_or(String::new(), |n| format!(" of {n}"));
         let current = match (p.current_issue, shown.issue_number()) {
             (Some(c), Some(n)) if c == n => " (the current issue)".to_string(),
             (Some(c), _) => format!(" (current issue: {c})"),
@@ -148,7 +151,7 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
         sheet.field(
             "Issue",
             &format!(
-                "{number} of {total}{current} · {}/{} previous/next issue",
+                "{number}{total}{current} · {}/{} previous/next issue",
                 keys.label(Action::PrevIssue),
                 keys.label(Action::NextIssue)
             ),
