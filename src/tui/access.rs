@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::app::msg::{SignInReply, Welcome};
 use crate::app::state::Who;
+use crate::security::audit::AuditLog;
 use crate::security::password::Password;
 use crate::security::rbac::{Action, authorize};
 use crate::security::session::Session;
@@ -63,6 +64,11 @@ impl Access {
     /// Minutes of inactivity before the idle lock, from the settings.
     pub fn idle_lock_minutes(&self) -> u32 {
         self.lock().auth.settings().idle_lock_minutes
+    }
+
+    /// The audit trail, shared with the gate.
+    pub fn audit(&self) -> AuditLog {
+        self.lock().auth.audit().clone()
     }
 
     /// The session, for a request. `None` when nobody is signed in.

@@ -13,6 +13,7 @@ mod worker;
 
 use std::io::{self, IsTerminal, stdout};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ratatui::crossterm::event::EventStream;
@@ -21,6 +22,7 @@ use crate::app::{Settings, State};
 use crate::config::Home;
 use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use crate::security::gate::Gate;
 use crate::security::signin::Authenticator;
 use crate::tracker::client::TrackerClient;
 use access::Access;
@@ -116,7 +118,8 @@ pub fn run(start: Start) -> ExitCode {
             Err(message) => return Err(io::Error::other(message)),
         };
         let mut state = State::new(settings, chrono::Utc::now().date_naive());
-        let mut worker = Worker::new(access.clone(), client, Box::new(stdout()));
+        let gate = client.map(|client| Arc::new(Gate::new(client, access.audit())));
+        let mut worker = Worker::new(access.clone(), gate, Box::new(stdout()));
         let mut terminal = terminal::take()?;
         let _guard = terminal::Guard;
         tracing::info!(sandbox, "terminal app started");

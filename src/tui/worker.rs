@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use base64::Engine;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -13,15 +14,15 @@ use super::access::Access;
 use super::lookup;
 use crate::app::msg::{Failure, FailureKind};
 use crate::app::{Cmd, Msg, RequestId};
-use crate::tracker::client::TrackerClient;
+use crate::security::gate::Gate;
 
 pub struct Worker {
     tx: UnboundedSender<Msg>,
     rx: UnboundedReceiver<Msg>,
     running: HashMap<RequestId, CancellationToken>,
     access: Access,
-    /// The Tracker client; `None` when no environment is set up (the app says so).
-    client: Option<TrackerClient>,
+    /// The only way to the Tracker; `None` when no environment is set up (the app says so).
+    gate: Option<Arc<Gate>>,
     /// Where OSC 52 clipboard sequences go: the terminal.
     clipboard: Box<dyn Write + Send>,
 }
@@ -29,7 +30,7 @@ pub struct Worker {
 impl Worker {
     pub fn new(
         access: Access,
-        client: Option<TrackerClient>,
+        gate: Option<Arc<Gate>>,
         clipboard: Box<dyn Write + Send>,
     ) -> Worker {
         let (tx, rx) = unbounded_channel();
@@ -38,7 +39,7 @@ impl Worker {
             rx,
             running: HashMap::new(),
             access,
-            client,
+            gate,
             clipboard,
         }
     }
@@ -126,11 +127,11 @@ impl Worker {
                 let token = CancellationToken::new();
                 self.running.insert(id, token.clone());
                 let tx = self.tx.clone();
-                let client = self.client.clone();
+                let gate = self.gate.clone();
                 let access = self.access.clone();
                 tokio::spawn(async move {
-                    let result = match client {
-                        Some(client) => {
+                    let result = match gate {
+                        Some(gate) => {
                             // The session is read on a blocking thread: a password check
                             // may hold it for a moment.
                             let session = tokio::task::spawn_blocking(move || access.session())
@@ -139,7 +140,7 @@ impl Worker {
                                 .flatten();
                             tokio::select! {
                                 () = token.cancelled() => return,
-                                result = lookup::fetch(&client, session, &request) => result,
+                                result = lookup::fetch(&gate, session, request) => result,
                             }
                         }
                         None => Err(Failure::new(
