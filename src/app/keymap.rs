@@ -565,6 +565,19 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_lists_exactly_the_defaults() {
+        let text = include_str!("../../config.example.toml");
+        let config =
+            crate::config::Config::parse(std::path::Path::new("config.example.toml"), text)
+                .unwrap();
+        assert_eq!(config.keys.len(), Action::ALL.len());
+        assert_eq!(
+            Keymap::with_overrides(&config.keys).unwrap(),
+            Keymap::default()
+        );
+    }
+
+    #[test]
     fn help_lists_every_action_with_its_live_keys() {
         let map = Keymap::default();
         let rows = map.help_rows();

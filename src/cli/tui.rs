@@ -1,20 +1,50 @@
 //! The no-subcommand path: open the home (settings, users, audit trail; the sandbox's
-//! own home with its demo accounts under `--sandbox`), then the terminal app.
+//! own home with its demo accounts under `--sandbox`), pick the Spine environment, read the
+//! key bindings, then the terminal app.
 
 use std::process::ExitCode;
 
+use super::exit::Failure;
 use super::secure::{Globals, Secured};
-use crate::tui::{Start, run as run_tui};
+use crate::app::keymap::Keymap;
+use crate::tui::{Connection, Start, run as run_tui};
 
 /// Starts the terminal app.
 pub fn run(globals: Globals<'_>, no_color: bool) -> ExitCode {
-    let secured = match Secured::open(globals) {
-        Ok(secured) => secured,
-        Err(failure) => return failure.report(),
+    match prepare(globals, no_color) {
+        Ok(start) => run_tui(start),
+        Err(failure) => failure.report(),
+    }
+}
+
+fn prepare(globals: Globals<'_>, no_color: bool) -> Result<Start, Failure> {
+    let secured = Secured::open(globals)?;
+    let keymap = Keymap::with_overrides(&secured.config.keys).map_err(|e| {
+        Failure::usage(format!(
+            "the settings file {}: {e}",
+            secured.home.config_file.display()
+        ))
+    })?;
+    let connection = if globals.sandbox {
+        Connection::Sandbox
+    } else {
+        let (name, env) = secured
+            .config
+            .environment(globals.environment)
+            .map_err(Failure::usage)?;
+        Connection::Spine {
+            label: env
+                .label
+                .clone()
+                .unwrap_or_else(|| name.to_ascii_uppercase()),
+            settings: Box::new(env.client_settings(secured.home.config_file.parent())),
+        }
     };
-    run_tui(Start {
+    Ok(Start {
         home: secured.home,
         auth: secured.auth,
+        keymap,
+        connection,
         no_color,
     })
 }

@@ -28,6 +28,10 @@ pub struct Config {
     /// Spine environments by name: `[environments.int]`, `[environments.live]`, …
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentConfig>,
+    /// The terminal app's key bindings by action (`quit = ["q", "ctrl-q"]`); actions left
+    /// out keep their defaults. Checked by the terminal app when it starts.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
 }
 
 /// Sign-in, password and lockout rules.

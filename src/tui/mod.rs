@@ -18,13 +18,14 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::EventStream;
 
+use crate::app::keymap::Keymap;
 use crate::app::{Settings, State};
 use crate::config::Home;
 use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 use crate::security::gate::Gate;
 use crate::security::signin::Authenticator;
-use crate::tracker::client::TrackerClient;
+use crate::tracker::client::{ClientSettings, TrackerClient};
 use access::Access;
 
 use event_loop::run as run_loop;
@@ -36,7 +37,20 @@ use worker::Worker;
 pub struct Start {
     pub home: Home,
     pub auth: Authenticator,
+    pub keymap: Keymap,
+    pub connection: Connection,
     pub no_color: bool,
+}
+
+/// Where lookups go.
+pub enum Connection {
+    /// The embedded sandbox, started with the app and stopped with it.
+    Sandbox,
+    /// A configured Spine environment, named on screen by its label (`INT`, `LIVE`).
+    Spine {
+        label: String,
+        settings: Box<ClientSettings>,
+    },
 }
 
 /// Whether colour is wanted: not with `--no-color`, not when `NO_COLOR` is set to
@@ -45,21 +59,25 @@ pub fn color_wanted(no_color_flag: bool, no_color_env: Option<&str>) -> bool {
     !no_color_flag && no_color_env.is_none_or(str::is_empty)
 }
 
-/// The Tracker client: the embedded sandbox's under `--sandbox`. Real environments come
-/// from the config file once it has them; without one the app still starts and says so
-/// when a lookup is tried.
+/// The Tracker client for the connection, and the sandbox behind it when there is one
+/// (it runs until dropped). Certificate problems are named before the screen is taken.
 async fn connect(
-    sandbox: bool,
-) -> Result<(Option<EmbeddedSandbox>, Option<TrackerClient>), String> {
-    if !sandbox {
-        return Ok((None, None));
+    connection: Connection,
+) -> Result<(Option<EmbeddedSandbox>, TrackerClient), String> {
+    match connection {
+        Connection::Sandbox => {
+            let embedded = EmbeddedSandbox::start(EmbeddedOptions::default())
+                .await
+                .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
+            let client = TrackerClient::new(&embedded.client_settings())
+                .map_err(|e| format!("cannot set up the client for the sandbox: {e}"))?;
+            Ok((Some(embedded), client))
+        }
+        Connection::Spine { settings, .. } => {
+            let client = TrackerClient::new(&settings).map_err(|e| e.to_string())?;
+            Ok((None, client))
+        }
     }
-    let embedded = EmbeddedSandbox::start(EmbeddedOptions::default())
-        .await
-        .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
-    let client = TrackerClient::new(&embedded.client_settings())
-        .map_err(|e| format!("cannot set up the client for the sandbox: {e}"))?;
-    Ok((Some(embedded), Some(client)))
 }
 
 /// Starts the terminal app and returns when the user leaves.
@@ -94,8 +112,13 @@ pub fn run(start: Start) -> ExitCode {
         }
     };
     let sandbox = start.home.sandbox;
+    let environment = match &start.connection {
+        Connection::Sandbox => "SANDBOX".to_string(),
+        Connection::Spine { label, .. } => label.clone(),
+    };
     let settings = Settings {
-        environment: if sandbox { "SANDBOX" } else { "LIVE" }.to_string(),
+        environment,
+        keymap: start.keymap,
         color: color_wanted(start.no_color, std::env::var("NO_COLOR").ok().as_deref()),
         demo_accounts: if sandbox {
             DEMO_ACCOUNTS
@@ -106,19 +129,18 @@ pub fn run(start: Start) -> ExitCode {
             Vec::new()
         },
         demo_password: sandbox.then(|| DEMO_PASSWORD.to_string()),
-        ..Settings::default()
     };
     let access = Access::new(start.auth);
     let idle = Duration::from_secs(u64::from(access.idle_lock_minutes()) * 60);
     let result = runtime.block_on(async {
         let mut signals = Signals::new()?;
         // The sandbox lives as long as the app; dropping it stops it.
-        let (_sandbox, client) = match connect(sandbox).await {
-            Ok(pair) => pair,
-            Err(message) => return Err(io::Error::other(message)),
-        };
+        let (_sandbox, client) = connect(start.connection).await.map_err(io::Error::other)?;
         let mut state = State::new(settings, chrono::Utc::now().date_naive());
-        let gate = client.map(|client| Arc::new(Gate::new(client, access.audit())));
+        for warning in client.warnings() {
+            tracing::warn!(%warning, "client certificate");
+        }
+        let gate = Arc::new(Gate::new(client, access.audit()));
         let mut worker = Worker::new(access.clone(), gate, Box::new(stdout()));
         let mut terminal = terminal::take()?;
         let _guard = terminal::Guard;

@@ -12,7 +12,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::access::Access;
 use super::lookup;
-use crate::app::msg::{Failure, FailureKind};
 use crate::app::{Cmd, Msg, RequestId};
 use crate::security::gate::Gate;
 
@@ -21,18 +20,14 @@ pub struct Worker {
     rx: UnboundedReceiver<Msg>,
     running: HashMap<RequestId, CancellationToken>,
     access: Access,
-    /// The only way to the Tracker; `None` when no environment is set up (the app says so).
-    gate: Option<Arc<Gate>>,
+    /// The only way to the Tracker.
+    gate: Arc<Gate>,
     /// Where OSC 52 clipboard sequences go: the terminal.
     clipboard: Box<dyn Write + Send>,
 }
 
 impl Worker {
-    pub fn new(
-        access: Access,
-        gate: Option<Arc<Gate>>,
-        clipboard: Box<dyn Write + Send>,
-    ) -> Worker {
+    pub fn new(access: Access, gate: Arc<Gate>, clipboard: Box<dyn Write + Send>) -> Worker {
         let (tx, rx) = unbounded_channel();
         Worker {
             tx,
@@ -130,24 +125,15 @@ impl Worker {
                 let gate = self.gate.clone();
                 let access = self.access.clone();
                 tokio::spawn(async move {
-                    let result = match gate {
-                        Some(gate) => {
-                            // The session is read on a blocking thread: a password check
-                            // may hold it for a moment.
-                            let session = tokio::task::spawn_blocking(move || access.session())
-                                .await
-                                .ok()
-                                .flatten();
-                            tokio::select! {
-                                () = token.cancelled() => return,
-                                result = lookup::fetch(&gate, session, request) => result,
-                            }
-                        }
-                        None => Err(Failure::new(
-                            FailureKind::Network,
-                            "no Spine environment is set up: start with --sandbox, or add an \
-                             environment to the config file",
-                        )),
+                    // The session is read on a blocking thread: a password check may hold
+                    // it for a moment.
+                    let session = tokio::task::spawn_blocking(move || access.session())
+                        .await
+                        .ok()
+                        .flatten();
+                    let result = tokio::select! {
+                        () = token.cancelled() => return,
+                        result = lookup::fetch(&gate, session, request) => result,
                     };
                     tracing::info!(request = id.0, ok = result.is_ok(), "tracker request done");
                     let _ = tx.send(Msg::Fetched { id, result });

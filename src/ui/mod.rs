@@ -53,7 +53,7 @@ pub fn draw(state: &State, frame: &mut Frame) {
 /// Three panes side by side.
 fn wide(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     // The list needs about 80 columns for a full row; the detail takes the rest.
-    let list_width = ((area.width.saturating_sub(36)) * 48 / 100).clamp(60, 84);
+    let list_width = ((area.width.saturating_sub(36)) * 52 / 100).clamp(60, 86);
     let [query_area, results_area, detail_area] = Layout::horizontal([
         Constraint::Length(36),
         Constraint::Length(list_width),
