@@ -426,4 +426,104 @@ mod tests {
             PrescriptionIdError::Empty
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Characters a one-character typing slip could produce.
+        const SLIPS: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ+-O/ ";
+
+        fn valid_nhs_number() -> impl Strategy<Value = String> {
+            prop::collection::vec(0u8..10, 9).prop_filter_map("no check digit exists", |digits| {
+                let check = nhs_check_digit(&digits)?;
+                Some(
+                    digits
+                        .iter()
+                        .chain(std::iter::once(&check))
+                        .map(|d| char::from(b'0' + d))
+                        .collect(),
+                )
+            })
+        }
+
+        fn alphanumeric(count: usize) -> impl Strategy<Value = String> {
+            prop::collection::vec(prop::sample::select(CHECK_ALPHABET[..36].to_vec()), count)
+                .prop_map(|bytes| bytes.into_iter().map(char::from).collect())
+        }
+
+        fn hex(count: usize) -> impl Strategy<Value = String> {
+            prop::collection::vec(prop::sample::select(b"0123456789ABCDEF".to_vec()), count)
+                .prop_map(|bytes| bytes.into_iter().map(char::from).collect())
+        }
+
+        fn valid_prescription_id() -> impl Strategy<Value = String> {
+            let r2 = (alphanumeric(6), alphanumeric(6), alphanumeric(5))
+                .prop_map(|(a, b, c)| format!("{a}-{b}-{c}"));
+            let r1 = (hex(8), hex(4), hex(4), hex(4), hex(12))
+                .prop_map(|(a, b, c, d, e)| format!("{a}-{b}-{c}-{d}-{e}"));
+            prop_oneof![r2, r1].prop_map(|body| {
+                let check = mod37_check_character(&body);
+                format!("{body}{check}")
+            })
+        }
+
+        fn replace(text: &str, position: usize, with: char) -> String {
+            text.chars()
+                .enumerate()
+                .map(|(i, c)| if i == position { with } else { c })
+                .collect()
+        }
+
+        proptest! {
+            #[test]
+            fn nhs_numbers_round_trip(digits in valid_nhs_number()) {
+                let parsed = NhsNumber::parse(&digits).unwrap();
+                prop_assert_eq!(parsed.as_digits(), digits.clone());
+                prop_assert_eq!(NhsNumber::parse(&parsed.to_string()).unwrap(), parsed);
+                let dashed = parsed.to_string().replace(' ', "-");
+                prop_assert_eq!(NhsNumber::parse(&dashed).unwrap(), parsed);
+            }
+
+            #[test]
+            fn every_single_character_change_of_an_nhs_number_is_rejected(
+                digits in valid_nhs_number(),
+                position in 0usize..10,
+                slip in prop::sample::select(SLIPS.chars().collect::<Vec<_>>()),
+            ) {
+                let original = digits.chars().nth(position).unwrap();
+                prop_assume!(slip != original);
+                let changed = replace(&digits, position, slip);
+                // A separator in place of a digit leaves nine digits: still rejected.
+                prop_assert!(NhsNumber::parse(&changed).is_err(), "{} accepted", changed);
+            }
+
+            #[test]
+            fn prescription_ids_round_trip(id in valid_prescription_id()) {
+                let parsed = PrescriptionId::parse(&id).unwrap();
+                prop_assert!(parsed.check_ok());
+                prop_assert_eq!(parsed.to_string(), id.clone());
+                prop_assert_eq!(PrescriptionId::parse(&id.to_ascii_lowercase()).unwrap(), parsed);
+            }
+
+            #[test]
+            fn every_single_character_change_of_a_prescription_id_is_rejected_or_flagged(
+                id in valid_prescription_id(),
+                position in 0usize..37,
+                slip in prop::sample::select(SLIPS.chars().collect::<Vec<_>>()),
+            ) {
+                let position = position % id.len();
+                let original = id.chars().nth(position).unwrap();
+                prop_assume!(slip != original);
+                let changed = replace(&id, position, slip);
+                match PrescriptionId::parse(&changed) {
+                    Err(_) => {}
+                    Ok(parsed) => prop_assert!(
+                        !parsed.check_ok(),
+                        "{} passed its check after changing {} to {}", changed, original, slip
+                    ),
+                }
+            }
+        }
+    }
 }

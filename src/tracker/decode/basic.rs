@@ -1,6 +1,6 @@
 //! The two basic shapes: the search (`prescriptionList`) and the retrieve (`prescription`).
 
-use super::fields::{Ctx, identity};
+use super::fields::{Ctx, Prescriptions, identity};
 use super::tree::Node;
 use crate::tracker::codes::{LineItemStatus, PrescriberType, PrescriptionStatus, TreatmentType};
 use crate::tracker::model::{Issue, LineItem, Prescription};
@@ -26,7 +26,7 @@ pub fn search(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, Strin
             list.describe()
         ));
     }
-    let mut prescriptions: Vec<Prescription> = Vec::with_capacity(list.members().len());
+    let mut prescriptions = Prescriptions::default();
     for (key, node) in list.members() {
         let mut prescription = identity(ctx, Some(key.trim()), node)?;
         let whose = format!("prescription {}", prescription.id);
@@ -39,16 +39,9 @@ pub fn search(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, Strin
             issue.line_items = line_items(ctx, issue_node, &whose);
             prescription.issues.push(issue);
         }
-        // A repeated prescription ID: the last one wins, as for any repeated member.
-        match prescriptions.iter_mut().find(|p| p.id == prescription.id) {
-            Some(slot) => {
-                ctx.warn(format!("{whose} appears twice; the last one is shown"));
-                *slot = prescription;
-            }
-            None => prescriptions.push(prescription),
-        }
+        prescriptions.add(ctx, prescription);
     }
-    Ok(prescriptions)
+    Ok(prescriptions.into_vec())
 }
 
 /// `prescription`: one prescription with one issue (the current one, or the one asked for).

@@ -3,7 +3,7 @@
 //! only; codes are derived from the text where we know it.
 
 use super::ENVELOPE_MEMBERS;
-use super::fields::{Ctx, identity, parse_count, short};
+use super::fields::{Ctx, Prescriptions, identity, parse_count, short};
 use super::tree::Node;
 use crate::tracker::codes::{EpsVersion, TreatmentType};
 use crate::tracker::dates::SpineDate;
@@ -17,27 +17,18 @@ pub fn summary(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, Stri
             list.describe()
         ));
     }
-    let mut prescriptions: Vec<Prescription> = Vec::with_capacity(list.members().len());
+    let mut prescriptions = Prescriptions::default();
     for (key, node) in list.members() {
         let prescription = prescription(ctx, key, node)?;
-        match prescriptions.iter_mut().find(|p| p.id == prescription.id) {
-            Some(slot) => {
-                ctx.warn(format!(
-                    "prescription {} appears twice; the last one is shown",
-                    prescription.id
-                ));
-                *slot = prescription;
-            }
-            None => prescriptions.push(prescription),
-        }
+        prescriptions.add(ctx, prescription);
     }
-    Ok(prescriptions)
+    Ok(prescriptions.into_vec())
 }
 
 /// The detail: every object-valued member of the response other than the envelope is a
 /// prescription, named by its ID.
 pub fn detail(ctx: &mut Ctx, root: &Node<'_>) -> Result<Vec<Prescription>, String> {
-    let mut prescriptions = Vec::new();
+    let mut prescriptions = Prescriptions::default();
     for (key, node) in root.members() {
         if !node.is_object() || ENVELOPE_MEMBERS.contains(&key.trim()) {
             continue;
@@ -52,18 +43,9 @@ pub fn detail(ctx: &mut Ctx, root: &Node<'_>) -> Result<Vec<Prescription>, Strin
         prescription.prescriber = organisation(ctx, node, "prescriber", &whose);
         prescription.nominated_dispenser = organisation(ctx, node, "nominatedPharmacy", &whose);
         prescription.dispensing_pharmacy = organisation(ctx, node, "dispensingPharmacy", &whose);
-        match prescriptions
-            .iter_mut()
-            .find(|p: &&mut Prescription| p.id == prescription.id)
-        {
-            Some(slot) => {
-                ctx.warn(format!("{whose} appears twice; the last one is shown"));
-                *slot = prescription;
-            }
-            None => prescriptions.push(prescription),
-        }
+        prescriptions.add(ctx, prescription);
     }
-    Ok(prescriptions)
+    Ok(prescriptions.into_vec())
 }
 
 /// Fields both clinical shapes carry.

@@ -2,6 +2,8 @@
 //! for absent, numbers where strings belong, and collections keyed by position.
 //! Oddities that lose nothing important become warnings, never failures.
 
+use std::collections::HashMap;
+
 use super::tree::Node;
 use crate::tracker::dates::SpineDate;
 use crate::tracker::ids::{NhsNumber, PrescriptionId};
@@ -161,19 +163,55 @@ impl Ctx {
         let mut items: Vec<(u32, &Node<'a>)> = Vec::with_capacity(node.members().len());
         for (key, value) in node.members() {
             match parse_count(key) {
-                Some(position) => match items.iter_mut().find(|(p, _)| *p == position) {
-                    // A repeated key: the last one wins, as for every other member.
-                    Some(slot) => slot.1 = value,
-                    None => items.push((position, value)),
-                },
+                Some(position) => items.push((position, value)),
                 None => self.warn(format!(
                     "{whose}: entry '{}' is not numbered; skipped",
                     short(key)
                 )),
             }
         }
+        // Stable sort, then keep the last of any repeated key, as for every other member.
         items.sort_by_key(|(position, _)| *position);
-        items
+        let mut unique: Vec<(u32, &Node<'a>)> = Vec::with_capacity(items.len());
+        for item in items {
+            match unique.last_mut() {
+                Some(last) if last.0 == item.0 => *last = item,
+                _ => unique.push(item),
+            }
+        }
+        unique
+    }
+}
+
+/// Prescriptions in the order first seen; a repeated ID replaces the earlier one (the
+/// last wins, as for any repeated member), with a warning.
+#[derive(Default)]
+pub struct Prescriptions {
+    list: Vec<Prescription>,
+    seen: HashMap<PrescriptionId, usize>,
+}
+
+impl Prescriptions {
+    pub fn add(&mut self, ctx: &mut Ctx, prescription: Prescription) {
+        match self.seen.get(&prescription.id) {
+            Some(&index) => {
+                ctx.warn(format!(
+                    "prescription {} appears twice; the last one is shown",
+                    prescription.id
+                ));
+                if let Some(slot) = self.list.get_mut(index) {
+                    *slot = prescription;
+                }
+            }
+            None => {
+                self.seen.insert(prescription.id.clone(), self.list.len());
+                self.list.push(prescription);
+            }
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<Prescription> {
+        self.list
     }
 }
 
@@ -235,12 +273,14 @@ mod tests {
     fn positional_keys_sort_numerically() {
         let node = parse(r#"{"10": 10, "2": 2, "1": 1, "11": 11, "x": 0, "2": 22}"#);
         let mut ctx = Ctx::default();
-        let keys: Vec<u32> = ctx
-            .positional(Some(&node), "test")
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect();
+        let items = ctx.positional(Some(&node), "test");
+        let keys: Vec<u32> = items.iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, vec![1, 2, 10, 11]);
+        assert_eq!(
+            items[1].1.text().as_deref(),
+            Some("22"),
+            "the last \"2\" wins"
+        );
         assert_eq!(ctx.into_warnings().len(), 1);
     }
 

@@ -185,7 +185,7 @@ fn find_result<'n, 'a>(root: &'n Node<'a>) -> Option<(ResponseKind, &'n Node<'a>
         .map(|(_, _)| (ResponseKind::ClinicalDetail, root))
 }
 
-/// A short description of an unexpected object, naming its first members.
+/// A short description of an object with no result member, naming its first members.
 fn describe_members(root: &Node<'_>) -> String {
     let names: Vec<String> = root
         .members()
@@ -194,14 +194,18 @@ fn describe_members(root: &Node<'_>) -> String {
         .map(|(name, _)| format!("\"{}\"", shorten(name.trim(), 40)))
         .collect();
     if names.is_empty() {
-        "an empty object, with no statusCode and no result".to_owned()
-    } else {
-        format!(
-            "no statusCode and none of prescriptionList, prescription, prescriptions or a \
-             prescription ID (members: {})",
-            names.join(", ")
-        )
+        return "an empty object, with no statusCode and no result".to_owned();
     }
+    let status = if root.get("statusCode").is_some() {
+        ""
+    } else {
+        "no statusCode and "
+    };
+    format!(
+        "{status}none of prescriptionList, prescription, prescriptions or a member named by \
+         a prescription ID (members: {})",
+        names.join(", ")
+    )
 }
 
 fn json_error(text: &str, error: &serde_json::Error) -> ResponseError {

@@ -75,6 +75,14 @@ fn wrong_shapes_say_what_they_are() {
     );
     let error = decode(None, br#"{"hello": "world"}"#).unwrap_err();
     assert!(error.to_string().contains("\"hello\""), "{error}");
+    assert!(error.to_string().contains("no statusCode"), "{error}");
+    let error = decode(None, br#"{"statusCode": "0", "reason": ""}"#).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the JSON is not a Tracker response: none of prescriptionList, prescription, \
+         prescriptions or a member named by a prescription ID (members: \"statusCode\", \
+         \"reason\")"
+    );
     let error = decode(Some(401), br#"{"message": "Unauthorized"}"#).unwrap_err();
     assert_eq!(error.class(), FailureClass::Answered);
 }
