@@ -49,7 +49,8 @@ pub enum AuditError {
     Interrupted(String),
     #[error(
         "the audit trail {path} ends with a damaged record ({message}): run `eps-tracker audit \
-         verify`, then move the file aside to start a new trail",
+         verify`, keep the evidence, then move this file and its .head file out of the audit \
+         folder to start a new trail",
         path = .path.display()
     )]
     Damaged { path: PathBuf, message: String },
