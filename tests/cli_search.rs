@@ -577,3 +577,13 @@ fn the_password_prompt_does_not_echo_and_restores_the_terminal() {
         "echo is not back on:\n{modes}"
     );
 }
+
+#[test]
+fn audit_verify_exits_2_when_a_trail_cannot_be_read() {
+    let home = tempfile::tempdir().unwrap();
+    // Something that is not a readable file where the trail should be.
+    std::fs::create_dir_all(home.path().join("audit/audit.jsonl")).unwrap();
+    let out = run(home.path(), &["audit", "verify"], "");
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    assert!(stdout(&out).contains("UNREADABLE"), "{}", stdout(&out));
+}
