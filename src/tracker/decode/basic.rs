@@ -1,6 +1,8 @@
 //! The two basic shapes: the search (`prescriptionList`) and the retrieve (`prescription`).
 
-use super::fields::{Ctx, Prescriptions, identity};
+use std::fmt::Display;
+
+use super::fields::{At, Ctx, Prescriptions, identity};
 use super::tree::Node;
 use crate::tracker::codes::{LineItemStatus, PrescriberType, PrescriptionStatus, TreatmentType};
 use crate::tracker::model::{Issue, LineItem, Prescription};
@@ -29,10 +31,11 @@ pub fn search(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, Strin
     let mut prescriptions = Prescriptions::default();
     for (key, node) in list.members() {
         let mut prescription = identity(ctx, Some(key.trim()), node)?;
-        let whose = format!("prescription {}", prescription.id);
+        let id = prescription.id.clone();
+        let whose = At::new(&"prescription", id.as_str());
         common(ctx, node, &mut prescription, &whose);
         for (number, issue_node) in ctx.positional(node.get("issues"), &whose) {
-            let whose = format!("{whose} issue {number}");
+            let whose = At::numbered(&whose, "issue", number);
             let mut issue = Issue::numbered(number);
             issue.issue_date = ctx.date(issue_node, "issueDate", &whose);
             issue.status = ctx.coded(issue_node, STATUS, &whose, PrescriptionStatus::from_code);
@@ -57,7 +60,8 @@ pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, Str
         ));
     }
     let mut prescription = identity(ctx, None, node)?;
-    let whose = format!("prescription {}", prescription.id);
+    let id = prescription.id.clone();
+    let whose = At::new(&"prescription", id.as_str());
     common(ctx, node, &mut prescription, &whose);
     prescription.prescriber_type =
         ctx.coded(node, PRESCRIBER_TYPE, &whose, PrescriberType::from_code);
@@ -90,7 +94,7 @@ pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, Str
                 .number(issue_node, "issueNumber", &whose)
                 .or(prescription.current_issue)
                 .unwrap_or(1);
-            let whose = format!("{whose} issue {number}");
+            let whose = At::numbered(&whose, "issue", number);
             let mut issue = Issue::numbered(number);
             issue.status = ctx
                 .coded(issue_node, STATUS, &whose, PrescriptionStatus::from_code)
@@ -117,7 +121,7 @@ pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, Str
 }
 
 /// Fields both basic shapes carry.
-fn common(ctx: &mut Ctx, node: &Node<'_>, prescription: &mut Prescription, whose: &str) {
+fn common(ctx: &mut Ctx, node: &Node<'_>, prescription: &mut Prescription, whose: &dyn Display) {
     prescription.treatment = ctx.coded(node, TREATMENT, whose, TreatmentType::from_code);
     prescription.issue_date = ctx.date(node, "prescriptionIssueDate", whose);
     prescription.last_event_date = ctx.date(node, "lastEventDate", whose);
@@ -126,11 +130,11 @@ fn common(ctx: &mut Ctx, node: &Node<'_>, prescription: &mut Prescription, whose
 }
 
 /// `lineItems` keyed by position, each `{status, id?}`.
-fn line_items(ctx: &mut Ctx, issue: &Node<'_>, whose: &str) -> Vec<LineItem> {
+fn line_items(ctx: &mut Ctx, issue: &Node<'_>, whose: &dyn Display) -> Vec<LineItem> {
     ctx.positional(issue.get("lineItems"), whose)
         .into_iter()
         .map(|(position, item)| {
-            let whose = format!("{whose} line item {position}");
+            let whose = At::numbered(whose, "line item", position);
             LineItem {
                 id: ctx.text(item, "id", &whose).map(|id| id.trim().to_owned()),
                 status: ctx.coded(item, ITEM_STATUS, &whose, LineItemStatus::from_code),

@@ -2,6 +2,8 @@
 //! member named by the prescription ID). They send statuses and treatment types as text
 //! only; codes are derived from the text where we know it.
 
+use std::fmt::Display;
+
 use super::ENVELOPE_MEMBERS;
 use super::fields::{Ctx, Prescriptions, identity, parse_count, short};
 use super::tree::Node;
@@ -97,7 +99,7 @@ fn text_or_pair(
     node: &Node<'_>,
     name: &str,
     text_member: &str,
-    whose: &str,
+    whose: &dyn Display,
 ) -> Option<String> {
     match node.get(name) {
         Some(pair @ Node::Object(_)) => ctx.text(pair, text_member, whose),
@@ -108,7 +110,7 @@ fn text_or_pair(
 
 /// `dispenseHistory` keyed by issue number. Spine fills unknown parts with "Not Found" or
 /// "False".
-fn dispense_history(ctx: &mut Ctx, history: Option<&Node<'_>>, whose: &str) -> Vec<Issue> {
+fn dispense_history(ctx: &mut Ctx, history: Option<&Node<'_>>, whose: &dyn Display) -> Vec<Issue> {
     ctx.positional(history, whose)
         .into_iter()
         .map(|(number, entry)| {
@@ -143,7 +145,7 @@ fn not_found(text: &str) -> bool {
 
 /// `lineItems`: UUID → medication name (summary) or UUID → details (detail), in the order
 /// Spine sent them. Positional keys, if a body uses them, are sorted numerically.
-fn line_items(ctx: &mut Ctx, items: Option<&Node<'_>>, whose: &str) -> Vec<LineItem> {
+fn line_items(ctx: &mut Ctx, items: Option<&Node<'_>>, whose: &dyn Display) -> Vec<LineItem> {
     let Some(items) = items else {
         return Vec::new();
     };
@@ -194,7 +196,12 @@ fn line_items(ctx: &mut Ctx, items: Option<&Node<'_>>, whose: &str) -> Vec<LineI
 
 /// `prescriber`, `nominatedPharmacy`, `dispensingPharmacy`: `{ods, name, address, phone}`,
 /// blank strings where unknown, or missing / null.
-fn organisation(ctx: &mut Ctx, node: &Node<'_>, name: &str, whose: &str) -> Option<Organisation> {
+fn organisation(
+    ctx: &mut Ctx,
+    node: &Node<'_>,
+    name: &str,
+    whose: &dyn Display,
+) -> Option<Organisation> {
     let org = node.get(name).filter(|o| o.is_object())?;
     ctx.organisation(
         org,

@@ -2,7 +2,9 @@
 //! for absent, numbers where strings belong, and collections keyed by position.
 //! Oddities that lose nothing important become warnings, never failures.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::{self, Display};
 
 use super::tree::Node;
 use crate::tracker::dates::SpineDate;
@@ -35,12 +37,22 @@ impl Ctx {
 
     /// A text member exactly as sent; `None` when absent, blank or `False`. A value of the
     /// wrong kind (object, array) is reported and ignored.
-    pub fn text(&mut self, node: &Node<'_>, name: &str, whose: &str) -> Option<String> {
+    pub fn text(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> Option<String> {
+        self.raw(node, name, whose).map(Cow::into_owned)
+    }
+
+    /// As [`text`](Self::text), borrowed from the body where possible.
+    fn raw<'n>(
+        &mut self,
+        node: &'n Node<'_>,
+        name: &str,
+        whose: &dyn Display,
+    ) -> Option<Cow<'n, str>> {
         let value = node.get(name)?;
         match value.text() {
             Some(text) => {
                 let trimmed = text.trim();
-                (!trimmed.is_empty() && trimmed != "False").then(|| text.into_owned())
+                (!trimmed.is_empty() && trimmed != "False").then_some(text)
             }
             None => {
                 if !matches!(value, Node::Null) {
@@ -55,8 +67,8 @@ impl Ctx {
     }
 
     /// An HL7 date member; an unreadable one is reported and left out.
-    pub fn date(&mut self, node: &Node<'_>, name: &str, whose: &str) -> Option<SpineDate> {
-        let text = self.text(node, name, whose)?;
+    pub fn date(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> Option<SpineDate> {
+        let text = self.raw(node, name, whose)?;
         match SpineDate::parse_hl7(&text) {
             Ok(date) => date,
             Err(error) => {
@@ -67,8 +79,8 @@ impl Ctx {
     }
 
     /// A whole number member (`"1"` or `1`).
-    pub fn number(&mut self, node: &Node<'_>, name: &str, whose: &str) -> Option<u32> {
-        let text = self.text(node, name, whose)?;
+    pub fn number(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> Option<u32> {
+        let text = self.raw(node, name, whose)?;
         match parse_count(&text) {
             Some(n) => Some(n),
             None => {
@@ -82,8 +94,8 @@ impl Ctx {
     }
 
     /// A `"True"` / `"False"` member; absent means false.
-    pub fn flag(&mut self, node: &Node<'_>, name: &str, whose: &str) -> bool {
-        let Some(text) = self.text(node, name, whose) else {
+    pub fn flag(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> bool {
+        let Some(text) = self.raw(node, name, whose) else {
             return false;
         };
         match text.trim().to_ascii_lowercase().as_str() {
@@ -105,7 +117,7 @@ impl Ctx {
         &mut self,
         node: &Node<'_>,
         names: (&str, &str, &str),
-        whose: &str,
+        whose: &dyn Display,
         from_code: fn(&str) -> C,
     ) -> Option<Coded<C>> {
         let (member, code_name, text_name) = names;
@@ -118,7 +130,7 @@ impl Ctx {
             }
             return None;
         }
-        let label = format!("{whose} {member}");
+        let label = At::new(whose, member);
         // A code sent as a JSON number has lost its leading zeros: 1 was "0001".
         let code = match pair.get(code_name) {
             Some(Node::Number(number)) => Some(format!("{number:0>4}")),
@@ -139,7 +151,7 @@ impl Ctx {
         &mut self,
         node: &Node<'_>,
         names: [&str; 4],
-        whose: &str,
+        whose: &dyn Display,
     ) -> Option<Organisation> {
         let [ods, name, address, phone] = names.map(|n| self.text(node, n, whose));
         Organisation::from_parts(
@@ -155,7 +167,7 @@ impl Ctx {
     pub fn positional<'n, 'a>(
         &mut self,
         node: Option<&'n Node<'a>>,
-        whose: &str,
+        whose: &dyn Display,
     ) -> Vec<(u32, &'n Node<'a>)> {
         let Some(node) = node else {
             return Vec::new();
@@ -180,6 +192,42 @@ impl Ctx {
             }
         }
         unique
+    }
+}
+
+/// Where a value sits in the body, for warnings ("prescription X issue 3 line item 2").
+/// Cheap to build; formatted only when a warning is made.
+pub struct At<'a> {
+    parent: &'a dyn Display,
+    label: &'a str,
+    number: Option<u32>,
+}
+
+impl<'a> At<'a> {
+    pub fn new(parent: &'a dyn Display, label: &'a str) -> Self {
+        Self {
+            parent,
+            label,
+            number: None,
+        }
+    }
+
+    pub fn numbered(parent: &'a dyn Display, label: &'a str, number: u32) -> Self {
+        Self {
+            parent,
+            label,
+            number: Some(number),
+        }
+    }
+}
+
+impl Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.parent, self.label)?;
+        match self.number {
+            Some(number) => write!(f, " {number}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -242,7 +290,7 @@ pub fn identity(ctx: &mut Ctx, key: Option<&str>, node: &Node<'_>) -> Result<Pre
             node.describe()
         ));
     }
-    let member_id = ctx.text(node, "prescriptionId", "prescription");
+    let member_id = ctx.text(node, "prescriptionId", &"prescription");
     let id_text = key
         .map(str::to_owned)
         .or(member_id)
@@ -252,9 +300,9 @@ pub fn identity(ctx: &mut Ctx, key: Option<&str>, node: &Node<'_>) -> Result<Pre
     if let Some(warning) = id.check_warning() {
         ctx.warn(format!("prescription {id}: {warning}"));
     }
-    let whose = format!("prescription {id}");
+    let whose = At::new(&"prescription", id.as_str());
     let nhs_text = ctx
-        .text(node, "patientNhsNumber", &whose)
+        .raw(node, "patientNhsNumber", &whose)
         .ok_or_else(|| format!("{whose} has no patientNhsNumber"))?;
     let nhs_number = NhsNumber::parse(&nhs_text)
         .map_err(|e| format!("{whose}: patientNhsNumber is not a valid NHS number: {e}"))?;
@@ -273,7 +321,7 @@ mod tests {
     fn positional_keys_sort_numerically() {
         let node = parse(r#"{"10": 10, "2": 2, "1": 1, "11": 11, "x": 0, "2": 22}"#);
         let mut ctx = Ctx::default();
-        let items = ctx.positional(Some(&node), "test");
+        let items = ctx.positional(Some(&node), &"test");
         let keys: Vec<u32> = items.iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, vec![1, 2, 10, 11]);
         assert_eq!(
@@ -288,12 +336,12 @@ mod tests {
     fn placeholders_and_numbers() {
         let node = parse(r#"{"a": "False", "b": "", "c": 28, "d": "7", "e": "x", "f": {}}"#);
         let mut ctx = Ctx::default();
-        assert_eq!(ctx.text(&node, "a", "t"), None);
-        assert_eq!(ctx.text(&node, "b", "t"), None);
-        assert_eq!(ctx.number(&node, "c", "t"), Some(28));
-        assert_eq!(ctx.number(&node, "d", "t"), Some(7));
-        assert_eq!(ctx.number(&node, "e", "t"), None);
-        assert_eq!(ctx.text(&node, "f", "t"), None);
+        assert_eq!(ctx.text(&node, "a", &"t"), None);
+        assert_eq!(ctx.text(&node, "b", &"t"), None);
+        assert_eq!(ctx.number(&node, "c", &"t"), Some(28));
+        assert_eq!(ctx.number(&node, "d", &"t"), Some(7));
+        assert_eq!(ctx.number(&node, "e", &"t"), None);
+        assert_eq!(ctx.text(&node, "f", &"t"), None);
         assert_eq!(ctx.into_warnings().len(), 2);
     }
 
@@ -301,11 +349,11 @@ mod tests {
     fn flags_accept_spines_spellings() {
         let node = parse(r#"{"a": "True", "b": "False", "c": true, "d": "maybe"}"#);
         let mut ctx = Ctx::default();
-        assert!(ctx.flag(&node, "a", "t"));
-        assert!(!ctx.flag(&node, "b", "t"));
-        assert!(ctx.flag(&node, "c", "t"));
-        assert!(!ctx.flag(&node, "d", "t"));
-        assert!(!ctx.flag(&node, "missing", "t"));
+        assert!(ctx.flag(&node, "a", &"t"));
+        assert!(!ctx.flag(&node, "b", &"t"));
+        assert!(ctx.flag(&node, "c", &"t"));
+        assert!(!ctx.flag(&node, "d", &"t"));
+        assert!(!ctx.flag(&node, "missing", &"t"));
         assert_eq!(ctx.into_warnings().len(), 1);
     }
 

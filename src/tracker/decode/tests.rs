@@ -109,3 +109,20 @@ fn a_spine_error_with_an_empty_result_member() {
     assert_eq!(spine.code, "61");
     assert_eq!(spine.reason, "Invalid NHS number");
 }
+
+#[test]
+fn warnings_say_where_the_oddity_is() {
+    let body = br#"{"statusCode": "0", "prescriptionList": {"0FBD16-C81007-00001S": {
+        "patientNhsNumber": "9990548609",
+        "issues": {"3": {"issueDate": "2026-13-45", "lineItems": {"x": {}}}}}}}"#;
+    let response = decode(None, body).unwrap();
+    assert_eq!(
+        response.warnings,
+        [
+            "prescription 0FBD16-C81007-00001S issue 3: issueDate: '2026-13-45' is not an HL7 \
+             date (YYYYMMDD or YYYYMMDDHHMMSS); left out",
+            "prescription 0FBD16-C81007-00001S issue 3: entry 'x' is not numbered; skipped",
+        ]
+    );
+    assert_eq!(response.prescriptions[0].issues[0].issue_date, None);
+}
