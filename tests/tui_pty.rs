@@ -72,9 +72,14 @@ impl Session {
     }
 }
 
-#[test]
-fn sign_in_search_open_erd_move_issues_quit_and_the_terminal_is_restored() {
-    let home = tempfile::tempdir().unwrap();
+/// Runs `command` in a new 80x24 pseudo-terminal.
+fn spawn(
+    mut command: CommandBuilder,
+) -> (
+    Session,
+    Box<dyn portable_pty::Child + Send + Sync>,
+    Box<dyn portable_pty::MasterPty + Send>,
+) {
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: 24,
@@ -83,18 +88,9 @@ fn sign_in_search_open_erd_move_issues_quit_and_the_terminal_is_restored() {
             pixel_height: 0,
         })
         .unwrap();
-    // A shell runs the app, then reports the exit code and the terminal's modes, as the
-    // user's shell would find them.
-    let mut command = CommandBuilder::new("sh");
-    command.args([
-        "-c",
-        "\"$0\" --home \"$1\" --sandbox; echo \"EXIT=$?\"; stty -a; echo END",
-        env!("CARGO_BIN_EXE_eps-tracker"),
-        home.path().to_str().unwrap(),
-    ]);
     command.env("TERM", "xterm-256color");
     command.env_remove("NO_COLOR");
-    let mut child = pty.slave.spawn_command(command).unwrap();
+    let child = pty.slave.spawn_command(command).unwrap();
     drop(pty.slave);
     let mut reader = pty.master.try_clone_reader().unwrap();
     let (tx, rx) = channel();
@@ -106,7 +102,7 @@ fn sign_in_search_open_erd_move_issues_quit_and_the_terminal_is_restored() {
             }
         }
     });
-    let mut s = Session {
+    let session = Session {
         parser: vt100::Parser::new(
             NonZeroU16::new(24).unwrap(),
             NonZeroU16::new(80).unwrap(),
@@ -116,6 +112,22 @@ fn sign_in_search_open_erd_move_issues_quit_and_the_terminal_is_restored() {
         output: rx,
         input: pty.master.take_writer().unwrap(),
     };
+    (session, child, pty.master)
+}
+
+#[test]
+fn sign_in_search_open_erd_move_issues_quit_and_the_terminal_is_restored() {
+    let home = tempfile::tempdir().unwrap();
+    // A shell runs the app, then reports the exit code and the terminal's modes, as the
+    // user's shell would find them.
+    let mut command = CommandBuilder::new("sh");
+    command.args([
+        "-c",
+        "\"$0\" --home \"$1\" --sandbox; echo \"EXIT=$?\"; stty -a; echo END",
+        env!("CARGO_BIN_EXE_eps-tracker"),
+        home.path().to_str().unwrap(),
+    ]);
+    let (mut s, mut child, _master) = spawn(command);
 
     let screen = s.wait_for("User ID");
     assert!(screen.contains("SANDBOX"), "{screen}");
@@ -214,4 +226,61 @@ fn sign_in_search_open_erd_move_issues_quit_and_the_terminal_is_restored() {
     let log = std::fs::read_to_string(home.path().join("sandbox/logs/eps-tracker.log")).unwrap();
     assert!(log.contains("terminal app finished"), "{log}");
     assert!(!log.contains("9990548609"), "{log}");
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal_and_wipe_the_screen() {
+    for signal in ["TERM", "HUP"] {
+        let home = tempfile::tempdir().unwrap();
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_eps-tracker"));
+        command.args(["--home", home.path().to_str().unwrap(), "--sandbox"]);
+        let (mut s, mut child, master) = spawn(command);
+        s.wait_for("User ID");
+        s.send("helpdesk\r");
+        s.send("sandbox-demo\r");
+        s.wait_for("Confidential");
+        s.send("9990548609\r");
+        s.wait_for("Current (");
+
+        let pid = child.process_id().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args([format!("-{signal}"), pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert!(
+            status.success(),
+            "SIG{signal}: a clean exit, not a crash: {status:?}"
+        );
+        s.wait_until("the last output", |screen| !screen.alternate_screen());
+        let tty = String::from_utf8_lossy(&s.raw);
+        let entered = tty.rfind("\x1b[?1049h").unwrap();
+        let left = tty.rfind("\x1b[?1049l").expect("left the alternate screen");
+        let cleared = tty.rfind("\x1b[2J").expect("wiped the screen");
+        assert!(
+            entered < cleared && cleared < left,
+            "SIG{signal}: wiped, then left"
+        );
+        assert!(
+            tty[left..].contains("\x1b[?25h"),
+            "SIG{signal}: cursor shown again"
+        );
+
+        let device = master.tty_name().expect("the terminal's device");
+        let modes = std::process::Command::new("stty")
+            .args(["-a", "-F"])
+            .arg(&device)
+            .output()
+            .unwrap();
+        let modes = String::from_utf8_lossy(&modes.stdout);
+        assert!(
+            modes.contains(" echo "),
+            "SIG{signal}: echo back on:\n{modes}"
+        );
+        assert!(
+            modes.contains(" icanon"),
+            "SIG{signal}: line mode back:\n{modes}"
+        );
+    }
 }

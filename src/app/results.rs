@@ -88,6 +88,9 @@ pub struct ResultList {
     pub visible: Vec<usize>,
     /// Position in `visible`.
     pub selected: usize,
+    /// How many prescriptions each group holds (in `GROUPS` order), counted once: drawn
+    /// on every frame.
+    counts: [usize; 3],
 }
 
 impl ResultList {
@@ -102,7 +105,9 @@ impl ResultList {
             .into_iter()
             .find(|g| prescriptions.iter().any(|p| group_of(p) == *g))
             .unwrap_or(StatusGroup::Current);
+        let counts = GROUPS.map(|g| prescriptions.iter().filter(|p| group_of(p) == g).count());
         let mut list = ResultList {
+            counts,
             request,
             prescriptions,
             trace_id,
@@ -119,10 +124,12 @@ impl ResultList {
     }
 
     pub fn count(&self, group: StatusGroup) -> usize {
-        self.prescriptions
+        GROUPS
             .iter()
-            .filter(|p| group_of(p) == group)
-            .count()
+            .position(|g| *g == group)
+            .and_then(|i| self.counts.get(i))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The selected prescription, if any row is shown.

@@ -23,7 +23,8 @@ pub fn header(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
             " Confidential · {} ({}) · {} · {}",
             s.display_name, s.user_id, s.role, s.organisation
         ),
-        _ => " eps-tracker · not signed in".to_string(),
+        Some(s) => format!(" Locked · {} ({})", s.display_name, s.user_id),
+        None => " eps-tracker · not signed in".to_string(),
     };
     let width = usize::from(area.width).saturating_sub(marker.chars().count());
     let line = Line::from(vec![

@@ -289,7 +289,7 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
         DetailLoad::Failed(failure) => {
             sheet
                 .lines
-                .extend(failure_lines(failure, theme, width, keys));
+                .extend(failure_lines(failure, theme, width, keys, false));
         }
         DetailLoad::Cancelled => sheet.text(
             &format!("Cancelled. {} fetches it again.", keys.label(Action::Retry)),

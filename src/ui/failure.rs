@@ -20,11 +20,14 @@ fn title(kind: FailureKind) -> &'static str {
     }
 }
 
+/// The lines for a failure. `typing`: the keyboard is in a text field, where a letter
+/// key would be text, so the retry advice names Enter instead.
 pub fn failure_lines(
     failure: &Failure,
     theme: Theme,
     width: usize,
     keys: &Keymap,
+    typing: bool,
 ) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let mut add = |text: String, style| {
@@ -55,7 +58,12 @@ pub fn failure_lines(
     }
     let mut advice = failure.advice().to_string();
     if failure.retryable() {
-        advice = format!("{advice} {} retries.", keys.label(Action::Retry));
+        let retry = if typing {
+            format!("{} sends it again.", keys.label(Action::Submit))
+        } else {
+            format!("{} retries.", keys.label(Action::Retry))
+        };
+        advice = format!("{advice} {retry}");
     }
     add(format!("What to try: {advice}"), theme.label());
     lines

@@ -70,7 +70,9 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
             );
             wrap(&text, width).into_iter().map(Line::raw).collect()
         }
-        ListState::Failed { failure, .. } => failure_lines(failure, theme, width, keys),
+        ListState::Failed { failure, .. } => {
+            failure_lines(failure, theme, width, keys, state.typing())
+        }
         ListState::Ready(list) => {
             let (lines, cursor) = list_lines(list, state, theme, width, height);
             frame.render_widget(Paragraph::new(lines), inner);
