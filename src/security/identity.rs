@@ -79,25 +79,6 @@ macro_rules! twelve_digit_id {
                 &self.0
             }
         }
-
-        impl TryFrom<String> for $name {
-            type Error = IdentityError;
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                Self::parse(&value)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(value: $name) -> String {
-                value.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.pad(&self.0)
-            }
-        }
     };
 }
 
@@ -153,7 +134,7 @@ macro_rules! string_conversions {
     )*};
 }
 
-string_conversions!(LocalUserId, OdsCode);
+string_conversions!(LocalUserId, SpineUserId, RoleProfileId, OdsCode);
 
 #[cfg(test)]
 mod tests {
