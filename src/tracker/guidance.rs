@@ -117,7 +117,7 @@ impl Guidance {
                 continue;
             }
             seen.push(&status.code);
-            let heading = format!("Items {}", status.text);
+            let heading = format!("Line items: {}", status.text);
             line_items.push(match self.line_item.get(status.code.code()) {
                 Some(entry) if status.code.is_known() => facts.fill(&heading, entry),
                 _ => unknown(&heading, status.code.code()),
@@ -454,7 +454,10 @@ mod tests {
             .into_iter()
             .map(|e| e.heading)
             .collect();
-        assert_eq!(headings, ["Items Dispensed", "Items Not Dispensed - Owing"]);
+        assert_eq!(
+            headings,
+            ["Line items: Dispensed", "Line items: Not Dispensed - Owing"]
+        );
     }
 
     #[test]
