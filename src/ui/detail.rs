@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::failure::failure_lines;
 use super::results::date;
@@ -252,15 +252,7 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
 
 pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     let focused = state.focus == Pane::Detail;
-    let marker = if focused { "▶ " } else { "" };
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_type(theme.border_type(focused))
-        .border_style(theme.border(focused))
-        .title(Span::styled(
-            format!(" {marker}Detail "),
-            theme.title(focused),
-        ));
+    let block = theme.pane("Detail", focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);

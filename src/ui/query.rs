@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 
 use super::text::{fit, pad, wrap};
 use super::theme::Theme;
@@ -22,17 +22,8 @@ fn title(form: &QueryForm) -> &'static str {
     }
 }
 
-fn block<'a>(state: &State, theme: Theme, text: &'a str) -> Block<'a> {
-    let focused = state.focus == Pane::Query;
-    let marker = if focused { "▶ " } else { "" };
-    Block::new()
-        .borders(Borders::ALL)
-        .border_type(theme.border_type(focused))
-        .border_style(theme.border(focused))
-        .title(Span::styled(
-            format!(" {marker}{text} "),
-            theme.title(focused),
-        ))
+fn block(state: &State, theme: Theme, text: &str) -> Block<'static> {
+    theme.pane(text, state.focus == Pane::Query)
 }
 
 /// The lines of the form at an inner width, and where the cursor goes (line, column).

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::failure::failure_lines;
 use super::text::{fit, pad, wrap};
@@ -26,15 +26,7 @@ pub fn date(d: Option<SpineDate>) -> String {
 
 pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     let focused = state.focus == Pane::Results;
-    let marker = if focused { "▶ " } else { "" };
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_type(theme.border_type(focused))
-        .border_style(theme.border(focused))
-        .title(Span::styled(
-            format!(" {marker}Prescriptions "),
-            theme.title(focused),
-        ));
+    let block = theme.pane("Prescriptions", focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);

@@ -3,7 +3,8 @@
 //! warnings by their words ("Error:", "Warning:") and bold.
 
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::widgets::BorderType;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, BorderType, Borders};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
@@ -11,6 +12,20 @@ pub struct Theme {
 }
 
 impl Theme {
+    /// A pane's frame: heavier border and a `▶` before the title when focused, so focus
+    /// shows without colour.
+    pub fn pane(self, title: &str, focused: bool) -> Block<'static> {
+        let marker = if focused { "▶ " } else { "" };
+        Block::new()
+            .borders(Borders::ALL)
+            .border_type(self.border_type(focused))
+            .border_style(self.border(focused))
+            .title(Span::styled(
+                format!(" {marker}{title} "),
+                self.title(focused),
+            ))
+    }
+
     pub fn new(color: bool) -> Theme {
         Theme { color }
     }
