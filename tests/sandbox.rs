@@ -13,7 +13,9 @@ use eps_tracker::config::SecuritySettings;
 use eps_tracker::sandbox::certs::{Authority, Issued, Validity};
 use eps_tracker::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use eps_tracker::sandbox::faults::Fault;
-use eps_tracker::security::audit::{AuditLog, Origin};
+use eps_tracker::security::audit::{
+    AuditFilter, AuditLog, Event, Origin, Outcome, StoredRecord, read_records,
+};
 use eps_tracker::security::demo;
 use eps_tracker::security::gate::{Gate, GateError};
 use eps_tracker::security::hashing::HashParams;
@@ -77,6 +79,12 @@ impl Gated {
             Err(GateError::Fetch(error)) => Err(error),
             Err(other) => panic!("the gate refused the request: {other}"),
         }
+    }
+
+    /// Every record this client's gate has written, oldest first.
+    fn trail(&self) -> Vec<StoredRecord> {
+        read_records(&self._home.path().join("audit"), &AuditFilter::default())
+            .expect("the trail reads")
     }
 }
 
@@ -179,13 +187,27 @@ async fn basic_search_finds_the_demo_patients_recent_prescriptions() {
 #[tokio::test]
 async fn basic_retrieve_gives_the_asked_for_issue() {
     let sb = sandbox().await;
-    let fetched = client(&sb)
-        .fetch(&retrieve(DEMO_ERD, Some(3)))
-        .await
-        .unwrap();
+    let c = client(&sb);
+    let fetched = c.fetch(&retrieve(DEMO_ERD, Some(3))).await.unwrap();
     assert_eq!(fetched.response.kind, ResponseKind::Retrieve);
     let p = &fetched.response.prescriptions[0];
     assert_eq!(p.id.as_str(), DEMO_ERD);
+    // The outcome names the patient, so an auditor asking about them finds this access.
+    let by_patient = read_records(
+        &c._home.path().join("audit"),
+        &AuditFilter {
+            nhs: Some(DEMO.to_owned()),
+            ..AuditFilter::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        by_patient
+            .iter()
+            .any(|r| r.entry.event == Event::RetrieveResult
+                && r.entry.outcome == Some(Outcome::Success)),
+        "{by_patient:?}"
+    );
     assert_eq!(p.issues.len(), 1);
     assert_eq!(p.issues[0].number, 3);
     let status = p.issues[0].status.as_ref().unwrap();
@@ -977,6 +999,19 @@ async fn dropping_the_fetch_future_cancels_the_request() {
         cancelled.is_err(),
         "the hung request should still be pending"
     );
+    // The attempt was recorded before sending; dropping the request records its outcome.
+    let trail = c.trail();
+    let attempt = trail
+        .iter()
+        .find(|r| r.entry.event == Event::SearchAttempt)
+        .expect("the attempt is recorded");
+    let outcomes: Vec<_> = trail
+        .iter()
+        .filter(|r| r.entry.event == Event::SearchResult && r.entry.trace == attempt.entry.trace)
+        .collect();
+    assert_eq!(outcomes.len(), 1, "exactly one outcome: {outcomes:?}");
+    assert_eq!(outcomes[0].entry.outcome, Some(Outcome::Cancelled));
+    assert_eq!(outcomes[0].entry.nhs.as_deref(), Some("9990000085"));
     // The client is unharmed and the sandbox still stops promptly.
     assert!(c.fetch(&search(DEMO)).await.is_ok());
     tokio::time::timeout(Duration::from_secs(5), sb.shutdown())

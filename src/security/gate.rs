@@ -96,16 +96,29 @@ impl Gate {
         };
         let mut attempt = describe(attempt_event, session, &request).outcome(Outcome::Sending);
         attempt.trace = Some(pass.trace_id.to_string());
+        let trace = attempt.trace.clone();
         self.append(attempt, now)
             .await
             .map_err(GateError::AuditUnavailable)?;
 
+        // From here every attempt gets exactly one outcome: if this future is dropped before
+        // the answer is recorded (Esc, a newer selection, sign-out, lock, quit), the guard
+        // records it as cancelled.
+        let mut cancelled = describe(result_event, session, &request)
+            .outcome(Outcome::Cancelled)
+            .reason("cancelled before the answer arrived");
+        cancelled.trace = trace;
+        let guard = OutcomeGuard {
+            audit: self.audit.clone(),
+            entry: Some(cancelled),
+        };
+
         let result = self.client.fetch(pass, &request, &identity).await;
 
         let entry = result_entry(describe(result_event, session, &request), &result);
-        self.append(entry, Utc::now())
-            .await
-            .map_err(GateError::ResultNotRecorded)?;
+        let recorded = self.append(entry, Utc::now()).await;
+        guard.disarm();
+        recorded.map_err(GateError::ResultNotRecorded)?;
         result.map_err(GateError::Fetch)
     }
 
@@ -115,6 +128,31 @@ impl Gate {
         tokio::task::spawn_blocking(move || audit.append(&entry, now))
             .await
             .unwrap_or_else(|e| Err(AuditError::Interrupted(e.to_string())))
+    }
+}
+
+/// Writes the `cancelled` outcome of an attempt whose request future was dropped before its
+/// answer was recorded. The write is synchronous: it runs in `Drop`, possibly while the
+/// runtime shuts down, when no task could be spawned to do it.
+struct OutcomeGuard {
+    audit: AuditLog,
+    entry: Option<AuditEntry>,
+}
+
+impl OutcomeGuard {
+    /// The real outcome has been written (or tried): nothing to add.
+    fn disarm(mut self) {
+        self.entry = None;
+    }
+}
+
+impl Drop for OutcomeGuard {
+    fn drop(&mut self) {
+        if let Some(entry) = self.entry.take()
+            && let Err(e) = self.audit.append(&entry, Utc::now())
+        {
+            tracing::error!(error = %e, "the cancelled outcome could not be recorded");
+        }
     }
 }
 
@@ -175,6 +213,21 @@ fn result_entry(mut entry: AuditEntry, result: &Result<Fetched, FetchError>) -> 
             entry.trace = Some(fetched.trace_id.to_string());
             entry.results = Some(count);
             entry.spine_code = fetched.response.notice.as_ref().map(|n| n.code.clone());
+            // Every patient the answer is about, so `audit show --nhs N` finds accesses made
+            // by prescription ID too (a search names its patient already).
+            if entry.nhs.is_none() {
+                let mut patients: Vec<String> = fetched
+                    .response
+                    .prescriptions
+                    .iter()
+                    .map(|p| p.nhs_number.as_digits())
+                    .collect();
+                patients.sort();
+                patients.dedup();
+                if !patients.is_empty() {
+                    entry.nhs = Some(patients.join(" "));
+                }
+            }
             entry.outcome = Some(if count == 0 {
                 Outcome::NotFound
             } else {
@@ -193,7 +246,7 @@ fn result_entry(mut entry: AuditEntry, result: &Result<Fetched, FetchError>) -> 
                     (Outcome::SpineError, "Spine error".to_owned())
                 }
                 FetchFailure::Response(ResponseError::Gateway { status, .. }) => (
-                    Outcome::SpineError,
+                    Outcome::GatewayError,
                     match status {
                         Some(status) => format!("gateway answered HTTP {status}"),
                         None => "gateway error page".to_owned(),

@@ -42,7 +42,14 @@ impl AuditFilter {
             && self
                 .nhs
                 .as_deref()
-                .is_none_or(|n| record.entry.nhs.as_deref() == Some(n))
+                // An outcome may name several patients, separated by spaces.
+                .is_none_or(|n| {
+                    record
+                        .entry
+                        .nhs
+                        .as_deref()
+                        .is_some_and(|all| all.split(' ').any(|one| one == n))
+                })
             && self.from.is_none_or(|from| day >= from)
             && self.to.is_none_or(|to| day <= to)
             && self.event.is_none_or(|e| record.entry.event == e)

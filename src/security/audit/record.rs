@@ -17,8 +17,17 @@ pub enum Event {
     SignInFailed,
     Lockout,
     SignOut,
+    /// The user locked the screen (Ctrl-L); the timer's lock is `IdleLock`.
+    Lock,
     IdleLock,
     SessionUnlocked,
+    /// A session ended by something other than its user: account locked, removed, reset,
+    /// role profile withdrawn, or its lifetime over.
+    SessionRevoked,
+    /// The settings in force differ from those at the previous sign-in.
+    ConfigChanged,
+    /// An administrator accepted a damaged trail and let appends resume.
+    ChainBreak,
     SearchAttempt,
     SearchResult,
     RetrieveAttempt,
@@ -45,8 +54,12 @@ impl Event {
             Self::SignInFailed => "sign_in_failed",
             Self::Lockout => "lockout",
             Self::SignOut => "sign_out",
+            Self::Lock => "lock",
             Self::IdleLock => "idle_lock",
             Self::SessionUnlocked => "session_unlocked",
+            Self::SessionRevoked => "session_revoked",
+            Self::ConfigChanged => "config_changed",
+            Self::ChainBreak => "chain_break",
             Self::SearchAttempt => "search_attempt",
             Self::SearchResult => "search_result",
             Self::RetrieveAttempt => "retrieve_attempt",
@@ -80,7 +93,12 @@ pub enum Outcome {
     Success,
     NotFound,
     SpineError,
+    /// A gateway in front of Spine answered instead of Spine (502 page, SOAP 500, 503).
+    GatewayError,
     NetworkError,
+    /// The request was abandoned before its answer arrived (Esc, a newer selection,
+    /// sign-out, lock, quit): it may or may not have reached Spine.
+    Cancelled,
     Denied,
     /// Wrong password or unknown user.
     Rejected,
@@ -97,7 +115,9 @@ impl Outcome {
             Self::Success => "success",
             Self::NotFound => "not_found",
             Self::SpineError => "spine_error",
+            Self::GatewayError => "gateway_error",
             Self::NetworkError => "network_error",
+            Self::Cancelled => "cancelled",
             Self::Denied => "denied",
             Self::Rejected => "rejected",
             Self::Failed => "failed",
