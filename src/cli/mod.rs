@@ -2,6 +2,7 @@
 
 mod audit;
 mod csv;
+mod doctor;
 mod exit;
 mod get;
 mod inspect;
@@ -68,6 +69,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Run the sandbox: a local Spine Tracker simulator over mutual TLS.
     Sandbox(sandbox::SandboxArgs),
+    /// Check settings, certificates, DNS, TCP, TLS and the audit trail (no sign-in).
+    Doctor(doctor::DoctorArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell) to standard output.
     Completions(shell::CompletionsArgs),
     /// Print the manual page (roff) to standard output.
@@ -96,6 +99,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::User(args)) => user::run(&args, globals),
         Some(Command::Audit(args)) => audit::run(&args, globals),
         Some(Command::Sandbox(args)) => sandbox::run(&args, globals.home),
+        Some(Command::Doctor(args)) => doctor::run(&args, globals),
         Some(Command::Completions(args)) => shell::completions(&args),
         Some(Command::Man) => shell::man(),
         None => tui::run(globals, cli.no_color),

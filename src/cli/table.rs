@@ -197,7 +197,7 @@ mod tests {
         let text = sample().render(Some(24));
         assert!(text.lines().all(|l| l.width() <= 24), "{text}");
         assert!(!text.contains("NOTE") && !text.contains("DATE"), "{text}");
-        assert!(text.contains("ABC-123-XYZ  With D…"), "{text}");
+        assert!(text.contains("ABC-123-XYZ  With Dispe…"), "{text}");
         // Narrower than the ID and the status floor: the ID is still whole.
         let text = sample().render(Some(5));
         assert!(text.contains("ABC-123-XYZ"), "{text}");
