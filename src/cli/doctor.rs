@@ -120,7 +120,7 @@ impl Report {
                 .map(|ms| format!(" ({ms} ms)"))
                 .unwrap_or_default();
             out.push_str(&format!(
-                "  {mark} {:<14}{}{took}\n",
+                "  {mark} {:<15}{}{took}\n",
                 check.check, check.detail
             ));
             if let Some(fix) = &check.fix {
