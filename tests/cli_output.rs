@@ -440,3 +440,46 @@ fn inspect_recognises_its_own_json_output() {
         stderr(&inspected)
     );
 }
+
+#[test]
+fn audit_show_and_user_list_fit_80_columns_and_show_everything_at_200() {
+    let home = tempfile::tempdir().unwrap();
+    search(home.path(), &["--from", "-365d"], None);
+    let show = [
+        "--sandbox",
+        "audit",
+        "show",
+        "--as",
+        "auditor",
+        "--password-stdin",
+    ];
+    let narrow = run(home.path(), &show, Some("80"));
+    assert_eq!(code(&narrow), 0, "{}", stderr(&narrow));
+    assert!(widest(&stdout(&narrow)) <= 80, "{}", stdout(&narrow));
+    assert!(
+        stdout(&narrow).contains("9990100179"),
+        "{}",
+        stdout(&narrow)
+    );
+    let wide = stdout(&run(home.path(), &show, Some("200")));
+    assert!(
+        wide.contains("DETAIL") && wide.contains("trace EPST-"),
+        "{wide}"
+    );
+    let list = [
+        "--sandbox",
+        "user",
+        "list",
+        "--as",
+        "admin",
+        "--password-stdin",
+    ];
+    let narrow = run(home.path(), &list, Some("60"));
+    assert_eq!(code(&narrow), 0, "{}", stderr(&narrow));
+    assert!(widest(&stdout(&narrow)) <= 60, "{}", stdout(&narrow));
+    assert!(
+        stdout(&narrow).contains("pharmacist"),
+        "{}",
+        stdout(&narrow)
+    );
+}

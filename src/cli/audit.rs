@@ -272,7 +272,7 @@ fn print_records(records: &[StoredRecord]) -> Result<(), Failure> {
             detail.push(format!("rx {p}"));
         }
         if let Some(n) = e.results {
-            detail.push(format!("{n} results"));
+            detail.push(format!("{n} result{}", if n == 1 { "" } else { "s" }));
         }
         if let Some(code) = &e.spine_code {
             detail.push(format!("spine {code}"));

@@ -48,7 +48,7 @@ pub fn run(args: &InspectArgs) -> ExitCode {
     let body = match read_capped(&args.file) {
         Ok(body) => body,
         Err(message) => {
-            eprintln!("eps-tracker inspect: {}", safe::lines(&message));
+            eprintln!("error: {}", safe::lines(&message));
             return ExitCode::from(EXIT_NOT_A_RESPONSE);
         }
     };
@@ -69,7 +69,7 @@ pub fn run(args: &InspectArgs) -> ExitCode {
             }
         }
         (Err(_), Some(message)) => {
-            eprintln!("eps-tracker inspect: {message}");
+            eprintln!("error: {message}");
             if args.json {
                 print_json(
                     &serde_json::json!({"class": "eps-tracker-document", "message": message}),
@@ -79,7 +79,7 @@ pub fn run(args: &InspectArgs) -> ExitCode {
             }
         }
         (Err(error), None) => {
-            eprintln!("eps-tracker inspect: {}", safe::lines(&error.to_string()));
+            eprintln!("error: {}", safe::lines(&error.to_string()));
             if args.json { print_json(error) } else { Ok(()) }
         }
     };
