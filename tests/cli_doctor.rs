@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
 use eps_tracker::sandbox::certs::{Authority, Validity};
 
@@ -29,6 +29,8 @@ struct Served {
     child: Child,
     port: u16,
     certs: PathBuf,
+    /// Kept open: `serve` keeps printing, and a closed pipe would end it.
+    _stdout: BufReader<ChildStdout>,
 }
 
 impl Served {
@@ -43,16 +45,20 @@ impl Served {
             .expect("sandbox serve starts");
         let stdout = child.stdout.take().expect("stdout");
         let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
-            .expect("a first line");
+        let mut stdout = BufReader::new(stdout);
+        stdout.read_line(&mut first).expect("a first line");
         let port = first
             .trim()
             .strip_prefix("listening on https://127.0.0.1:")
             .and_then(|rest| rest.strip_suffix("/mm"))
             .and_then(|port| port.parse().ok())
             .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
-        Self { child, port, certs }
+        Self {
+            child,
+            port,
+            certs,
+            _stdout: stdout,
+        }
     }
 }
 

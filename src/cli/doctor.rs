@@ -544,7 +544,7 @@ async fn handshake(
     };
     let elapsed = started.elapsed();
     let mut byte = [0u8; 1];
-    let answer = tokio::time::timeout(Duration::from_millis(800), stream.read(&mut byte)).await;
+    let answer = tokio::time::timeout(Duration::from_secs(1), stream.read(&mut byte)).await;
     let refused = match answer {
         Ok(Err(e)) => Some(tls_failure(&e)),
         Ok(Ok(0)) => Some(format!(
