@@ -281,6 +281,15 @@ async fn check_environment(report: &mut Report, settings: &ClientSettings) {
     };
     let host_port = format!("{host}:{port}");
     let timeout = settings.connect_timeout;
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        report.add(
+            "DNS",
+            Status::Pass,
+            format!("{ip} is an address: nothing to look up"),
+        );
+        let address = SocketAddr::new(ip, port);
+        return connect_and_shake(report, address, material, &host, &host_port, timeout).await;
+    }
     let started = Instant::now();
     let lookup = tokio::time::timeout(timeout, tokio::net::lookup_host(host_port.as_str())).await;
     let addresses: Vec<SocketAddr> = match lookup {
@@ -302,6 +311,18 @@ async fn check_environment(report: &mut Report, settings: &ClientSettings) {
     report
         .add("DNS", Status::Pass, format!("{host} is {}", address.ip()))
         .took(started);
+    connect_and_shake(report, address, material, &host, &host_port, timeout).await;
+}
+
+/// TCP connect, then the TLS handshake when the certificates are usable.
+async fn connect_and_shake(
+    report: &mut Report,
+    address: SocketAddr,
+    material: Option<TlsMaterial>,
+    host: &str,
+    host_port: &str,
+    timeout: Duration,
+) {
     let started = Instant::now();
     let tcp = match tokio::time::timeout(timeout, TcpStream::connect(address)).await {
         Ok(Ok(tcp)) => {
@@ -317,7 +338,7 @@ async fn check_environment(report: &mut Report, settings: &ClientSettings) {
         Ok(Err(e)) => {
             let detail = if e.kind() == std::io::ErrorKind::ConnectionRefused {
                 TransportError::ConnectionRefused {
-                    host_port: host_port.clone(),
+                    host_port: host_port.to_owned(),
                 }
                 .to_string()
             } else {
@@ -336,7 +357,7 @@ async fn check_environment(report: &mut Report, settings: &ClientSettings) {
                     "TCP connect",
                     Status::Fail,
                     TransportError::ConnectTimeout {
-                        host_port: host_port.clone(),
+                        host_port: host_port.to_owned(),
                         secs: timeout.as_secs(),
                     }
                     .to_string(),
@@ -348,7 +369,7 @@ async fn check_environment(report: &mut Report, settings: &ClientSettings) {
         }
     };
     match material {
-        Some(material) => handshake(report, tcp, &material, &host, &host_port, timeout).await,
+        Some(material) => handshake(report, tcp, &material, host, host_port, timeout).await,
         None => {
             report.add(
                 "TLS handshake",

@@ -17,7 +17,7 @@ pub const AUDIT: u8 = 5;
 pub const UNAVAILABLE: u8 = 6;
 
 /// The exit codes, as `--help` of the lookups lists them (README.md "Exit codes" too).
-pub const EXIT_CODES_HELP: &str = "Exit codes: 0 found; 1 nothing found, or Spine said no \
+pub const EXIT_CODES_HELP: &str = "Exit codes of search and get: 0 found; 1 nothing found, or Spine said no \
 (a Spine error code, or the issue asked for does not exist); 2 usage or validation error, or the \
 output could not be written; 3 sign-in failed or access denied; 4 network or TLS failure \
 (cannot reach Spine); 5 audit trail unavailable; 6 Spine or its gateway is unavailable (a \
