@@ -483,3 +483,14 @@ fn audit_show_and_user_list_fit_80_columns_and_show_everything_at_200() {
         stdout(&narrow)
     );
 }
+
+#[test]
+fn huge_flag_values_are_refused_without_echoing_them() {
+    let home = tempfile::tempdir().unwrap();
+    let huge = "x".repeat(10_000);
+    for flag in ["--status", "--eps-version", "--from", "--to", "--nhs"] {
+        let out = search(home.path(), &[flag, &huge], None);
+        assert_eq!(code(&out), 2, "{flag}");
+        assert!(stderr(&out).len() < 500, "{flag}: {}", stderr(&out).len());
+    }
+}

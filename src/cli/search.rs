@@ -46,7 +46,23 @@ pub fn run(args: &SearchArgs, globals: Globals<'_>) -> ExitCode {
     }
 }
 
+/// Longer than any value these flags take: refused before a message would echo it back.
+const MAX_FLAG_VALUE: usize = 64;
+
 fn request(args: &SearchArgs) -> Result<TrackerRequest, Failure> {
+    for (flag, value) in [
+        ("--status", &args.status),
+        ("--eps-version", &args.eps_version),
+    ] {
+        if let Some(value) = value
+            && value.chars().count() > MAX_FLAG_VALUE
+        {
+            return Err(Failure::usage(format!(
+                "{flag}: {} characters is far too long: see --help for the values it takes",
+                value.chars().count()
+            )));
+        }
+    }
     let today = Utc::now().date_naive();
     let mut query = SearchQuery::new(
         NhsNumber::parse(&args.nhs).map_err(|e| Failure::usage(format!("--nhs: {e}")))?,
