@@ -1,7 +1,8 @@
 //! `eps-tracker inspect`: decode a saved Tracker response body and summarise it.
 //!
 //! Exit codes: 0 a successful response was decoded; 1 the body is a Spine error or a
-//! gateway / XML error; 2 the input is not a Tracker response at all (or cannot be read).
+//! gateway / XML error; 2 the input is not a Tracker response at all (or cannot be read,
+//! or is our own `--json` output, which is recognised and named).
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -26,7 +27,7 @@ use crate::ui::text::wrap;
 /// it is (search, retrieve, clinical summary, clinical detail) or which error came back,
 /// and prints a readable summary. Exit codes: 0 decoded, 1 Spine or gateway error,
 /// 2 not a Tracker response (empty, truncated, binary, not UTF-8, nested too deep,
-/// over 16 MiB) or unreadable.
+/// over 16 MiB, or eps-tracker's own --json output) or unreadable.
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
     /// The saved response body, or `-` for standard input.
