@@ -37,7 +37,9 @@ impl Served {
     fn start(dir: &Path) -> Self {
         let certs = dir.join("certs");
         let mut child = eps_tracker()
-            .args(["sandbox", "serve", "--listen", "127.0.0.1:0", "--certs"])
+            // Every address, so 127.0.0.2 (not named in the server's certificate) reaches
+            // it too; the sandbox only answers clients with a certificate from its own CA.
+            .args(["sandbox", "serve", "--listen", "0.0.0.0:0", "--certs"])
             .arg(&certs)
             .arg("--asid")
             .arg(ASID)
@@ -149,6 +151,8 @@ fn doctor_passes_a_good_environment_and_names_what_is_broken_in_each_bad_one() {
     let unknown_url = "https://no-such-host.invalid/mm";
     config += &environment("unknown", unknown_url, &ca, &cert, &key);
     config += &environment("silent", &silent_url, &ca, &cert, &key);
+    let other_host = format!("https://127.0.0.2:{}/mm", served.port);
+    config += &environment("otherhost", &other_host, &ca, &cert, &key);
     std::fs::write(home.join("config.toml"), config).unwrap();
 
     let (code, text) = doctor(&home, &["--env", "good"]);
@@ -165,6 +169,7 @@ fn doctor_passes_a_good_environment_and_names_what_is_broken_in_each_bad_one() {
         ("closed", "connection refused"),
         ("unknown", "cannot find the host no-such-host.invalid"),
         ("silent", "did not speak TLS"),
+        ("otherhost", "not valid for 127.0.0.2"),
     ];
     for (name, expected) in broken {
         let (code, text) = doctor(&home, &["--env", name]);
