@@ -6,9 +6,12 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
 
+use super::csv;
 use super::exit::{Failure, finish};
+use super::output::{self, print_raw};
 use super::password_input::PasswordInput;
 use super::secure::{Globals, Secured};
+use super::table::{Column, Table};
 use crate::config::Home;
 use crate::security::audit::{
     ACTIVE_FILE, AuditEntry, AuditFilter, AuditLog, Event, FileResult, Origin, Outcome,
@@ -60,18 +63,22 @@ pub struct ShowArgs {
     /// Only records about this NHS number.
     #[arg(long, value_name = "NUMBER")]
     pub nhs: Option<String>,
-    /// Only records on or after this day (UTC): 2026-11-01, 01/11/2026, today, -28d.
-    #[arg(long, value_name = "DATE")]
+    /// Only records on or after this day (UTC): 2026-11-01, 01/11/2026, today, -28d
+    /// (with or without `=`).
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
     pub from: Option<String>,
     /// Only records on or before this day (UTC), written like --from.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
     pub to: Option<String>,
     /// Only this event, e.g. search_attempt, access_denied, sign_in_failed.
     #[arg(long)]
     pub event: Option<String>,
     /// One JSON object per line instead of a table.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// CSV (RFC 4180), a row per record, the columns named as --json names them.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 pub fn run(args: &AuditArgs, globals: Globals<'_>) -> ExitCode {
@@ -224,10 +231,19 @@ fn show(args: &ShowArgs, globals: Globals<'_>) -> Result<(), Failure> {
         for record in &records {
             println!("{}", serde_json::to_string(record).unwrap_or_default());
         }
+        Ok(())
+    } else if args.csv {
+        let values: Vec<_> = records
+            .iter()
+            .filter_map(|r| serde_json::to_value(r).ok())
+            .collect();
+        print_raw(&csv::objects(
+            &values,
+            &["seq", "ts", "event", "user", "role", "nhs", "outcome"],
+        ))
     } else {
-        print_records(&records);
+        print_records(&records)
     }
-    Ok(())
 }
 
 fn parse_day(flag: &str, text: &str) -> Result<NaiveDate, Failure> {
@@ -235,11 +251,19 @@ fn parse_day(flag: &str, text: &str) -> Result<NaiveDate, Failure> {
         .map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 
-fn print_records(records: &[StoredRecord]) {
-    println!(
-        "{:>6}  {:<23}  {:<18} {:<12} {:<10} {:<10} {:<13} DETAIL",
-        "SEQ", "TIME (UTC)", "EVENT", "USER", "ROLE", "NHS", "OUTCOME"
-    );
+/// The table fits the width (see `table`): DETAIL is dropped first, then ROLE, TIME and
+/// OUTCOME; USER and DETAIL are shortened; NHS numbers are never cut.
+fn print_records(records: &[StoredRecord]) -> Result<(), Failure> {
+    let mut table = Table::new(&[
+        Column::whole("SEQ").right(),
+        Column::whole("TIME (UTC)").dropped(3),
+        Column::whole("EVENT"),
+        Column::text("USER", 6),
+        Column::whole("ROLE").dropped(2),
+        Column::whole("NHS"),
+        Column::whole("OUTCOME").dropped(4),
+        Column::text("DETAIL", 12).dropped(1),
+    ]);
     for r in records {
         let e = &r.entry;
         let outcome = e.outcome.map(Outcome::name).unwrap_or("-");
@@ -248,7 +272,7 @@ fn print_records(records: &[StoredRecord]) {
             detail.push(format!("rx {p}"));
         }
         if let Some(n) = e.results {
-            detail.push(format!("{n} results"));
+            detail.push(format!("{n} result{}", if n == 1 { "" } else { "s" }));
         }
         if let Some(code) = &e.spine_code {
             detail.push(format!("spine {code}"));
@@ -262,16 +286,16 @@ fn print_records(records: &[StoredRecord]) {
         if let Some(reason) = &e.reason {
             detail.push(reason.clone());
         }
-        println!(
-            "{:>6}  {:<23}  {:<18} {:<12} {:<10} {:<10} {:<13} {}",
-            r.seq,
-            r.ts.format("%Y-%m-%d %H:%M:%S%.3f"),
-            e.event.name(),
-            e.user.as_deref().unwrap_or("-"),
-            e.role.map(Role::name).unwrap_or("-"),
-            e.nhs.as_deref().unwrap_or("-"),
-            outcome,
-            detail.join(", ")
-        );
+        table.row(vec![
+            r.seq.to_string(),
+            r.ts.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+            e.event.name().to_owned(),
+            e.user.as_deref().unwrap_or("-").to_owned(),
+            e.role.map(Role::name).unwrap_or("-").to_owned(),
+            e.nhs.as_deref().unwrap_or("-").to_owned(),
+            outcome.to_owned(),
+            detail.join(", "),
+        ]);
     }
+    print_raw(&table.render(output::width()))
 }

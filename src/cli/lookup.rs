@@ -2,20 +2,20 @@
 //! sandbox or the configured environment), go through the gate, print, and exit with the
 //! documented code.
 
-use std::io::{self, Write};
 use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::Args;
 
-use super::exit::{self, Failure, finish};
+use super::exit::{self, Failure, finish_as};
 use super::inspect::summary;
+use super::output::{self, print, print_raw};
 use super::password_input::PasswordInput;
 use super::results::search_table;
+use super::safe;
 use super::secure::{Globals, Secured};
 use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::gate::{Gate, GateError};
-use crate::tracker::ResponseError;
 use crate::tracker::client::{FetchFailure, Fetched, TrackerClient};
 use crate::tracker::query::TrackerRequest;
 
@@ -31,14 +31,19 @@ pub struct LookupArgs {
     /// Read the password from the first line of standard input instead of prompting.
     #[arg(long)]
     pub password_stdin: bool,
-    /// Print the normalised model as JSON (the same document as `inspect --json`).
-    #[arg(long)]
+    /// Print the normalised model as JSON (the same document as `inspect --json`); a
+    /// failure prints a JSON error document (with the trace ID) instead.
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// Print CSV (RFC 4180) for a spreadsheet: a row per prescription (`search`) or per
+    /// issue (`get`), the columns named as `--json` names the fields.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 /// Runs one lookup and returns the exit code.
 pub fn run(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> ExitCode {
-    finish(lookup(globals, args, request))
+    finish_as(lookup(globals, args, request), args.json)
 }
 
 fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> Result<(), Failure> {
@@ -46,7 +51,7 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
         .validate(Utc::now().date_naive())
         .map_err(Failure::usage)?;
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", safe::lines(&warning.to_string()));
     }
     let mut secured = Secured::open(globals)?;
     let environment = if globals.sandbox {
@@ -70,10 +75,7 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
         .enable_all()
         .build()
         .map_err(|e| {
-            Failure::new(
-                exit::NETWORK,
-                format!("cannot start the network runtime: {e}"),
-            )
+            Failure::new(exit::NETWORK, "cannot start the network runtime").caused_by(&e)
         })?;
     let audit = secured.auth.audit().clone();
     let outcome = runtime.block_on(async {
@@ -83,7 +85,7 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
                 EmbeddedSandbox::start(EmbeddedOptions::default())
                     .await
                     .map_err(|e| {
-                        Failure::new(exit::NETWORK, format!("cannot start the sandbox: {e}"))
+                        Failure::new(exit::NETWORK, "cannot start the sandbox").caused_by(&e)
                     })?,
             ),
         };
@@ -92,9 +94,11 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
             (None, Some(sandbox)) => sandbox.client_settings(),
             (None, None) => return Err(Failure::usage("no Spine environment to connect to")),
         };
-        let client = TrackerClient::new(&settings).map_err(|e| Failure::new(exit::NETWORK, e))?;
+        let client = TrackerClient::new(&settings).map_err(|e| {
+            Failure::new(exit::NETWORK, "the Tracker client cannot be set up").caused_by(&e)
+        })?;
         for warning in client.warnings() {
-            eprintln!("warning: {warning}");
+            eprintln!("warning: {}", safe::lines(&warning.to_string()));
         }
         let gate = Gate::new(client, audit);
         let result = gate.request(&session, request.clone(), Utc::now()).await;
@@ -107,72 +111,86 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
         eprintln!("note: the sign-out was not recorded: {e}");
     }
     match outcome? {
-        Ok(fetched) => show(&fetched, &request, args.json),
-        Err(error) => Err(failure(error, args.json)),
+        Ok(fetched) => show(&fetched, &request, args),
+        Err(error) => Err(failure(error)),
     }
 }
 
-fn show(fetched: &Fetched, request: &TrackerRequest, json: bool) -> Result<(), Failure> {
+fn show(fetched: &Fetched, request: &TrackerRequest, args: &LookupArgs) -> Result<(), Failure> {
     let response = &fetched.response;
     for warning in &response.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", safe::lines(warning));
     }
-    if let Some(notice) = &response.notice {
-        eprintln!("note: {notice}");
+    let issue_missing = response
+        .notice
+        .as_ref()
+        .filter(|notice| notice.is_issue_not_found());
+    if let Some(notice) = &response.notice
+        && issue_missing.is_none()
+    {
+        eprintln!("note: {}", safe::lines(&notice.to_string()));
     }
-    let text = if json {
-        serde_json::to_string_pretty(response).unwrap_or_default() + "\n"
-    } else if matches!(
+    let search = matches!(
         request,
         TrackerRequest::Search(_) | TrackerRequest::ClinicalSummary(_)
-    ) {
-        search_table(&response.prescriptions)
+    );
+    if args.json {
+        print_raw(&(serde_json::to_string_pretty(response).unwrap_or_default() + "\n"))?;
+    } else if args.csv && search {
+        print_raw(&super::csv::prescriptions(&response.prescriptions))?;
+    } else if args.csv {
+        print_raw(&super::csv::issues(&response.prescriptions))?;
+    } else if search {
+        print(&search_table(&response.prescriptions, output::width()))?;
     } else {
-        summary(response)
-    };
-    let mut out = io::stdout().lock();
-    // A closed pipe (`| head`) is the reader's choice, not a failure.
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            eprintln!("error: cannot write the output: {e}");
-        }
-        _ => {}
+        print(&summary(response, output::width()))?;
     }
     eprintln!("trace ID {}", fetched.trace_id);
+    // The document is out: what follows is said on stderr only.
+    if let Some(notice) = issue_missing {
+        return Err(Failure::new(exit::NOT_FOUND, notice).after_output());
+    }
     if response.prescriptions.is_empty() {
         return Err(Failure::new(
             exit::NOT_FOUND,
             "no prescriptions found (without --from, Spine looks back 28 days only)",
-        ));
+        )
+        .trace(&fetched.trace_id)
+        .after_output());
     }
     Ok(())
 }
 
-fn failure(error: GateError, json: bool) -> Failure {
+fn failure(error: GateError) -> Failure {
     match error {
         GateError::SessionLocked | GateError::Denied(_) | GateError::Identity(_) => {
             Failure::denied(error)
         }
-        GateError::AuditUnavailable(_) | GateError::ResultNotRecorded(_) => Failure::audit(error),
+        GateError::AuditUnavailable(audit) => {
+            Failure::audit("the request was not sent because the audit trail cannot be written")
+                .caused_by(&audit)
+        }
+        GateError::ResultNotRecorded(audit) => Failure::audit(
+            "the answer arrived but could not be recorded in the audit trail, so it is not shown",
+        )
+        .caused_by(&audit),
         GateError::Fetch(fetch) => {
-            let trace = &fetch.trace_id;
+            let trace = fetch.trace_id.to_string();
             match &fetch.failure {
-                FetchFailure::Transport(_) => {
-                    Failure::new(exit::NETWORK, format!("{fetch} (trace ID {trace})"))
+                FetchFailure::Transport(transport) => {
+                    Failure::new(exit::NETWORK, "could not reach Spine")
+                        .caused_by(transport)
+                        .trace(trace)
                 }
                 FetchFailure::Response(response) => {
-                    if json {
-                        print_error_json(response);
-                    }
-                    Failure::new(exit::NOT_FOUND, format!("{fetch} (trace ID {trace})"))
+                    let code = if response.is_unavailable() {
+                        exit::UNAVAILABLE
+                    } else {
+                        exit::NOT_FOUND
+                    };
+                    Failure::new(code, response).trace(trace).detail(response)
                 }
             }
         }
-    }
-}
-
-fn print_error_json(error: &ResponseError) {
-    if let Ok(text) = serde_json::to_string_pretty(error) {
-        println!("{text}");
     }
 }
