@@ -17,7 +17,8 @@ use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::gate::{Gate, GateError};
 use crate::tracker::ResponseError;
 use crate::tracker::client::{FetchFailure, Fetched, TrackerClient};
-use crate::tracker::query::TrackerRequest;
+use crate::tracker::query::{SearchQuery, TrackerRequest};
+use crate::tracker::window::{filter_words, window_text, with_default_window};
 
 /// Sign-in and output flags of the lookups.
 #[derive(Debug, Args)]
@@ -42,13 +43,17 @@ pub fn run(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> 
 }
 
 fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> Result<(), Failure> {
-    let warnings = request
-        .validate(Utc::now().date_naive())
-        .map_err(Failure::usage)?;
+    let mut secured = Secured::open(globals)?;
+    let today = Utc::now().date_naive();
+    // No --from means the configured window, sent explicitly (Spine's own is 28 days).
+    let request = with_default_window(request, today, secured.config.search.default_window_days);
+    let warnings = request.validate(today).map_err(Failure::usage)?;
     for warning in warnings {
         eprintln!("warning: {warning}");
     }
-    let mut secured = Secured::open(globals)?;
+    if let TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) = &request {
+        eprintln!("searching {}", searched(q, &request, today));
+    }
     let environment = if globals.sandbox {
         None
     } else {
@@ -140,12 +145,35 @@ fn show(fetched: &Fetched, request: &TrackerRequest, json: bool) -> Result<(), F
     }
     eprintln!("trace ID {}", fetched.trace_id);
     if response.prescriptions.is_empty() {
-        return Err(Failure::new(
-            exit::NOT_FOUND,
-            "no prescriptions found (without --from, Spine looks back 28 days only)",
-        ));
+        return Err(Failure::new(exit::NOT_FOUND, nothing_found(request)));
     }
     Ok(())
+}
+
+/// What a search covered: the NHS number, the dates and every filter.
+fn searched(q: &SearchQuery, request: &TrackerRequest, today: chrono::NaiveDate) -> String {
+    let mut parts = vec![
+        format!("NHS number {}", q.nhs_number),
+        window_text(q, today),
+    ];
+    parts.extend(filter_words(request));
+    parts.join(" · ")
+}
+
+/// The empty answer, with what was searched and how to look wider.
+fn nothing_found(request: &TrackerRequest) -> String {
+    match request {
+        TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) => {
+            let today = Utc::now().date_naive();
+            let mut text = format!("no prescriptions found for {}", searched(q, request, today));
+            if q.status.is_some() || q.version.is_some() {
+                text.push_str("; drop --status/--eps-version to see the rest");
+            }
+            text.push_str("; use --from (e.g. --from=-1825d) to look further back");
+            text
+        }
+        _ => "no prescription found".to_owned(),
+    }
 }
 
 fn failure(error: GateError, json: bool) -> Failure {

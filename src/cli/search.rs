@@ -20,7 +20,8 @@ pub struct SearchArgs {
     #[arg(long, value_name = "NUMBER")]
     pub nhs: String,
     /// Earliest prescription date: 2026-11-01, 01/11/2026 (day first), today or -28d.
-    /// Without it Spine looks back 28 days.
+    /// Without it the search covers `[search] default_window_days` back (730 days unless
+    /// changed), so long-running repeat dispensing is found.
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
     /// Latest prescription date (the whole day is included), written like --from.

@@ -146,6 +146,12 @@ impl Serialize for SpineDate {
     }
 }
 
+/// A calendar day for people, the one date style on screen and in plain output:
+/// `27 Nov 2026` (ISO stays in `--json`).
+pub fn people_date(day: NaiveDate) -> String {
+    day.format("%-d %b %Y").to_string()
+}
+
 /// Why a typed date was not understood. Each message says what to type instead.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DateInputError {

@@ -10,12 +10,14 @@ use super::failure::failure_lines;
 use super::text::{fit, pad, wrap};
 use super::theme::Theme;
 use crate::app::keymap::Action;
+use crate::app::msg::{Failure, FailureKind};
 use crate::app::results::{GROUPS, ResultList, status_label, treatment_label};
 use crate::app::state::{ListState, Pane, State};
 use crate::tracker::dates::SpineDate;
 use crate::tracker::ids::IdForm;
 use crate::tracker::model::Prescription;
-use crate::tracker::query::TrackerRequest;
+use crate::tracker::query::{SearchQuery, TrackerRequest};
+use crate::tracker::window::{filter_words, window_text};
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
@@ -62,9 +64,34 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
             );
             wrap(&text, width).into_iter().map(Line::raw).collect()
         }
-        ListState::Failed { failure, .. } => {
-            failure_lines(failure, theme, width, keys, state.typing())
-        }
+        ListState::Failed { failure, request } => match searched_nothing(request, failure) {
+            Some(query) => nothing_found(
+                state,
+                request,
+                query,
+                failure.trace_id.as_deref(),
+                theme,
+                width,
+            ),
+            None => failure_lines(failure, theme, width, keys, state.typing()),
+        },
+        ListState::Ready(list) if list.prescriptions.is_empty() => match &list.request {
+            TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) => nothing_found(
+                state,
+                &list.request,
+                q,
+                list.trace_id.as_deref(),
+                theme,
+                width,
+            ),
+            TrackerRequest::Retrieve(q) | TrackerRequest::ClinicalDetail(q) => wrap(
+                &format!("Spine found no prescription {}.", q.id.as_str()),
+                width,
+            )
+            .into_iter()
+            .map(Line::raw)
+            .collect(),
+        },
         ListState::Ready(list) => {
             let (lines, cursor) = list_lines(list, state, theme, width, height);
             frame.render_widget(Paragraph::new(lines), inner);
@@ -247,46 +274,86 @@ fn empty_reason(list: &ResultList, state: &State) -> String {
             keys.label(Action::Filter)
         );
     }
-    if !list.prescriptions.is_empty() {
-        let others: Vec<String> = GROUPS
-            .into_iter()
-            .filter(|g| list.count(*g) > 0)
-            .map(|g| format!("{} ({})", g.label(), list.count(g)))
-            .collect();
-        return format!(
-            "None in {}. The others hold the rest: {}.",
-            list.group.label(),
-            others.join(", ")
+    // Only reached with prescriptions in other groups: an answer with none at all is
+    // drawn by `nothing_found`.
+    let others: Vec<String> = GROUPS
+        .into_iter()
+        .filter(|g| list.count(*g) > 0)
+        .map(|g| format!("{} ({})", g.label(), list.count(g)))
+        .collect();
+    format!(
+        "None in {}. The others hold the rest: {}.",
+        list.group.label(),
+        others.join(", ")
+    )
+}
+
+/// The search query of a failure that only means "nothing in these dates" (Spine code 1
+/// to a search): a normal answer, not an error.
+fn searched_nothing<'a>(request: &'a TrackerRequest, failure: &Failure) -> Option<&'a SearchQuery> {
+    match request {
+        TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q)
+            if failure.kind == FailureKind::Spine
+                && failure.spine.as_ref().is_some_and(|s| s.code == "1") =>
+        {
+            Some(q)
+        }
+        _ => None,
+    }
+}
+
+/// The empty answer to a search, said once: what was searched (number, dates, every
+/// filter), why nothing may show, and the keys that widen or clear the search.
+fn nothing_found(
+    state: &State,
+    request: &TrackerRequest,
+    q: &SearchQuery,
+    trace_id: Option<&str>,
+    theme: Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let keys = &state.settings.keymap;
+    let filters = filter_words(request);
+    let mut searched = vec![window_text(q, state.today)];
+    searched.extend(filters.iter().cloned());
+    let mut why = String::from(
+        "Nothing shows when the patient has no prescription dated in that window (a \
+         repeat-dispensing prescription is dated by its first issue, even when a later issue \
+         is current)",
+    );
+    if q.status.is_some() || q.version.is_some() {
+        why.push_str(", when a filter hides it");
+    }
+    why.push_str(", or when the number is not the caller's.");
+    let mut next = format!(
+        "Press {} and set an earlier Earliest (for example -1825d) to look further back",
+        keys.label(Action::NewSearch)
+    );
+    if !filters.is_empty() {
+        next.push_str(&format!(
+            ", or {} to clear the filters for a new caller",
+            keys.label(Action::NewCaller)
+        ));
+    }
+    next.push('.');
+    let mut lines = Vec::new();
+    let mut add = |text: String, style| {
+        for part in wrap(&text, width) {
+            lines.push(Line::styled(part, style));
+        }
+    };
+    add(
+        format!("No prescriptions found for NHS number {}", q.nhs_number),
+        theme.heading(),
+    );
+    add(format!("Searched: {}", searched.join(" · ")), theme.label());
+    add(why, ratatui::style::Style::new());
+    add(next, ratatui::style::Style::new());
+    if let Some(trace) = trace_id {
+        add(
+            format!("Trace ID: {trace} ({} copies it)", keys.label(Action::Copy)),
+            theme.dim(),
         );
     }
-    match &list.request {
-        TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) => {
-            let from = q
-                .earliest
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_else(|| "28 days ago (Spine's default)".to_string());
-            let to = q
-                .latest
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_else(|| "today".to_string());
-            let mut text = format!(
-                "No prescriptions for NHS number {} issued between {from} and {to}",
-                q.nhs_number
-            );
-            if q.status.is_some() || q.version.is_some() {
-                text.push_str(" with the status and version filters set");
-            }
-            text.push('.');
-            if q.earliest.is_none() {
-                text.push_str(&format!(
-                    " Spine only looks back 28 days unless an earliest date is set: press {} and set Earliest (for example -365d).",
-                    keys.label(Action::NewSearch)
-                ));
-            }
-            text
-        }
-        TrackerRequest::Retrieve(q) | TrackerRequest::ClinicalDetail(q) => {
-            format!("Spine found no prescription {}.", q.id.as_str())
-        }
-    }
+    lines
 }
