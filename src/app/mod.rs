@@ -17,3 +17,5 @@ pub use update::update;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod helpdesk_tests;

@@ -335,7 +335,7 @@ pub fn answer(kind: ResponseKind, prescriptions: Vec<Prescription>, trace: &str)
     }
 }
 
-fn only_fetch(cmds: &[Cmd]) -> (RequestId, TrackerRequest) {
+pub fn only_fetch(cmds: &[Cmd]) -> (RequestId, TrackerRequest) {
     let fetches: Vec<_> = cmds
         .iter()
         .filter_map(|c| match c {
@@ -395,18 +395,23 @@ fn earliest_after_latest_is_refused_beside_the_latest_date() {
 }
 
 #[test]
-fn an_old_latest_date_warns_about_the_28_day_rule_but_still_sends() {
+fn an_old_latest_date_with_no_earliest_searches_the_window_before_it() {
     let mut state = signed_in();
     type_text(&mut state, NHS);
     update(&mut state, key(KeyCode::Down));
     update(&mut state, key(KeyCode::Down));
     type_text(&mut state, "-60d");
-    match state.form.verdict(super::form::Field::Latest, state.today) {
-        super::form::Verdict::Warning(w) => assert!(w.contains("28 days"), "{w}"),
-        other => panic!("{other:?}"),
-    }
-    let cmds = update(&mut state, key(KeyCode::Enter));
-    assert_eq!(cmds.len(), 1, "{cmds:?}");
+    assert_eq!(
+        state.form.verdict(super::form::Field::Latest, state.today),
+        super::form::Verdict::Fine
+    );
+    let (_, request) = only_fetch(&update(&mut state, key(KeyCode::Enter)));
+    let TrackerRequest::Search(q) = request else {
+        panic!("{request:?}")
+    };
+    let latest = today() - chrono::Days::new(60);
+    assert_eq!(q.latest, Some(latest));
+    assert_eq!(q.earliest, Some(latest - chrono::Days::new(730)));
 }
 
 #[test]
