@@ -361,7 +361,7 @@ fn results() {
 }
 
 #[test]
-fn results_empty_explains_the_28_day_rule() {
+fn results_empty_says_what_was_searched() {
     let mut state = signed_in();
     send(&mut state, typed(NHS));
     let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
@@ -373,6 +373,40 @@ fn results_empty_explains_the_28_day_rule() {
         },
     );
     both_sizes("results_empty", &state);
+}
+
+/// Spine's code 1 to a search with filters left set: the empty state, not an error, with
+/// the window and every filter, in the list and in the collapsed query line.
+#[test]
+fn not_found_with_filters_names_them() {
+    let mut state = signed_in();
+    send(&mut state, typed(NHS));
+    // Status: 0008 Claimed (the eighth choice); EPS version R1.
+    send(
+        &mut state,
+        [key(KeyCode::Down), key(KeyCode::Down), key(KeyCode::Down)],
+    );
+    send(&mut state, (0..8).map(|_| key(KeyCode::Right)));
+    send(&mut state, [key(KeyCode::Down), key(KeyCode::Right)]);
+    let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
+    let mut failure = Failure::new(FailureKind::Spine, "no prescription found");
+    failure.spine = Some(SpineError::new("1", "Prescription not found"));
+    failure.trace_id = Some("TRACE-NOT-FOUND".into());
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Err(failure),
+        },
+    );
+    let screen = screen(&state, 80, 24);
+    assert!(!screen.contains("Error"), "{screen}");
+    assert_eq!(
+        screen.matches("No prescriptions found").count(),
+        1,
+        "{screen}"
+    );
+    both_sizes("not_found_with_filters", &state);
 }
 
 #[test]

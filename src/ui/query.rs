@@ -265,11 +265,11 @@ fn date_meaning(form: &QueryForm, field: Field, today: NaiveDate) -> Option<Stri
         Field::Earliest => {
             let latest = typed(other);
             format!(
-                "blank = {} ({} days back)",
+                "= {} ({} days back)",
                 people_date(default_earliest(latest, today, form.window_days)),
                 form.window_days
             )
         }
-        _ => format!("blank = today, {}", people_date(today)),
+        _ => format!("= today, {}", people_date(today)),
     })
 }

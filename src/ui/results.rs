@@ -325,10 +325,18 @@ fn nothing_found(
         why.push_str(", when a filter hides it");
     }
     why.push_str(", or when the number is not the caller's.");
-    let mut next = format!(
-        "Press {} and set an earlier Earliest (for example -1825d) to look further back",
-        keys.label(Action::NewSearch)
-    );
+    // Name a key that works where the focus is: in the form, `n` would be typed.
+    let mut next = if state.focus == Pane::Query {
+        format!(
+            "Set an earlier Earliest (for example -1825d) and press {} to look further back",
+            keys.label(Action::Submit)
+        )
+    } else {
+        format!(
+            "Press {} and set an earlier Earliest (for example -1825d) to look further back",
+            keys.label(Action::NewSearch)
+        )
+    };
     if !filters.is_empty() {
         next.push_str(&format!(
             ", or {} to clear the filters for a new caller",
