@@ -73,7 +73,10 @@ pub enum QueryError {
     UnknownStatus(String),
     #[error("the version filter '{0}' must be R1 or R2")]
     UnknownVersion(String),
-    #[error("the clinical detail needs a prescription ID with a valid check character: {warning}")]
+    #[error(
+        "Spine refuses the clinical detail for an ID whose check character does not match \
+         ({warning}); turn Clinical off to see where the prescription is (status, pharmacy)"
+    )]
     CheckCharacter { warning: String },
     #[error("issue number 0 does not exist: issues are numbered from 1")]
     IssueZero,
@@ -106,7 +109,7 @@ pub enum QueryWarning {
          nothing (set an earliest date)"
     )]
     LatestTooOldWithoutEarliest,
-    #[error("the prescription ID's check character fails: {0}")]
+    #[error("{0}")]
     CheckCharacter(String),
     #[error("the earliest date is in the future: Spine will find nothing")]
     EarliestInFuture,
