@@ -113,7 +113,17 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
     }
     match outcome? {
         Ok(fetched) => show(&fetched, &request, args.json),
-        Err(error) => Err(failure(error, args.json)),
+        Err(error) => Err(match empty_search(&error, &request) {
+            // Spine's code 1 to a search is the empty answer: say what was searched.
+            Some(trace) => {
+                let failure = failure(error, args.json);
+                Failure::new(
+                    failure.code,
+                    format!("{} (trace ID {trace})", nothing_found(&request)),
+                )
+            }
+            None => failure(error, args.json),
+        }),
     }
 }
 
@@ -148,6 +158,22 @@ fn show(fetched: &Fetched, request: &TrackerRequest, json: bool) -> Result<(), F
         return Err(Failure::new(exit::NOT_FOUND, nothing_found(request)));
     }
     Ok(())
+}
+
+/// The trace ID of Spine's "nothing found" (code 1) to a search.
+fn empty_search(error: &GateError, request: &TrackerRequest) -> Option<String> {
+    let GateError::Fetch(fetch) = error else {
+        return None;
+    };
+    let FetchFailure::Response(response) = &fetch.failure else {
+        return None;
+    };
+    let is_search = matches!(
+        request,
+        TrackerRequest::Search(_) | TrackerRequest::ClinicalSummary(_)
+    );
+    (is_search && response.spine().is_some_and(|s| s.code == "1"))
+        .then(|| fetch.trace_id.to_string())
 }
 
 /// What a search covered: the NHS number, the dates and every filter.
