@@ -494,10 +494,23 @@ fn detail_clinical() {
         Some("2 LOW ROAD, CROYDON, CR0 2BB"),
         Some("0208 765 4321"),
     );
-    update(
+    // With no issue number, the basic retrieve is asked first which issue is current;
+    // then the clinical detail.
+    let cmds = update(
         &mut state,
         Msg::Fetched {
             id,
+            result: Ok(answer(
+                ResponseKind::Retrieve,
+                vec![p.clone()],
+                "TRACE-BASIC",
+            )),
+        },
+    );
+    update(
+        &mut state,
+        Msg::Fetched {
+            id: fetch_id(&cmds),
             result: Ok(answer(
                 ResponseKind::ClinicalDetail,
                 vec![p],

@@ -156,3 +156,181 @@ fn a_pasted_date_still_goes_into_the_date_field() {
     assert_eq!(state.form.earliest.value(), "-90d");
     assert_eq!(state.form.mode, QueryMode::Search);
 }
+
+// ---- issues told truthfully ----
+
+use super::detail::DetailLoad;
+use super::msg::Answer;
+use super::tests::{answer, erd_issue, searched};
+use crate::tracker::model::{ResponseKind, SpineError};
+
+fn fetched(state: &mut State, id: RequestId, answer: Answer) -> Vec<Cmd> {
+    update(
+        state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer),
+        },
+    )
+}
+
+/// Retrieve mode, the eRD's ID and an issue number (blank for none), Clinical as given.
+fn retrieve(state: &mut State, issue: &str, clinical: bool) -> (RequestId, TrackerRequest) {
+    state.form.clinical_allowed = clinical;
+    state.form.clinical = clinical;
+    update(state, ctrl('t'));
+    type_text(state, ERD);
+    update(state, key(KeyCode::Down));
+    type_text(state, issue);
+    only_fetch(&update(state, key(KeyCode::Enter)))
+}
+
+#[test]
+fn next_issue_at_the_last_of_a_listed_total_sends_nothing() {
+    let (mut state, first, _) = searched();
+    update(&mut state, key(KeyCode::Down));
+    let _ = first;
+    let id = state.detail.loading().unwrap();
+    // The search answer gave the total (6) and the current issue (3).
+    assert_eq!(
+        state.list.ready().unwrap().selected().unwrap().total_issues,
+        Some(6)
+    );
+    fetched(
+        &mut state,
+        id,
+        answer(ResponseKind::Retrieve, vec![erd_issue(3, 3)], "t3"),
+    );
+    for n in 4..=6 {
+        let (id, _) = only_fetch(&update(&mut state, key(KeyCode::Char(']'))));
+        fetched(
+            &mut state,
+            id,
+            answer(ResponseKind::Retrieve, vec![erd_issue(n, 3)], "t"),
+        );
+    }
+    assert!(update(&mut state, key(KeyCode::Char(']'))).is_empty());
+    assert_eq!(state.notice.as_deref(), Some("Issue 6 is the last of 6."));
+    assert!(matches!(state.detail.load, DetailLoad::Idle));
+}
+
+#[test]
+fn stepping_past_an_unknown_last_issue_keeps_the_last_one_and_says_so() {
+    let mut state = signed_in();
+    let (id, _) = retrieve(&mut state, "", false);
+    let mut p = erd_issue(6, 6);
+    p.total_issues = None;
+    fetched(
+        &mut state,
+        id,
+        answer(ResponseKind::Retrieve, vec![p.clone()], "t6"),
+    );
+    let (id, request) = only_fetch(&update(&mut state, key(KeyCode::Char(']'))));
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.issue == Some(7)));
+    let mut blank = p;
+    blank.issues.clear();
+    let mut reply = answer(ResponseKind::Retrieve, vec![blank], "t7");
+    reply.response.notice = Some(SpineError::new("3", "Issue not found"));
+    fetched(&mut state, id, reply);
+    assert!(matches!(state.detail.load, DetailLoad::Idle));
+    assert_eq!(state.detail.shown().unwrap().issue_number(), Some(6));
+    assert_eq!(state.notice.as_deref(), Some("Issue 6 is the last of 6."));
+    // Known now: no second request.
+    assert!(update(&mut state, key(KeyCode::Char(']'))).is_empty());
+}
+
+#[test]
+fn a_retrieve_for_an_issue_that_does_not_exist_says_so_and_shows_the_current_one() {
+    let mut state = signed_in();
+    let (id, request) = retrieve(&mut state, "9", false);
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.issue == Some(9)));
+    let mut blank = erd_issue(2, 2);
+    blank.issues.clear();
+    let mut reply = answer(ResponseKind::Retrieve, vec![blank], "TRACE-ISSUE-9");
+    reply.response.notice = Some(SpineError::new("3", "Issue not found"));
+    let (id, request) = only_fetch(&fetched(&mut state, id, reply));
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.issue.is_none()));
+    let (_, note) = state.detail.note.clone().unwrap();
+    assert_eq!(
+        note,
+        "Issue 9 does not exist (trace ID TRACE-ISSUE-9). Showing the current issue, which is \
+         issue 2."
+    );
+    fetched(
+        &mut state,
+        id,
+        answer(ResponseKind::Retrieve, vec![erd_issue(2, 2)], "t2"),
+    );
+    assert_eq!(state.detail.shown().unwrap().issue_number(), Some(2));
+    let row = state.list.ready().unwrap().selected().unwrap();
+    assert_eq!(
+        row.current_issue,
+        Some(2),
+        "the row gets the current issue's status"
+    );
+    assert!(!row.issues.is_empty());
+}
+
+#[test]
+fn a_clinical_retrieve_with_no_issue_looks_up_the_current_issue_first() {
+    let mut state = signed_in();
+    let (id, request) = retrieve(&mut state, "", true);
+    assert!(
+        matches!(&request, TrackerRequest::Retrieve(q) if q.issue.is_none()),
+        "basic look-up first: {request:?}"
+    );
+    let cmds = fetched(
+        &mut state,
+        id,
+        answer(ResponseKind::Retrieve, vec![erd_issue(2, 2)], "t-basic"),
+    );
+    let (id, request) = only_fetch(&cmds);
+    assert!(
+        matches!(&request, TrackerRequest::ClinicalDetail(q) if q.issue == Some(2)),
+        "{request:?}"
+    );
+    assert!(
+        state.detail.shown().is_none(),
+        "the basic answer is not the clinical detail"
+    );
+    let mut clinical = erd_issue(2, 2);
+    clinical.answered_issue = clinical.current_issue.take();
+    fetched(
+        &mut state,
+        id,
+        answer(ResponseKind::ClinicalDetail, vec![clinical], "t-c"),
+    );
+    assert_eq!(state.detail.shown().unwrap().issue_number(), Some(2));
+}
+
+#[test]
+fn a_cached_clinical_issue_is_never_shown_as_the_current_one() {
+    let mut state = signed_in();
+    // Clinical detail of issue 1, asked for by number.
+    let (id, _) = retrieve(&mut state, "1", true);
+    let mut issue_1 = erd_issue(1, 2);
+    issue_1.answered_issue = Some(1);
+    issue_1.current_issue = None;
+    fetched(
+        &mut state,
+        id,
+        answer(ResponseKind::ClinicalDetail, vec![issue_1], "t1"),
+    );
+    // Then a clinical search whose row says issue 2 is current.
+    state.focus = Pane::Query;
+    update(&mut state, ctrl('t'));
+    assert_eq!(state.form.mode, QueryMode::Search);
+    type_text(&mut state, NHS);
+    let (id, _) = only_fetch(&update(&mut state, key(KeyCode::Enter)));
+    let mut row = erd_issue(2, 2);
+    row.total_issues = Some(6);
+    let (_, request) = only_fetch(&fetched(
+        &mut state,
+        id,
+        answer(ResponseKind::ClinicalSummary, vec![row], "t-search"),
+    ));
+    assert!(
+        matches!(&request, TrackerRequest::ClinicalDetail(q) if q.issue == Some(2)),
+        "issue 2 is fetched, not issue 1 from the cache: {request:?}"
+    );
+}

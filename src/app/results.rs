@@ -221,6 +221,12 @@ impl ResultList {
             if p.total_issues.is_none() {
                 p.total_issues = fuller.total_issues;
             }
+            // A row from an answer for an issue that does not exist has no status: the
+            // current issue, fetched next, gives it one.
+            if p.issues.is_empty() && p.status_text.is_none() && fuller.current_issue.is_some() {
+                p.issues = fuller.issues.clone();
+                p.current_issue = fuller.current_issue;
+            }
         }
     }
 }

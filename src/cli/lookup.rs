@@ -15,6 +15,7 @@ use super::results::search_table;
 use super::secure::{Globals, Secured};
 use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::gate::{Gate, GateError};
+use crate::security::session::Session;
 use crate::tracker::ResponseError;
 use crate::tracker::client::{FetchFailure, Fetched, TrackerClient};
 use crate::tracker::query::{SearchQuery, TrackerRequest};
@@ -102,7 +103,13 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
             eprintln!("warning: {warning}");
         }
         let gate = Gate::new(client, audit);
-        let result = gate.request(&session, request.clone(), Utc::now()).await;
+        let result = match current_issue_first(&gate, &session, &request).await {
+            Ok(request) => gate
+                .request(&session, request.clone(), Utc::now())
+                .await
+                .map(|fetched| (fetched, request)),
+            Err(error) => Err(error),
+        };
         if let Some(sandbox) = sandbox {
             sandbox.shutdown().await;
         }
@@ -112,7 +119,7 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
         eprintln!("note: the sign-out was not recorded: {e}");
     }
     match outcome? {
-        Ok(fetched) => show(&fetched, &request, args.json),
+        Ok((fetched, request)) => show(&fetched, &request, args.json),
         Err(error) => Err(match empty_search(&error, &request) {
             // Spine's code 1 to a search is the empty answer: say what was searched.
             Some(trace) => {
@@ -158,6 +165,37 @@ fn show(fetched: &Fetched, request: &TrackerRequest, json: bool) -> Result<(), F
         return Err(Failure::new(exit::NOT_FOUND, nothing_found(request)));
     }
     Ok(())
+}
+
+/// The clinical detail of a repeat-dispensing prescription needs an issue number: with
+/// none given, the basic retrieve is asked first which issue is current (as a search
+/// would), and the detail is asked for that one.
+async fn current_issue_first(
+    gate: &Gate,
+    session: &Session,
+    request: &TrackerRequest,
+) -> Result<TrackerRequest, GateError> {
+    let TrackerRequest::ClinicalDetail(q) = request else {
+        return Ok(request.clone());
+    };
+    if q.issue.is_some() {
+        return Ok(request.clone());
+    }
+    let basic = gate
+        .request(session, TrackerRequest::Retrieve(q.clone()), Utc::now())
+        .await?;
+    let mut query = q.clone();
+    if let Some(p) = basic.response.prescriptions.first()
+        && p.is_repeat_dispensing()
+        && let Some(current) = p.current_issue
+    {
+        eprintln!(
+            "the current issue is {current} (trace ID {})",
+            basic.trace_id
+        );
+        query.issue = Some(current);
+    }
+    Ok(TrackerRequest::ClinicalDetail(query))
 }
 
 /// The trace ID of Spine's "nothing found" (code 1) to a search.

@@ -141,8 +141,13 @@ pub struct Prescription {
     pub last_event_date: Option<SpineDate>,
     pub signing_date: Option<SpineDate>,
     pub days_supply: Option<u32>,
+    /// The issue Spine calls current (never guessed: `None` when the answer does not say).
     pub current_issue: Option<u32>,
     pub total_issues: Option<u32>,
+    /// The issue a clinical detail answers about (the one asked for), which need not be
+    /// the current one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_issue: Option<u32>,
     /// A cancellation arrived after a pharmacy downloaded it and is not yet applied.
     pub pending_cancellation: bool,
     pub eps_version: Option<EpsVersion>,
@@ -175,6 +180,7 @@ impl Prescription {
             days_supply: None,
             current_issue: None,
             total_issues: None,
+            answered_issue: None,
             pending_cancellation: false,
             eps_version: None,
             status_text: None,

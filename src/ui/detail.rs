@@ -136,27 +136,7 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
     sheet.gap();
 
     if p.is_repeat_dispensing() {
-        let number = shown
-            .issue_number()
-            .map_or("?".to_string(), |n| n.to_string());
-        let total = p
-            .total_issues
-            .or(state.detail.last_issue.get(&p.id).copied())
-            .map_or(String::new(), |n| format!(" of {n}"));
-        let current = match (p.current_issue, shown.issue_number()) {
-            (Some(c), Some(n)) if c == n => " (the current issue)".to_string(),
-            (Some(c), _) => format!(" (current issue: {c})"),
-            _ => String::new(),
-        };
-        sheet.field(
-            "Issue",
-            &format!(
-                "{number}{total}{current} · {}/{} previous/next issue",
-                keys.label(Action::PrevIssue),
-                keys.label(Action::NextIssue)
-            ),
-            theme.heading(),
-        );
+        sheet.field("Issue", &issue_line(shown, state), theme.heading());
     }
     match issue.and_then(|i| i.status.as_ref()) {
         Some(status) => sheet.field("Status", &coded(status), theme.heading()),
@@ -250,6 +230,37 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
     }
 }
 
+/// "4 of 6 (the current issue)", "4 of 6 (current: 2)", "4 of 6": the current issue is
+/// named only when Spine said which it is, in this answer or in the list's.
+fn issue_line(shown: &Shown, state: &State) -> String {
+    let p = &shown.prescription;
+    let keys = &state.settings.keymap;
+    let listed = state
+        .list
+        .ready()
+        .and_then(|l| l.prescriptions.iter().find(|l| l.id == p.id));
+    let number = shown.issue_number();
+    let total = p
+        .total_issues
+        .or(listed.and_then(|l| l.total_issues))
+        .or(state.detail.last_issue.get(&p.id).copied());
+    let current = p.current_issue.or(listed.and_then(|l| l.current_issue));
+    let mut line = number.map_or_else(|| "?".to_owned(), |n| n.to_string());
+    if let Some(total) = total {
+        line.push_str(&format!(" of {total}"));
+    }
+    match (current, number) {
+        (Some(c), Some(n)) if c == n => line.push_str(" (the current issue)"),
+        (Some(c), _) => line.push_str(&format!(" (current: {c})")),
+        _ => {}
+    }
+    format!(
+        "{line} · {}/{} previous/next issue",
+        keys.label(Action::PrevIssue),
+        keys.label(Action::NextIssue)
+    )
+}
+
 pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     let focused = state.focus == Pane::Detail;
     let block = theme.pane("Detail", focused);
@@ -263,6 +274,12 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
         theme,
     };
     let detail = &state.detail;
+    if let (Some((id, note)), Some(key)) = (&detail.note, &detail.showing)
+        && *id == key.id
+    {
+        sheet.text(note, theme.warning());
+        sheet.gap();
+    }
     match &detail.load {
         DetailLoad::Loading(_) => {
             let spin = SPINNER[state.spinner % SPINNER.len()];

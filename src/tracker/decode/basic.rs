@@ -42,6 +42,11 @@ pub fn search(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, Strin
             issue.line_items = line_items(ctx, issue_node, &whose);
             prescription.issues.push(issue);
         }
+        // The search lists every issue Spine holds, future ones included (Spine creates
+        // them all when the prescription is signed): the highest is the last.
+        if prescription.is_repeat_dispensing() {
+            prescription.total_issues = prescription.issues.iter().map(|i| i.number).max();
+        }
         prescriptions.add(ctx, prescription);
     }
     Ok(prescriptions.into_vec())
