@@ -70,15 +70,15 @@ pub fn on_fetched(
     (false, Vec::new())
 }
 
+/// Spine's own notice, for the helpdesk view. Decoder warnings are for the log and
+/// `inspect`, not for helpdesk staff.
 fn notes_of(answer: &Answer) -> Vec<String> {
-    let mut notes: Vec<String> = answer
+    answer
         .response
         .notice
         .iter()
         .map(ToString::to_string)
-        .collect();
-    notes.extend(answer.response.warnings.iter().cloned());
-    notes
+        .collect()
 }
 
 fn on_list_answer(state: &mut State, result: Result<Answer, Failure>) -> Vec<Cmd> {

@@ -107,6 +107,10 @@ pub struct Issue {
     pub line_items: Vec<LineItem>,
     /// Whether Spine reports cancellations applied to this issue.
     pub applied_cancellations: bool,
+    /// The prescriber's reason ("Prescribing Error"), where Spine sends it in place of
+    /// the applied-cancellations flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancellation_reason: Option<String>,
     pub last_dispense_date: Option<SpineDate>,
     pub dispenser: Option<Organisation>,
 }
@@ -120,6 +124,7 @@ impl Issue {
             status: None,
             line_items: Vec::new(),
             applied_cancellations: false,
+            cancellation_reason: None,
             last_dispense_date: None,
             dispenser: None,
         }

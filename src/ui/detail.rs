@@ -8,14 +8,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::failure::failure_lines;
-use super::results::date;
 use super::text::wrap;
 use super::theme::Theme;
 use crate::app::detail::{DetailLoad, Shown};
 use crate::app::keymap::Action;
 use crate::app::state::{Pane, State};
+use crate::tracker::dates::{SpineDate, people_date};
 use crate::tracker::guidance::{Explanation, Guidance};
-use crate::tracker::model::{Coded, Issue, Organisation};
+use crate::tracker::model::{Coded, Issue, Organisation, PrescriptionStatus};
 
 const LABEL: usize = 15;
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
@@ -55,6 +55,22 @@ impl Sheet {
 
     fn gap(&mut self) {
         self.lines.push(Line::raw(""));
+    }
+}
+
+/// A Spine date in the one style for people: `27 Nov 2026`, with the time where Spine
+/// gives one.
+fn day(date: Option<SpineDate>) -> String {
+    match date {
+        Some(SpineDate::Moment(moment)) => {
+            format!(
+                "{} {} UTC",
+                people_date(moment.date()),
+                moment.format("%H:%M")
+            )
+        }
+        Some(date) => people_date(date.date()),
+        None => "not given".to_owned(),
     }
 }
 
@@ -113,7 +129,7 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
     if let Some(version) = &p.eps_version {
         sheet.plain("EPS version", version.label());
     }
-    let mut signed = date(p.signing_date.or(p.issue_date));
+    let mut signed = day(p.signing_date.or(p.issue_date));
     if let Some(days) = p.days_supply {
         signed.push_str(&format!(" · days supply {days}"));
     }
@@ -154,22 +170,52 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
     }
     if let Some(issue) = issue {
         if let Some(date) = issue.issue_date {
-            sheet.plain("Issued", &date.date().format("%Y-%m-%d").to_string());
+            let label = if p.is_repeat_dispensing() {
+                "Issue issued"
+            } else {
+                "Issued"
+            };
+            sheet.plain(label, &day(Some(date)));
         }
         if let Some(org) = &issue.dispenser {
             sheet.plain("Dispenser", &organisation(org, true));
         }
         if let Some(d) = issue.last_dispense_date {
-            sheet.plain("Last dispensed", &d.date().format("%Y-%m-%d").to_string());
+            // On a not-dispensed prescription the date records that, not a supply.
+            let not_dispensed = issue
+                .status
+                .as_ref()
+                .is_some_and(|s| s.code == PrescriptionStatus::NotDispensed);
+            let label = if not_dispensed {
+                "Not-dispensed recorded"
+            } else {
+                "Last dispensed"
+            };
+            sheet.plain(label, &day(Some(d)));
         }
         if issue.applied_cancellations {
-            sheet.plain("Cancellations", "applied to this issue");
+            let text = match &issue.cancellation_reason {
+                Some(reason) => format!("applied to this issue · reason: {reason}"),
+                None => "applied to this issue".to_owned(),
+            };
+            sheet.plain("Cancellations", &text);
         }
     }
     if let Some(org) = &p.dispensing_pharmacy {
         sheet.plain("Dispensing", &organisation(org, true));
     }
-    sheet.plain("Last event", &date(p.last_event_date));
+    // The clinical detail's own dates, each only where Spine gives it.
+    for (label, date) in [
+        ("Downloaded", p.download_date),
+        ("Dispensed", p.dispensed_date),
+        ("Claimed", p.claimed_date),
+        ("Last issue dispensed", p.last_issue_dispensed_date),
+    ] {
+        if date.is_some() {
+            sheet.plain(label, &day(date));
+        }
+    }
+    sheet.plain("Last event", &day(p.last_event_date));
 
     let items: &[crate::tracker::model::LineItem] = match issue {
         Some(i) if !i.line_items.is_empty() => &i.line_items,
