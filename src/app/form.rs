@@ -464,6 +464,7 @@ impl QueryForm {
 fn concerns(error: &QueryError, field: Field) -> bool {
     match error {
         QueryError::EarliestAfterLatest { .. } => field == Field::Latest,
+        QueryError::EarliestInFuture(_) => field == Field::Earliest,
         QueryError::UnknownStatus(_) => field == Field::Status,
         QueryError::UnknownVersion(_) => field == Field::Version,
         QueryError::CheckCharacter { .. } => field == Field::PrescriptionId,
@@ -474,7 +475,6 @@ fn concerns(error: &QueryError, field: Field) -> bool {
 fn warning_concerns(warning: &QueryWarning, field: Field) -> bool {
     match warning {
         QueryWarning::LatestTooOldWithoutEarliest => field == Field::Latest,
-        QueryWarning::EarliestInFuture => field == Field::Earliest,
         QueryWarning::CheckCharacter(_) => field == Field::PrescriptionId,
     }
 }

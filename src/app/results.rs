@@ -132,6 +132,15 @@ impl ResultList {
             .unwrap_or(0)
     }
 
+    /// How many prescriptions in `group` the filter lets through.
+    pub fn matching(&self, group: StatusGroup) -> usize {
+        let needle = self.filter.value().trim().to_lowercase();
+        self.prescriptions
+            .iter()
+            .filter(|p| group_of(p) == group && matches_filter(p, &needle))
+            .count()
+    }
+
     /// The selected prescription, if any row is shown.
     pub fn selected(&self) -> Option<&Prescription> {
         self.visible

@@ -464,6 +464,11 @@ fn on_results_key(
                 state.notice = Some(format!("Sorted {}.", list.sort.label()));
             }
             Action::Filter => list.filtering = true,
+            // Nothing selected (an empty group): there is no detail to open.
+            Action::Submit if list.selected().is_none() => {
+                state.dirty = false;
+                return Some(Vec::new());
+            }
             Action::Submit => {
                 state.focus = Pane::Detail;
                 return Some(requests::show_selected(state));

@@ -85,6 +85,11 @@ pub enum QueryError {
          (1 to {})", total.map_or_else(|| "the number authorised".to_owned(), |t| t.to_string())
     )]
     IssueNeeded { total: Option<u32> },
+    #[error(
+        "the earliest date {} is in the future: Spine refuses it (code 57); set a date up to \
+         today", super::dates::people_date(*.0)
+    )]
+    EarliestInFuture(NaiveDate),
 }
 
 impl QueryError {
@@ -97,6 +102,7 @@ impl QueryError {
             QueryError::CheckCharacter { .. } => Some("51"),
             QueryError::IssueZero => Some("8"),
             QueryError::IssueNeeded { .. } => None,
+            QueryError::EarliestInFuture(_) => Some("57"),
         }
     }
 }
@@ -111,8 +117,6 @@ pub enum QueryWarning {
     LatestTooOldWithoutEarliest,
     #[error("{0}")]
     CheckCharacter(String),
-    #[error("the earliest date is in the future: Spine will find nothing")]
-    EarliestInFuture,
 }
 
 /// What Spine knows about the prescription that a clinical-detail request is for, when the
@@ -237,8 +241,8 @@ impl TrackerRequest {
                 {
                     warnings.push(QueryWarning::LatestTooOldWithoutEarliest);
                 }
-                if q.earliest.is_some_and(|earliest| earliest > today) {
-                    warnings.push(QueryWarning::EarliestInFuture);
+                if let Some(earliest) = q.earliest.filter(|earliest| *earliest > today) {
+                    return Err(QueryError::EarliestInFuture(earliest));
                 }
             }
             TrackerRequest::Retrieve(q) => {

@@ -17,7 +17,8 @@ use crate::tracker::window::{default_earliest, filter_words, window_text};
 use chrono::NaiveDate;
 use unicode_width::UnicodeWidthStr;
 
-const LABEL: usize = 16;
+// Wide enough for "▸ Prescription ID" and a space before the value.
+const LABEL: usize = 18;
 const VALUE: usize = 24;
 
 fn title(form: &QueryForm) -> &'static str {

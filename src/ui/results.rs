@@ -18,6 +18,7 @@ use crate::tracker::ids::IdForm;
 use crate::tracker::model::Prescription;
 use crate::tracker::query::{SearchQuery, TrackerRequest};
 use crate::tracker::window::{filter_words, window_text};
+use unicode_width::UnicodeWidthStr;
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
@@ -174,7 +175,18 @@ fn list_lines(
     let mut lines = Vec::new();
     let mut tabs = Vec::new();
     for (n, group) in GROUPS.into_iter().enumerate() {
-        let label = format!("{} {} ({})", n + 1, group.label(), list.count(group));
+        // With a filter on, each tab says how many of its prescriptions match.
+        let label = if list.filter.value().trim().is_empty() {
+            format!("{} {} ({})", n + 1, group.label(), list.count(group))
+        } else {
+            format!(
+                "{} {} ({}/{})",
+                n + 1,
+                group.label(),
+                list.matching(group),
+                list.count(group)
+            )
+        };
         if group == list.group {
             tabs.push(Span::styled(format!("[{label}]"), theme.selected()));
         } else {
@@ -222,7 +234,7 @@ fn list_lines(
     }
     let shown = list.visible.len();
     let total = list.count(list.group);
-    let count = if shown == total {
+    let mut count = if shown == total {
         format!(
             "{shown} in {} · sorted {}",
             list.group.label(),
@@ -235,6 +247,12 @@ fn list_lines(
             list.sort.label()
         )
     };
+    // The search's own trace ID, which the detail's requests replace in the footer.
+    if let Some(trace) = &list.trace_id
+        && count.width() + trace.width() + 9 <= width
+    {
+        count.push_str(&format!(" · trace {trace}"));
+    }
     lines.push(Line::styled(fit(&count, width), theme.dim()));
     if list.filtering || !list.filter.value().is_empty() {
         let prefix = "Filter: ";
@@ -267,12 +285,21 @@ fn empty_reason(list: &ResultList, state: &State) -> String {
     let keys = &state.settings.keymap;
     let in_group = list.count(list.group);
     if in_group > 0 {
-        return format!(
+        let elsewhere: Vec<String> = GROUPS
+            .into_iter()
+            .filter(|g| *g != list.group && list.matching(*g) > 0)
+            .map(|g| format!("{} has {}", g.label(), list.matching(g)))
+            .collect();
+        let mut text = format!(
             "The filter \"{}\" hides all {in_group} prescriptions in {}: press {} and clear it (Esc).",
             list.filter.value(),
             list.group.label(),
             keys.label(Action::Filter)
         );
+        if !elsewhere.is_empty() {
+            text.push_str(&format!(" Matches elsewhere: {}.", elsewhere.join(", ")));
+        }
+        return text;
     }
     // Only reached with prescriptions in other groups: an answer with none at all is
     // drawn by `nothing_found`.
