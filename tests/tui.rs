@@ -375,6 +375,33 @@ fn results_empty_says_what_was_searched() {
     both_sizes("results_empty", &state);
 }
 
+/// At 80 columns a long status is shown whole and the last-event column gives way; dates
+/// are never cut.
+#[test]
+fn long_statuses_are_not_cut_at_80_columns() {
+    let mut state = signed_in();
+    send(&mut state, typed(NHS));
+    let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
+    let future = prescription(
+        ACUTE,
+        PrescriptionStatus::FutureInstance,
+        "Prescription future instance",
+        TreatmentType::Acute,
+        20,
+    );
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(ResponseKind::Search, vec![future], "TRACE-FUTURE")),
+        },
+    );
+    let narrow = screen(&state, 80, 24);
+    assert!(narrow.contains("Prescription future instance"), "{narrow}");
+    assert!(narrow.contains("20 Nov 2026"), "{narrow}");
+    assert!(!narrow.contains("Last event"), "{narrow}");
+}
+
 /// Spine's code 1 to a search with filters left set: the empty state, not an error, with
 /// the window and every filter, in the list and in the collapsed query line.
 #[test]

@@ -241,9 +241,16 @@ impl ResultList {
 }
 
 fn matches_filter(p: &Prescription, needle: &str) -> bool {
+    // Both the style on screen (27 Nov 2026) and ISO (2026-11-27) match.
     let date = |d: Option<crate::tracker::model::SpineDate>| {
-        d.map(|d| d.date().format("%Y-%m-%d").to_string())
-            .unwrap_or_default()
+        d.map(|d| {
+            format!(
+                "{} {}",
+                crate::tracker::dates::people_date(d.date()),
+                d.date().format("%Y-%m-%d")
+            )
+        })
+        .unwrap_or_default()
     };
     [
         p.id.as_str().to_string(),

@@ -13,7 +13,7 @@ use crate::app::keymap::Action;
 use crate::app::msg::{Failure, FailureKind};
 use crate::app::results::{GROUPS, ResultList, status_label, treatment_label};
 use crate::app::state::{ListState, Pane, State};
-use crate::tracker::dates::SpineDate;
+use crate::tracker::dates::{SpineDate, people_date};
 use crate::tracker::ids::IdForm;
 use crate::tracker::model::Prescription;
 use crate::tracker::query::{SearchQuery, TrackerRequest};
@@ -22,10 +22,14 @@ use unicode_width::UnicodeWidthStr;
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
-pub fn date(d: Option<SpineDate>) -> String {
-    d.map(|d| d.date().format("%Y-%m-%d").to_string())
+/// A date in a column, in the one style for people (`27 Nov 2026`).
+fn date(d: Option<SpineDate>) -> String {
+    d.map(|d| people_date(d.date()))
         .unwrap_or_else(|| "-".to_string())
 }
+
+/// A date column's width: `27 Nov 2026`.
+const DATE: usize = 11;
 
 pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     let focused = state.focus == Pane::Results;
@@ -119,20 +123,37 @@ fn asking(request: &TrackerRequest) -> String {
     }
 }
 
-/// Column widths for a row at this width: (ID, treatment, status).
-fn columns(list: &ResultList, width: usize) -> (usize, usize, usize) {
-    let longest_id = list
-        .visible
-        .iter()
-        .filter_map(|i| list.prescriptions.get(*i))
-        .map(|p| p.id.as_str().len())
-        .max()
-        .unwrap_or(20);
-    // marker(2) date(10) gap id gap treatment(9) gap status gap last(10)
-    let fixed = 2 + 10 + 1 + 1 + 9 + 1 + 1 + 10;
+/// Column widths for a row at this width.
+#[derive(Clone, Copy)]
+struct Columns {
+    id: usize,
+    treatment: usize,
+    status: usize,
+    /// The last-event column, dropped before a status would be cut short.
+    last_event: bool,
+}
+
+fn columns(list: &ResultList, width: usize) -> Columns {
+    let rows = || {
+        list.visible
+            .iter()
+            .filter_map(|i| list.prescriptions.get(*i))
+    };
+    let longest_id = rows().map(|p| p.id.as_str().len()).max().unwrap_or(20);
+    let longest_status = rows().map(|p| status_label(p).width()).max().unwrap_or(6);
+    // marker(2) issued gap id gap treatment(9) gap status [gap last event]
+    let without_last = 2 + DATE + 1 + 1 + 9 + 1;
+    let with_last = without_last + 1 + DATE;
+    let last_event = width >= with_last + longest_id.min(20) + longest_status;
+    let fixed = if last_event { with_last } else { without_last };
     let id = longest_id.min(width.saturating_sub(fixed + 14)).max(20);
     let status = width.saturating_sub(fixed + id).max(6);
-    (id, 9, status)
+    Columns {
+        id,
+        treatment: 9,
+        status,
+        last_event,
+    }
 }
 
 /// An R1 ID (37 characters) cut in the middle when the column is narrower, so both
@@ -147,21 +168,24 @@ fn id_text(p: &Prescription, width: usize) -> String {
     format!("{}…{}", &id[..head], &id[id.len() - tail..])
 }
 
-fn row(p: &Prescription, cols: (usize, usize, usize)) -> String {
-    let (id_w, treat_w, status_w) = cols;
+fn row(p: &Prescription, cols: Columns) -> String {
     let marker = match (p.pending_cancellation, p.id.check_ok()) {
         (true, _) => "! ",
         (false, false) => "* ",
         (false, true) => "  ",
     };
-    format!(
-        "{marker}{} {} {} {} {}",
-        pad(&date(p.issue_date), 10),
-        pad(&id_text(p, id_w), id_w),
-        pad(&treatment_label(p), treat_w),
-        pad(&status_label(p), status_w),
-        pad(&date(p.last_event_date), 10),
-    )
+    let mut text = format!(
+        "{marker}{} {} {} {}",
+        pad(&date(p.issue_date), DATE),
+        pad(&id_text(p, cols.id), cols.id),
+        pad(&treatment_label(p), cols.treatment),
+        pad(&status_label(p), cols.status),
+    );
+    if cols.last_event {
+        text.push(' ');
+        text.push_str(&pad(&date(p.last_event_date), DATE));
+    }
+    text
 }
 
 fn list_lines(
@@ -196,14 +220,16 @@ fn list_lines(
     }
     lines.push(Line::from(tabs));
     let cols = columns(list, width);
-    let header = format!(
-        "  {} {} {} {} {}",
-        pad("Issued", 10),
-        pad("Prescription ID", cols.0),
-        pad("Treatment", cols.1),
-        pad("Status", cols.2),
-        pad("Last event", 10)
+    let mut header = format!(
+        "  {} {} {} {}",
+        pad("Issued", DATE),
+        pad("Prescription ID", cols.id),
+        pad("Treatment", cols.treatment),
+        pad("Status", cols.status),
     );
+    if cols.last_event {
+        header.push_str(&format!(" {}", pad("Last event", DATE)));
+    }
     lines.push(Line::styled(fit(&header, width), theme.dim()));
 
     // Two lines below the rows: the count line and the filter line.
