@@ -334,3 +334,38 @@ fn a_cached_clinical_issue_is_never_shown_as_the_current_one() {
         "issue 2 is fetched, not issue 1 from the cache: {request:?}"
     );
 }
+
+// ---- minor findings ----
+
+#[test]
+fn enter_on_an_empty_group_opens_nothing() {
+    let (mut state, _, _) = searched();
+    // Every group holds something, so filter the shown one to nothing; the first Enter
+    // closes the filter field.
+    update(&mut state, key(KeyCode::Char('/')));
+    type_text(&mut state, "zzz");
+    update(&mut state, key(KeyCode::Enter));
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    assert_eq!(state.focus, Pane::Results);
+}
+
+#[test]
+fn an_earliest_date_in_the_future_is_not_sent() {
+    let mut state = signed_in();
+    type_text(&mut state, NHS);
+    update(&mut state, key(KeyCode::Down));
+    type_text(&mut state, "+7d");
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    let note = state.form.note.clone().unwrap();
+    assert!(note.contains("in the future"), "{note}");
+}
+
+#[test]
+fn code_2_advice_is_to_search_by_nhs_number() {
+    let mut failure = super::msg::Failure::new(super::msg::FailureKind::Spine, "sibling");
+    failure.spine = Some(SpineError::new("2", "Sibling found"));
+    assert_eq!(
+        failure.advice(),
+        "Search by the patient's NHS number instead."
+    );
+}

@@ -12,7 +12,7 @@ use super::text::wrap;
 use super::theme::Theme;
 use crate::app::detail::{DetailLoad, Shown};
 use crate::app::keymap::Action;
-use crate::app::state::{Pane, State};
+use crate::app::state::{ListState, Pane, State};
 use crate::tracker::dates::{SpineDate, people_date};
 use crate::tracker::guidance::{Explanation, Guidance};
 use crate::tracker::model::{Coded, Issue, Organisation, PrescriptionStatus};
@@ -360,10 +360,12 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
             sheet_for(shown, state, &mut sheet);
         }
         None if matches!(detail.load, DetailLoad::Idle) => {
-            let text = if state.list.ready().is_some() {
-                "Select a prescription in the list to see its detail."
-            } else {
-                "The detail of a prescription shows here once you search."
+            let text = match &state.list {
+                ListState::Ready(_) => "Select a prescription in the list to see its detail.",
+                ListState::Failed { .. } | ListState::Cancelled { .. } => {
+                    "No prescription to show."
+                }
+                _ => "The detail of a prescription shows here once you search.",
             };
             sheet.text(text, theme.dim());
         }

@@ -62,11 +62,13 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
             lines
         }
         ListState::Cancelled { request } => {
-            let text = format!(
-                "Cancelled: {}. {} sends it again.",
-                asking(request),
+            // Name the key that works where the focus is: in a field, `r` would be typed.
+            let again = if state.typing() {
+                keys.label(Action::Submit)
+            } else {
                 keys.label(Action::Retry)
-            );
+            };
+            let text = format!("Cancelled: {}. {again} sends it again.", asking(request));
             wrap(&text, width).into_iter().map(Line::raw).collect()
         }
         ListState::Failed { failure, request } => match searched_nothing(request, failure) {
