@@ -196,8 +196,12 @@ impl Facts {
             Some(reason) => format!(" Reason: {reason}."),
             None => " Spine did not send the reason with this answer.".to_owned(),
         };
-        let due_date = issue
-            .and_then(|issue| erd_download_date(prescription, issue.number))
+        // The clinical detail names its issue without listing it among the issues.
+        let number = issue
+            .map(|issue| issue.number)
+            .or(prescription.answered_issue);
+        let due_date = number
+            .and_then(|number| erd_download_date(prescription, number))
             .map(|date| format!(" (around {})", people_date(date)))
             .unwrap_or_default();
         Self {

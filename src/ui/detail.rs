@@ -209,11 +209,14 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
         ("Downloaded", p.download_date),
         ("Dispensed", p.dispensed_date),
         ("Claimed", p.claimed_date),
-        ("Last issue dispensed", p.last_issue_dispensed_date),
     ] {
         if date.is_some() {
             sheet.plain(label, &day(date));
         }
+    }
+    if p.last_issue_dispensed_date.is_some() {
+        let text = format!("dispensed {}", day(p.last_issue_dispensed_date));
+        sheet.plain("Previous issue", &text);
     }
     sheet.plain("Last event", &day(p.last_event_date));
 
