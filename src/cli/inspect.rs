@@ -215,6 +215,10 @@ fn prescription_block(out: &mut String, p: &Prescription) {
         (None, Some(total)) => field(out, "Issues authorised", total),
         (None, None) => {}
     }
+    // The clinical detail answers about one issue without saying which is current.
+    if let Some(answered) = p.answered_issue {
+        field(out, "Issue shown", answered);
+    }
     for (label, date) in [
         ("Issued", p.issue_date),
         ("Signed", p.signing_date),
