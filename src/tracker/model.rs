@@ -109,7 +109,6 @@ pub struct Issue {
     pub applied_cancellations: bool,
     /// The prescriber's reason ("Prescribing Error"), where Spine sends it in place of
     /// the applied-cancellations flag.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cancellation_reason: Option<String>,
     pub last_dispense_date: Option<SpineDate>,
     pub dispenser: Option<Organisation>,
@@ -151,7 +150,6 @@ pub struct Prescription {
     pub total_issues: Option<u32>,
     /// The issue a clinical detail answers about (the one asked for), which need not be
     /// the current one.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub answered_issue: Option<u32>,
     /// A cancellation arrived after a pharmacy downloaded it and is not yet applied.
     pub pending_cancellation: bool,
