@@ -46,7 +46,10 @@ fn form_lines(
     for field in form.fields() {
         let focused = focused_pane && form.focused() == field;
         let marker = if focused { "▸ " } else { "  " };
-        let value_width = if wide {
+        // A long-form (R1) prescription ID is 37 characters: show it whole where it fits.
+        let value_width = if wide && field == Field::PrescriptionId && width >= LABEL + 38 + 20 {
+            38
+        } else if wide {
             VALUE
         } else {
             width.saturating_sub(4).max(4)
@@ -71,7 +74,7 @@ fn form_lines(
                 pad(&format!("{marker}{}", field.label()), LABEL),
                 theme.label(),
             );
-            let rest = width.saturating_sub(LABEL + VALUE + 1);
+            let rest = width.saturating_sub(LABEL + value_width + 1);
             let mut parts = verdict_text
                 .as_deref()
                 .map(|t| wrap(t, rest))
@@ -89,7 +92,7 @@ fn form_lines(
             ]));
             for more in parts {
                 lines.push(Line::from(vec![
-                    Span::raw(" ".repeat(LABEL + VALUE + 1)),
+                    Span::raw(" ".repeat(LABEL + value_width + 1)),
                     Span::styled(more, verdict_style),
                 ]));
             }
