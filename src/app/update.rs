@@ -85,7 +85,7 @@ fn sign_out(state: &mut State) -> Vec<Cmd> {
     state.session = None;
     state.list = ListState::Empty;
     state.detail = Detail::default();
-    state.form = QueryForm::default();
+    state.form = QueryForm::fresh(false, state.settings.search_window_days);
     state.focus = Pane::Query;
     state.last_trace = None;
     state.idle_lock_in = None;
