@@ -296,6 +296,10 @@ fn prescription_block(out: &mut Lines, p: &Prescription) {
         (None, Some(total)) => out.field("Issues authorised", total),
         (None, None) => {}
     }
+    // The clinical detail answers about one issue without saying which is current.
+    if let Some(answered) = p.answered_issue {
+        out.field("Issue shown", answered);
+    }
     for (label, date) in [
         ("Issued", p.issue_date),
         ("Signed", p.signing_date),

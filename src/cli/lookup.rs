@@ -16,8 +16,10 @@ use super::safe;
 use super::secure::{Globals, Secured};
 use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::gate::{Gate, GateError};
+use crate::security::session::Session;
 use crate::tracker::client::{FetchFailure, Fetched, TrackerClient};
-use crate::tracker::query::TrackerRequest;
+use crate::tracker::query::{SearchQuery, TrackerRequest};
+use crate::tracker::window::{filter_words, window_text, with_default_window};
 
 /// Sign-in and output flags of the lookups.
 #[derive(Debug, Args)]
@@ -47,13 +49,17 @@ pub fn run(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> 
 }
 
 fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> Result<(), Failure> {
-    let warnings = request
-        .validate(Utc::now().date_naive())
-        .map_err(Failure::usage)?;
+    let mut secured = Secured::open(globals)?;
+    let today = Utc::now().date_naive();
+    // No --from means the configured window, sent explicitly (Spine's own is 28 days).
+    let request = with_default_window(request, today, secured.config.search.default_window_days);
+    let warnings = request.validate(today).map_err(Failure::usage)?;
     for warning in warnings {
         eprintln!("warning: {}", safe::lines(&warning.to_string()));
     }
-    let mut secured = Secured::open(globals)?;
+    if let TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) = &request {
+        eprintln!("searching {}", searched(q, &request, today));
+    }
     let environment = if globals.sandbox {
         None
     } else {
@@ -101,7 +107,13 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
             eprintln!("warning: {}", safe::lines(&warning.to_string()));
         }
         let gate = Gate::new(client, audit);
-        let result = gate.request(&session, request.clone(), Utc::now()).await;
+        let result = match current_issue_first(&gate, &session, &request).await {
+            Ok(request) => gate
+                .request(&session, request.clone(), Utc::now())
+                .await
+                .map(|fetched| (fetched, request)),
+            Err(error) => Err(error),
+        };
         if let Some(sandbox) = sandbox {
             sandbox.shutdown().await;
         }
@@ -111,8 +123,15 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
         eprintln!("note: the sign-out was not recorded: {e}");
     }
     match outcome? {
-        Ok(fetched) => show(&fetched, &request, args),
-        Err(error) => Err(failure(error)),
+        Ok((fetched, request)) => show(&fetched, &request, args),
+        Err(error) => Err(match empty_search(&error, &request) {
+            // Spine's code 1 to a search is the empty answer: say what was searched.
+            Some(trace) => {
+                let failure = failure(error);
+                Failure::new(failure.code, nothing_found(&request)).trace(trace)
+            }
+            None => failure(error),
+        }),
     }
 }
 
@@ -151,14 +170,84 @@ fn show(fetched: &Fetched, request: &TrackerRequest, args: &LookupArgs) -> Resul
         return Err(Failure::new(exit::NOT_FOUND, notice).after_output());
     }
     if response.prescriptions.is_empty() {
-        return Err(Failure::new(
-            exit::NOT_FOUND,
-            "no prescriptions found (without --from, Spine looks back 28 days only)",
-        )
-        .trace(&fetched.trace_id)
-        .after_output());
+        return Err(Failure::new(exit::NOT_FOUND, nothing_found(request))
+            .trace(&fetched.trace_id)
+            .after_output());
     }
     Ok(())
+}
+
+/// The clinical detail of a repeat-dispensing prescription needs an issue number: with
+/// none given, the basic retrieve is asked first which issue is current (as a search
+/// would), and the detail is asked for that one.
+async fn current_issue_first(
+    gate: &Gate,
+    session: &Session,
+    request: &TrackerRequest,
+) -> Result<TrackerRequest, GateError> {
+    let TrackerRequest::ClinicalDetail(q) = request else {
+        return Ok(request.clone());
+    };
+    if q.issue.is_some() {
+        return Ok(request.clone());
+    }
+    let basic = gate
+        .request(session, TrackerRequest::Retrieve(q.clone()), Utc::now())
+        .await?;
+    let mut query = q.clone();
+    if let Some(p) = basic.response.prescriptions.first()
+        && p.is_repeat_dispensing()
+        && let Some(current) = p.current_issue
+    {
+        eprintln!(
+            "the current issue is {current} (trace ID {})",
+            basic.trace_id
+        );
+        query.issue = Some(current);
+    }
+    Ok(TrackerRequest::ClinicalDetail(query))
+}
+
+/// The trace ID of Spine's "nothing found" (code 1) to a search.
+fn empty_search(error: &GateError, request: &TrackerRequest) -> Option<String> {
+    let GateError::Fetch(fetch) = error else {
+        return None;
+    };
+    let FetchFailure::Response(response) = &fetch.failure else {
+        return None;
+    };
+    let is_search = matches!(
+        request,
+        TrackerRequest::Search(_) | TrackerRequest::ClinicalSummary(_)
+    );
+    (is_search && response.spine().is_some_and(|s| s.code == "1"))
+        .then(|| fetch.trace_id.to_string())
+}
+
+/// What a search covered: the NHS number, the dates and every filter.
+fn searched(q: &SearchQuery, request: &TrackerRequest, today: chrono::NaiveDate) -> String {
+    let mut parts = vec![
+        format!("NHS number {}", q.nhs_number),
+        window_text(q, today),
+    ];
+    parts.extend(filter_words(request));
+    parts.join(" · ")
+}
+
+/// The empty answer, with what was searched and how to look wider.
+fn nothing_found(request: &TrackerRequest) -> String {
+    match request {
+        TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) => {
+            let today = Utc::now().date_naive();
+            let mut text = format!("no prescriptions found for {}", searched(q, request, today));
+            if q.status.is_some() || q.version.is_some() {
+                text.push_str("; drop --status/--eps-version to see the rest");
+            }
+            text.push_str("; use --from (e.g. --from=-1825d) to look further back");
+            text
+        }
+        _ => "no prescription found".to_owned(),
+    }
 }
 
 fn failure(error: GateError) -> Failure {

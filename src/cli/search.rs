@@ -19,8 +19,10 @@ pub struct SearchArgs {
     /// The patient's NHS number (10 digits; spaces or dashes between them are fine).
     #[arg(long, value_name = "NUMBER")]
     pub nhs: String,
-    /// Earliest prescription date: 2026-11-01, 01/11/2026 (day first), today, -28d or -4w
-    /// (with or without `=`). Without it Spine looks back 28 days.
+    /// Earliest prescription date: 2026-11-01, 01/11/2026 (day first), today, -28d, -4w,
+    /// -6m or -2y (with or without `=`). Without it the search covers `[search]
+    /// default_window_days` back (730 days unless changed), so long-running repeat
+    /// dispensing is found.
     #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
     pub from: Option<String>,
     /// Latest prescription date (the whole day is included), written like --from.
