@@ -20,6 +20,9 @@ use crate::tracker::client::PemSource;
 
 /// PDS's default rate limit per application.
 const CALLS_PER_SECOND: usize = 5;
+/// The window the limit is kept over: a second, plus a margin because PDS counts calls
+/// when they arrive and a first call's connection set-up can delay it past later ones.
+const RATE_WINDOW: Duration = Duration::from_millis(1250);
 /// Waits before the retries of a 429, 502 or 503.
 const BACKOFF: [Duration; 3] = [
     Duration::from_millis(250),
@@ -324,14 +327,14 @@ impl PdsClient {
         let now = Instant::now();
         while recent
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+            .is_some_and(|t| now.duration_since(*t) >= RATE_WINDOW)
         {
             recent.pop_front();
         }
         if recent.len() >= CALLS_PER_SECOND
             && let Some(oldest) = recent.pop_front()
         {
-            tokio::time::sleep_until((oldest + Duration::from_secs(1)).into()).await;
+            tokio::time::sleep_until((oldest + RATE_WINDOW).into()).await;
         }
         recent.push_back(Instant::now());
     }
