@@ -64,7 +64,10 @@ pub enum PartialDate {
 impl PartialDate {
     /// `yyyy-mm-dd`, `yyyy-mm` or `yyyy`; a date-time keeps only its date part.
     pub fn parse(text: &str) -> Option<Self> {
-        let date = text.get(..10).filter(|_| text.len() > 10).unwrap_or(text);
+        let date = match text.get(..10) {
+            Some(day) if text.get(10..11) == Some("T") => day,
+            _ => text,
+        };
         let parts: Vec<&str> = date.split('-').collect();
         let number = |s: &str, len: usize| {
             (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
