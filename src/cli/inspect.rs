@@ -1,7 +1,8 @@
 //! `eps-tracker inspect`: decode a saved Tracker response body and summarise it.
 //!
 //! Exit codes: 0 a successful response was decoded; 1 the body is a Spine error or a
-//! gateway / XML error; 2 the input is not a Tracker response at all (or cannot be read).
+//! gateway / XML error (or a PDS OperationOutcome); 2 the input is not a Tracker response at
+//! all (or cannot be read). PDS bodies get the same summary as `eps-tracker patient`.
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -17,7 +18,8 @@ use crate::tracker::{MAX_BODY_BYTES, decode};
 ///
 /// Reads FILE (or standard input for `-`), works out which of the four Tracker responses
 /// it is (search, retrieve, clinical summary, clinical detail) or which error came back,
-/// and prints a readable summary. Exit codes: 0 decoded, 1 Spine or gateway error,
+/// and prints a readable summary. PDS bodies (Patient, searchset Bundle, OperationOutcome)
+/// are recognised too. Exit codes: 0 decoded, 1 Spine or gateway error,
 /// 2 not a Tracker response (empty, truncated, binary, not UTF-8, nested too deep,
 /// over 16 MiB) or unreadable.
 #[derive(Debug, clap::Args)]
@@ -34,6 +36,21 @@ pub struct InspectArgs {
     pub http_status: Option<u16>,
 }
 
+/// A PDS body (Patient, searchset Bundle, OperationOutcome): the same summary or `--json`
+/// as `eps-tracker patient`.
+fn inspect_pds(body: &[u8], args: &InspectArgs) -> ExitCode {
+    let (text, result, code) = super::patient::inspect(body, args.http_status, args.json);
+    if let Err(message) = result {
+        eprintln!("eps-tracker inspect: {message}");
+    }
+    if let Err(error) = print_text(&text)
+        && error.kind() != io::ErrorKind::BrokenPipe
+    {
+        eprintln!("eps-tracker inspect: cannot write the output: {error}");
+    }
+    ExitCode::from(code)
+}
+
 const EXIT_ANSWERED_WITH_ERROR: u8 = 1;
 const EXIT_NOT_A_RESPONSE: u8 = 2;
 
@@ -45,6 +62,9 @@ pub fn run(args: &InspectArgs) -> ExitCode {
             return ExitCode::from(EXIT_NOT_A_RESPONSE);
         }
     };
+    if crate::pds::decode::looks_like_pds(&body) {
+        return inspect_pds(&body, args);
+    }
     let result = decode(args.http_status, &body);
     let printed = match &result {
         Ok(response) => {

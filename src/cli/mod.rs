@@ -6,6 +6,7 @@ mod get;
 mod inspect;
 mod lookup;
 mod password_input;
+mod patient;
 mod results;
 mod sandbox;
 mod search;
@@ -61,6 +62,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Run the sandbox: a local Spine Tracker simulator over mutual TLS.
     Sandbox(sandbox::SandboxArgs),
+    /// Who a patient is (PDS): by NHS number, or `patient search` by details.
+    Patient(patient::PatientArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -77,6 +80,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::User(args)) => user::run(&args, globals),
         Some(Command::Audit(args)) => audit::run(&args, globals),
         Some(Command::Sandbox(args)) => sandbox::run(&args, globals.home),
+        Some(Command::Patient(args)) => patient::run(&args, globals),
         None => tui::run(globals, cli.no_color),
     }
 }

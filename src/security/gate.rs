@@ -9,6 +9,8 @@
 
 mod patient;
 
+pub use patient::PatientError;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};

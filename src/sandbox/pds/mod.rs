@@ -8,6 +8,7 @@ mod routes;
 mod token;
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -121,7 +122,7 @@ impl PdsSandbox {
 
     /// `https://127.0.0.1:PORT/personal-demographics/FHIR/R4`
     pub fn base_url(&self) -> String {
-        format!("https://{}{FHIR_BASE}", self.local_addr)
+        format!("https://{}{FHIR_BASE}", reachable(self.local_addr))
     }
 
     /// `https://127.0.0.1:PORT/oauth2/token`, the `aud` the JWT must name.
@@ -157,8 +158,52 @@ impl PdsSandbox {
     }
 }
 
+/// The token URL as clients reach it: an unspecified listen address is reached through
+/// loopback (the only address the server certificate names besides `localhost`).
 fn token_url(addr: SocketAddr) -> String {
-    format!("https://{addr}{TOKEN_PATH}")
+    format!("https://{}{TOKEN_PATH}", reachable(addr))
+}
+
+fn reachable(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(v4) if v4.ip().is_unspecified() => format!("127.0.0.1:{}", v4.port()),
+        SocketAddr::V6(v6) if v6.ip().is_unspecified() => format!("[::1]:{}", v6.port()),
+        other => other.to_string(),
+    }
+}
+
+/// The client's RSA key in `dir` (`pds-client.key`, mode 0600): reused if there, made if
+/// not.
+pub fn load_or_create_client_key(dir: &Path) -> Result<Zeroizing<String>, String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(CLIENT_KEY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(pem) => {
+            let pem = Zeroizing::new(pem);
+            crate::pds::token::public_key_der(&pem)
+                .map(|_| pem)
+                .ok_or_else(|| {
+                    format!(
+                        "{} is not an RSA private key: remove it to get a new one",
+                        path.display()
+                    )
+                })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let pem = crate::pds::token::generate_key_pem()
+                .ok_or("the PDS client's RSA key could not be generated")?;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .and_then(|mut f| f.write_all(pem.as_bytes()))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(pem)
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
 }
 
 /// Server-authenticated TLS only: PDS asks for no client certificate.
