@@ -7,10 +7,10 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use chrono::{NaiveDate, Utc};
-use clap::{Args, Subcommand};
+use clap::Args;
 use serde::Serialize;
 
-use super::exit::{self, EXIT_CODES_HELP, Failure, finish};
+use super::exit::{self, Failure, finish};
 use super::lookup::LookupArgs;
 use super::password_input::PasswordInput;
 use super::secure::{Globals, Secured};
@@ -29,37 +29,23 @@ const PATIENT_EXIT_CODES: &str = "Exit codes: 0 found, 1 no match, more than one
 error, 2 invalid NHS number or search details, 3 sign-in failed or access denied, 4 network or \
 TLS failure, 5 audit trail unavailable.";
 
+/// `patient NHS_NUMBER`, or `patient search --family NAME --dob DATE [...]`. (One command
+/// with a `search` word rather than a subcommand, so the sign-in flags read the same in
+/// both forms.)
 #[derive(Debug, Args)]
-#[command(
-    args_conflicts_with_subcommands = true,
-    subcommand_negates_reqs = true,
-    after_help = PATIENT_EXIT_CODES
-)]
+#[command(after_help = PATIENT_EXIT_CODES)]
 pub struct PatientArgs {
-    /// The patient's NHS number (10 digits; spaces or dashes between them are fine).
-    #[arg(value_name = "NHS_NUMBER", required = true)]
-    pub nhs: Option<String>,
-    #[command(subcommand)]
-    pub command: Option<PatientCommand>,
-    #[command(flatten)]
-    pub lookup: LookupArgs,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PatientCommand {
-    /// Find the one patient matching these details (PDS answers only a unique match).
-    #[command(after_help = EXIT_CODES_HELP)]
-    Search(SearchArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct SearchArgs {
-    /// Last name (a `*` after the first two letters matches the rest).
+    /// The patient's NHS number (10 digits; spaces or dashes between them are fine), or
+    /// the word `search` to find the one patient matching --family and --dob (PDS answers
+    /// only a unique match).
+    #[arg(value_name = "NHS_NUMBER|search")]
+    pub target: String,
+    /// Last name, for `search` (a `*` after the first two letters matches the rest).
     #[arg(long, value_name = "NAME")]
-    pub family: String,
-    /// Date of birth: 1958-03-14 or 14/03/1958 (day first).
+    pub family: Option<String>,
+    /// Date of birth, for `search`: 1958-03-14 or 14/03/1958 (day first).
     #[arg(long, value_name = "DATE")]
-    pub dob: String,
+    pub dob: Option<String>,
     /// First name, to tell apart patients who share last name and date of birth.
     #[arg(long, value_name = "NAME")]
     pub given: Option<String>,
@@ -75,34 +61,44 @@ pub struct SearchArgs {
 
 pub fn run(args: &PatientArgs, globals: Globals<'_>) -> ExitCode {
     let today = Utc::now().date_naive();
-    let (request, lookup) = match (&args.command, &args.nhs) {
-        (Some(PatientCommand::Search(search)), _) => (
-            PatientSearch::new(
-                &search.family,
-                &search.dob,
-                search.given.as_deref(),
-                search.postcode.as_deref(),
-                search.gender.as_deref(),
-                today,
-            )
-            .map(PdsRequest::Search)
-            .map_err(|e| Failure::usage(format!("search details: {e}"))),
-            &search.lookup,
-        ),
-        (None, Some(nhs)) => (
-            NhsNumber::parse(nhs)
-                .map(PdsRequest::Retrieve)
-                .map_err(|e| Failure::usage(format!("NHS number: {e}"))),
-            &args.lookup,
-        ),
-        (None, None) => (
-            Err(Failure::usage(
-                "give an NHS number, or use `patient search`",
-            )),
-            &args.lookup,
-        ),
-    };
-    finish(request.and_then(|request| look_up(globals, lookup, request, today)))
+    finish(request(args, today).and_then(|request| look_up(globals, &args.lookup, request, today)))
+}
+
+fn request(args: &PatientArgs, today: NaiveDate) -> Result<PdsRequest, Failure> {
+    if args.target == "search" {
+        let (Some(family), Some(dob)) = (&args.family, &args.dob) else {
+            return Err(Failure::usage(
+                "patient search needs --family NAME and --dob DATE (add --given or --postcode \
+                 when several patients share them)",
+            ));
+        };
+        return PatientSearch::new(
+            family,
+            dob,
+            args.given.as_deref(),
+            args.postcode.as_deref(),
+            args.gender.as_deref(),
+            today,
+        )
+        .map(PdsRequest::Search)
+        .map_err(|e| Failure::usage(format!("search details: {e}")));
+    }
+    let details = [
+        &args.family,
+        &args.dob,
+        &args.given,
+        &args.postcode,
+        &args.gender,
+    ];
+    if details.iter().any(|d| d.is_some()) {
+        return Err(Failure::usage(
+            "--family, --dob, --given, --postcode and --gender go with `patient search`, not \
+             with an NHS number",
+        ));
+    }
+    NhsNumber::parse(&args.target)
+        .map(PdsRequest::Retrieve)
+        .map_err(|e| Failure::usage(format!("NHS number: {e}")))
 }
 
 fn look_up(

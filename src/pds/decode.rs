@@ -58,13 +58,12 @@ pub fn decode(body: &[u8], http_status: Option<u16>) -> Result<PdsAnswer, NotPds
     }
 }
 
-/// Whether a body looks like PDS's (for `inspect` to choose a decoder).
+/// Whether a body looks like PDS's (for `inspect` to choose a decoder): FHIR names its
+/// resource type, which Tracker bodies never do. Keys may come in any order, so the whole
+/// body is looked at.
 pub fn looks_like_pds(body: &[u8]) -> bool {
-    let head = &body[..body.len().min(4096)];
-    let head = String::from_utf8_lossy(head);
-    ["\"Patient\"", "\"Bundle\"", "\"OperationOutcome\""]
-        .iter()
-        .any(|kind| head.contains("\"resourceType\"") && head.contains(kind))
+    let needle = b"\"resourceType\"";
+    body.windows(needle.len()).any(|w| w == needle)
 }
 
 fn bundle(object: &Map<String, Value>) -> Result<PdsAnswer, NotPds> {
