@@ -411,6 +411,14 @@ async fn the_sandbox_enforces_pds_rules_on_the_wire() {
         );
     }
     assert!(statuses.contains(&429), "{statuses:?}");
+    // Our client, arriving while that burst still fills the second, is throttled too and
+    // backs off (0.25 + 0.5 + 1 s, longer than the window) until it gets through.
+    let client = PdsClient::new(&sandbox.pds_settings()).unwrap();
+    let reply = client.send(&retrieve("9990548609"), "t").await.unwrap();
+    assert!(
+        reply.elapsed >= Duration::from_millis(250),
+        "it waited at least once"
+    );
 }
 
 #[tokio::test]

@@ -63,3 +63,41 @@ impl PdsConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tracker::client::EnvironmentConfig;
+
+    #[test]
+    fn the_pds_table_sits_inside_its_environment() {
+        let env: EnvironmentConfig = toml::from_str(
+            r#"
+            base_url = "https://int.example.invalid/mm"
+            ca = "ca.pem"
+            cert = "client.pem"
+            key = "client.key"
+            asid = "200000000123"
+            [pds]
+            base_url = "https://int.api.service.nhs.uk/personal-demographics/FHIR/R4"
+            token_url = "https://int.api.service.nhs.uk/oauth2/token"
+            api_key = "KEY"
+            key = "pds.key"
+            kid = "int-1"
+            "#,
+        )
+        .unwrap();
+        let settings = env.pds.unwrap().settings(Some(Path::new("/etc/eps")));
+        assert_eq!(settings.key, PemSource::File("/etc/eps/pds.key".into()));
+        assert_eq!(settings.ca, None);
+        assert_eq!(settings.total_timeout, Duration::from_secs(10));
+        let unknown = toml::from_str::<PdsConfig>(
+            "base_url = \"a\"\ntoken_url = \"b\"\napi_key = \"c\"\nkey = \"d\"\nkid = \"e\"\nsecret = \"f\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown field `secret`"),
+            "{unknown}"
+        );
+    }
+}
