@@ -251,8 +251,9 @@ impl PdsClient {
         Ok((access, true))
     }
 
+    /// The token endpoint is the identity service's, not PDS's: it is not paced with the
+    /// PDS calls.
     async fn fetch_token(&self) -> Result<Token, PdsError> {
-        self.pace().await;
         let assertion = Zeroizing::new(self.key.assertion(
             &self.api_key,
             &self.token_url,
