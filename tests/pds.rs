@@ -411,14 +411,18 @@ async fn the_sandbox_enforces_pds_rules_on_the_wire() {
         );
     }
     assert!(statuses.contains(&429), "{statuses:?}");
-    // Our client, arriving while that burst still fills the second, is throttled too and
-    // backs off (0.25 + 0.5 + 1 s, longer than the window) until it gets through.
+}
+
+#[tokio::test]
+async fn a_throttled_client_backs_off_three_times_then_says_pds_is_busy() {
+    let sandbox = sandbox().await;
     let client = PdsClient::new(&sandbox.pds_settings()).unwrap();
-    let reply = client.send(&retrieve("9990548609"), "t").await.unwrap();
-    assert!(
-        reply.elapsed >= Duration::from_millis(250),
-        "it waited at least once"
-    );
+    sandbox.pds().throttle_next(3);
+    client.send(&retrieve("9990548609"), "t").await.unwrap();
+    sandbox.pds().throttle_next(4);
+    let err = client.send(&retrieve("9990548609"), "t").await.unwrap_err();
+    assert_eq!(err.code(), Some(&PdsCode::TooManyRequests), "{err}");
+    assert!(err.to_string().contains("PDS is busy"), "{err}");
 }
 
 #[tokio::test]

@@ -98,6 +98,7 @@ impl PdsSandbox {
             fault,
             shutdown: stop.clone(),
             recent: Mutex::new(Default::default()),
+            forced_throttles: Default::default(),
         });
         let tasks = TaskTracker::new();
         tasks.spawn(accept_loop(
@@ -148,6 +149,14 @@ impl PdsSandbox {
     /// a new one.
     pub fn revoke_tokens(&self) {
         self.state.tokens.revoke_all();
+    }
+
+    /// Answers the next `calls` Patient requests 429 TOO_MANY_REQUESTS whatever the rate,
+    /// as PDS's spike arrest does under load from other applications' traffic.
+    pub fn throttle_next(&self, calls: usize) {
+        self.state
+            .forced_throttles
+            .store(calls, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Stops accepting and waits (up to 5 s) for requests in flight.

@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -53,6 +54,8 @@ pub struct PdsState {
     pub fault: Option<Fault>,
     pub shutdown: CancellationToken,
     pub recent: Mutex<VecDeque<Instant>>,
+    /// Calls still to be throttled whatever the rate (`PdsSandbox::throttle_next`).
+    pub forced_throttles: AtomicUsize,
 }
 
 pub async fn handle(
@@ -425,6 +428,12 @@ fn search(query: &str, state: &PdsState) -> Response<Body> {
 }
 
 fn within_rate(state: &PdsState) -> bool {
+    let forced = state
+        .forced_throttles
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+    if forced.is_ok() {
+        return false;
+    }
     let Ok(mut recent) = state.recent.lock() else {
         return true;
     };
