@@ -1,8 +1,9 @@
 //! `eps-tracker inspect`: decode a saved Tracker response body and summarise it.
 //!
 //! Exit codes: 0 a successful response was decoded; 1 the body is a Spine error or a
-//! gateway / XML error; 2 the input is not a Tracker response at all (or cannot be read,
-//! or is our own `--json` output, which is recognised and named).
+//! gateway / XML error (or a PDS OperationOutcome); 2 the input is not a Tracker response at
+//! all (or cannot be read, or is our own `--json` output, which is recognised and named).
+//! PDS bodies get the same summary as `eps-tracker patient`.
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -25,7 +26,8 @@ use crate::ui::text::wrap;
 ///
 /// Reads FILE (or standard input for `-`), works out which of the four Tracker responses
 /// it is (search, retrieve, clinical summary, clinical detail) or which error came back,
-/// and prints a readable summary. Exit codes: 0 decoded, 1 Spine or gateway error,
+/// and prints a readable summary. PDS bodies (Patient, searchset Bundle, OperationOutcome)
+/// are recognised too. Exit codes: 0 decoded, 1 Spine or gateway error,
 /// 2 not a Tracker response (empty, truncated, binary, not UTF-8, nested too deep,
 /// over 16 MiB, or eps-tracker's own --json output) or unreadable.
 #[derive(Debug, clap::Args)]
@@ -42,6 +44,25 @@ pub struct InspectArgs {
     pub http_status: Option<u16>,
 }
 
+/// A PDS body (Patient, searchset Bundle, OperationOutcome): the same summary or `--json`
+/// as `eps-tracker patient`.
+fn inspect_pds(body: &[u8], args: &InspectArgs) -> ExitCode {
+    let (text, result, code) = super::patient::inspect(body, args.http_status, args.json);
+    if let Err(message) = result {
+        eprintln!("error: {}", safe::lines(&message.to_string()));
+    }
+    // JSON is escaped already; the summary holds text from the file, so it is made safe.
+    let printed = if args.json {
+        output::print_raw(&text)
+    } else {
+        output::print(&text)
+    };
+    if let Err(failure) = printed {
+        return failure.report();
+    }
+    ExitCode::from(code)
+}
+
 const EXIT_ANSWERED_WITH_ERROR: u8 = 1;
 const EXIT_NOT_A_RESPONSE: u8 = 2;
 
@@ -53,6 +74,9 @@ pub fn run(args: &InspectArgs) -> ExitCode {
             return ExitCode::from(EXIT_NOT_A_RESPONSE);
         }
     };
+    if crate::pds::decode::looks_like_pds(&body) {
+        return inspect_pds(&body, args);
+    }
     let result = decode(args.http_status, &body);
     let own = result.as_ref().err().and_then(|_| own_document(&body));
     let printed = match (&result, &own) {

@@ -9,6 +9,7 @@ mod inspect;
 mod lookup;
 mod output;
 mod password_input;
+mod patient;
 mod results;
 mod safe;
 mod sandbox;
@@ -75,6 +76,8 @@ pub enum Command {
     Completions(shell::CompletionsArgs),
     /// Print the manual page (roff) to standard output.
     Man,
+    /// Who a patient is (PDS): by NHS number, or `patient search` by details.
+    Patient(patient::PatientArgs),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -102,6 +105,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Doctor(args)) => doctor::run(&args, globals),
         Some(Command::Completions(args)) => shell::completions(&args),
         Some(Command::Man) => shell::man(),
+        Some(Command::Patient(args)) => patient::run(&args, globals),
         None => tui::run(globals, cli.no_color),
     }
 }

@@ -11,6 +11,7 @@ use super::exit::{self, Failure};
 use crate::config::Home;
 use crate::sandbox::certs::{CertDir, CertOrigin, DEFAULT_ASID};
 use crate::sandbox::faults::Fault;
+use crate::sandbox::pds;
 use crate::sandbox::server::{self, DEFAULT_MAX_CONNECTIONS, ServerOptions};
 use crate::tracker::client::{SpineId, SpineIdKind};
 
@@ -22,10 +23,11 @@ pub struct SandboxArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SandboxCommand {
-    /// Run the sandbox (a local Spine Tracker over mutual TLS) until Ctrl-C.
+    /// Run the sandbox (a local Spine Tracker over mutual TLS, and PDS) until Ctrl-C.
     ///
     /// Prints the URL, where the certificates are, and a curl command that works as
-    /// printed. Requests need a client certificate from the sandbox CA whose subject CN
+    /// printed; then PDS's base and token URLs, the API key and key ID, and where the
+    /// client's RSA key for signing token requests was written. Requests need a client certificate from the sandbox CA whose subject CN
     /// equals the Spine-From-Asid header.
     Serve(ServeArgs),
 }
@@ -51,6 +53,11 @@ pub struct ServeArgs {
     /// `X-Sandbox-Fault: NAME` instead.
     #[arg(long, value_name = "FAULT")]
     pub fault: Option<Fault>,
+
+    /// Address for the PDS (patient demographics) listener: ordinary TLS with a bearer
+    /// token, on a port of its own; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:8444", value_name = "ADDR")]
+    pub pds_listen: SocketAddr,
 
     /// Most connections served at once (more wait their turn).
     #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS, value_name = "N")]
@@ -102,6 +109,10 @@ fn serve_until_stopped(args: &ServeArgs, home: Option<&Path>) -> Result<(), Stri
         let running = server::start(&bundle, options)
             .await
             .map_err(|e| e.to_string())?;
+        let pds_key = pds::load_or_create_client_key(&dir)?;
+        let pds = pds::PdsSandbox::start(&bundle, args.pds_listen, args.fault, &pds_key)
+            .await
+            .map_err(|e| e.to_string())?;
         let addr = running.local_addr();
         let shown = display_addr(addr);
         println!("listening on https://{shown}/mm");
@@ -114,6 +125,14 @@ fn serve_until_stopped(args: &ServeArgs, home: Option<&Path>) -> Result<(), Stri
             dir.display(),
             asid
         );
+        println!("PDS base URL: {}", pds.base_url());
+        println!("PDS token URL: {}", pds.token_url());
+        println!(
+            "PDS API key: {}  key ID (kid): {}  RSA key: {}",
+            pds::SANDBOX_API_KEY,
+            pds::SANDBOX_KID,
+            dir.join(pds::CLIENT_KEY_FILE).display()
+        );
         println!("log file: {}", log_path.display());
         if let Some(fault) = args.fault {
             println!("every request gets the fault: {fault}");
@@ -123,6 +142,7 @@ fn serve_until_stopped(args: &ServeArgs, home: Option<&Path>) -> Result<(), Stri
         println!("Ctrl-C stops the sandbox.");
         wait_for_stop_signal().await;
         println!("stopping…");
+        pds.shutdown().await;
         running.shutdown().await;
         println!("stopped");
         Ok(())

@@ -1,5 +1,6 @@
 //! The sandbox in-process, for `--sandbox`: a free loopback port, throwaway certificates
-//! held only in memory, and client settings ready for `TrackerClient::new`.
+//! held only in memory, and client settings ready for `TrackerClient::new`. PDS runs
+//! beside it on a second port, with a throwaway RSA key for the client's JWTs.
 
 use std::net::{Ipv4Addr, SocketAddr};
 
@@ -7,7 +8,9 @@ use zeroize::Zeroizing;
 
 use super::certs::{Authority, CertBundle, DEFAULT_ASID, Issued, Validity};
 use super::faults::Fault;
+use super::pds::PdsSandbox;
 use super::server::{self, RunningServer, ServeError, ServerOptions};
+use crate::pds::PdsSettings;
 use crate::tracker::client::{ClientSettings, PemSource};
 
 /// How to start an embedded sandbox.
@@ -35,6 +38,8 @@ pub struct EmbeddedSandbox {
     server: RunningServer,
     bundle: CertBundle,
     authority: Authority,
+    pds: PdsSandbox,
+    pds_key: Zeroizing<String>,
 }
 
 impl EmbeddedSandbox {
@@ -45,10 +50,25 @@ impl EmbeddedSandbox {
         server_options.fault = options.fault;
         server_options.max_connections = options.max_connections;
         let server = server::start(&bundle, server_options).await?;
+        let pds_key = crate::pds::token::generate_key_pem().ok_or_else(|| {
+            super::tls::TlsSetupError::Pem {
+                what: "PDS client key",
+                detail: "the RSA key could not be generated".into(),
+            }
+        })?;
+        let pds = PdsSandbox::start(
+            &bundle,
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            options.fault,
+            &pds_key,
+        )
+        .await?;
         Ok(Self {
             server,
             bundle,
             authority,
+            pds,
+            pds_key,
         })
     }
 
@@ -103,8 +123,19 @@ impl EmbeddedSandbox {
         self.authority.issue_client(asid, validity)
     }
 
+    /// The PDS sandbox beside it (for its URLs, or to revoke its tokens in tests).
+    pub fn pds(&self) -> &PdsSandbox {
+        &self.pds
+    }
+
+    /// Settings for `PdsClient::new` that reach the PDS sandbox (all in memory).
+    pub fn pds_settings(&self) -> PdsSettings {
+        self.pds.settings(&self.bundle.ca_pem, &self.pds_key)
+    }
+
     /// Stops the sandbox, letting requests in flight finish (up to 5 s).
     pub async fn shutdown(self) {
+        self.pds.shutdown().await;
         self.server.shutdown().await;
     }
 }

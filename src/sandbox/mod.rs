@@ -6,6 +6,7 @@ pub mod dataset;
 pub mod embedded;
 pub mod faults;
 mod json;
+pub mod pds;
 mod routes;
 pub mod server;
 pub mod tls;

@@ -7,12 +7,19 @@
 //! no way round it. Each pass carries the trace ID recorded in the attempt and is used up
 //! by the one request it was made for.
 
+mod patient;
+
+pub use patient::PatientError;
+
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use super::audit::{AuditEntry, AuditError, AuditLog, Event, Filters, Outcome};
 use super::rbac::{AccessDenied, Action, authorize};
 use super::session::Session;
+use crate::pds::PdsClient;
 use crate::tracker::ResponseError;
 use crate::tracker::client::{
     FetchError, FetchFailure, Fetched, SpineIdError, SpineIdentity, TraceId, TrackerClient,
@@ -58,11 +65,23 @@ pub enum GateError {
 pub struct Gate {
     client: TrackerClient,
     audit: AuditLog,
+    /// PDS, when the environment has it set up (`Gate::patient`).
+    pds: Option<Arc<PdsClient>>,
 }
 
 impl Gate {
     pub fn new(client: TrackerClient, audit: AuditLog) -> Self {
-        Self { client, audit }
+        Self {
+            client,
+            audit,
+            pds: None,
+        }
+    }
+
+    /// The same gate with PDS behind it too.
+    pub fn with_pds(mut self, pds: PdsClient) -> Self {
+        self.pds = Some(Arc::new(pds));
+        self
     }
 
     /// Checks, records, sends and records again. `now` is the time of the user's request

@@ -31,6 +31,9 @@ pub enum Permission {
     /// Create, change and remove local users.
     #[serde(rename = "users.admin")]
     UsersAdmin,
+    /// Look up a patient's demographics in PDS (by NHS number or by details).
+    #[serde(rename = "pds.read")]
+    PdsRead,
 }
 
 impl Permission {
@@ -42,6 +45,7 @@ impl Permission {
             Self::AuditRead => "audit.read",
             Self::AuditVerify => "audit.verify",
             Self::UsersAdmin => "users.admin",
+            Self::PdsRead => "pds.read",
         }
     }
 }
@@ -81,14 +85,14 @@ impl Role {
     }
 
     /// The default permissions: helpdesk basic lookups only; pharmacist and clinician basic
-    /// and clinical; auditor the audit trail only; admin users only. Neither auditor nor
-    /// admin can look up patients.
+    /// and clinical; all three the patient's demographics (PDS); auditor the audit trail
+    /// only; admin users only. Neither auditor nor admin can look up patients.
     pub fn default_permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Self::Helpdesk => &[TrackerSearch, TrackerRetrieve],
+            Self::Helpdesk => &[TrackerSearch, TrackerRetrieve, PdsRead],
             Self::Pharmacist | Self::Clinician => {
-                &[TrackerSearch, TrackerRetrieve, TrackerClinical]
+                &[TrackerSearch, TrackerRetrieve, TrackerClinical, PdsRead]
             }
             Self::Auditor => &[AuditRead, AuditVerify],
             Self::Admin => &[UsersAdmin],
@@ -112,10 +116,12 @@ pub enum Action {
     ReadAudit,
     VerifyAudit,
     AdministerUsers,
+    /// Retrieve or search a patient's demographics in PDS.
+    LookUpPatient,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 8] = [
         Action::Search,
         Action::Retrieve,
         Action::ClinicalSearch,
@@ -123,6 +129,7 @@ impl Action {
         Action::ReadAudit,
         Action::VerifyAudit,
         Action::AdministerUsers,
+        Action::LookUpPatient,
     ];
 
     /// Every permission the action needs.
@@ -136,6 +143,7 @@ impl Action {
             Self::ReadAudit => &[AuditRead],
             Self::VerifyAudit => &[AuditVerify],
             Self::AdministerUsers => &[UsersAdmin],
+            Self::LookUpPatient => &[PdsRead],
         }
     }
 
@@ -149,6 +157,7 @@ impl Action {
             Self::ReadAudit => "read the audit trail",
             Self::VerifyAudit => "verify the audit trail",
             Self::AdministerUsers => "administer users",
+            Self::LookUpPatient => "look up patient demographics (PDS)",
         }
     }
 }
@@ -241,14 +250,26 @@ mod tests {
     fn authorize_over_every_role_and_action() {
         use Action::*;
         let expected: &[(Role, &[Action])] = &[
-            (Role::Helpdesk, &[Search, Retrieve]),
+            (Role::Helpdesk, &[Search, Retrieve, LookUpPatient]),
             (
                 Role::Pharmacist,
-                &[Search, Retrieve, ClinicalSearch, ClinicalRetrieve],
+                &[
+                    Search,
+                    Retrieve,
+                    ClinicalSearch,
+                    ClinicalRetrieve,
+                    LookUpPatient,
+                ],
             ),
             (
                 Role::Clinician,
-                &[Search, Retrieve, ClinicalSearch, ClinicalRetrieve],
+                &[
+                    Search,
+                    Retrieve,
+                    ClinicalSearch,
+                    ClinicalRetrieve,
+                    LookUpPatient,
+                ],
             ),
             (Role::Auditor, &[ReadAudit, VerifyAudit]),
             (Role::Admin, &[AdministerUsers]),

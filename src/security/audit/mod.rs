@@ -15,6 +15,6 @@ mod writer;
 
 pub use origin::Origin;
 pub use reader::{AuditFilter, StoredRecord, read_records};
-pub use record::{AuditEntry, Event, Filters, Outcome};
+pub use record::{AuditEntry, Event, Filters, Outcome, PatientCriteria};
 pub use verify::{FileReport, FileResult, TamperKind, Tampering, VerifyReport, verify_dir};
 pub use writer::{ACTIVE_FILE, AuditError, AuditLog};

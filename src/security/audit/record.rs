@@ -41,6 +41,10 @@ pub enum Event {
     RolesChanged,
     AuditRead,
     AuditVerified,
+    /// A PDS retrieve or search about to be sent (with the search details as asked).
+    PatientAttempt,
+    /// Its outcome, naming the NHS numbers PDS returned.
+    PatientResult,
     /// Written by a newer program version: kept and shown, not understood.
     #[serde(other)]
     Unknown,
@@ -73,6 +77,8 @@ impl Event {
             Self::RolesChanged => "roles_changed",
             Self::AuditRead => "audit_read",
             Self::AuditVerified => "audit_verified",
+            Self::PatientAttempt => "patient_attempt",
+            Self::PatientResult => "patient_result",
             Self::Unknown => "unknown",
         }
     }
@@ -140,8 +146,23 @@ pub struct Filters {
     pub version: Option<String>,
 }
 
+/// The details of a PDS search, as asked. The audit trail is the one place names and
+/// dates of birth are written: they are what was accessed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatientCriteria {
+    pub family: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given: Option<String>,
+    pub birth_date: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postcode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+}
+
 /// The who and what of one record. Every field but `event` is optional: fill in what
-/// applies. Never put names, medicines or clinical text here.
+/// applies. Never put medicines or clinical text here; names and dates of birth only as
+/// the details of a PDS search (`patient_search`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub event: Event,
@@ -189,6 +210,9 @@ pub struct AuditEntry {
     /// For user administration: the account acted on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_user: Option<String>,
+    /// For a PDS search: the details searched with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient_search: Option<PatientCriteria>,
 }
 
 impl AuditEntry {
@@ -213,6 +237,7 @@ impl AuditEntry {
             spine_code: None,
             reason: None,
             target_user: None,
+            patient_search: None,
         }
     }
 

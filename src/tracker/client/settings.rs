@@ -107,6 +107,9 @@ pub struct EnvironmentConfig {
     /// Seconds to wait for a whole answer (default 10).
     #[serde(default)]
     pub timeout_secs: Option<u64>,
+    /// PDS (patient demographics) for this environment: `[environments.NAME.pds]`.
+    #[serde(default)]
+    pub pds: Option<crate::pds::PdsConfig>,
 }
 
 impl EnvironmentConfig {
