@@ -116,8 +116,12 @@ impl Gate {
         let mut attempt = describe(attempt_event, session, &request).outcome(Outcome::Sending);
         attempt.trace = Some(pass.trace_id.to_string());
         let trace = attempt.trace.clone();
-        self.append(attempt, now)
-            .await
+        // Written here, not on a blocking thread: with no `.await` between this write and the
+        // guard below, a dropped request cannot leave an attempt without its outcome (a write
+        // handed to another thread finishes even when its waiter is dropped). The fsync holds
+        // this worker for a moment, which a person-paced lookup can afford.
+        self.audit
+            .append(&attempt, now)
             .map_err(GateError::AuditUnavailable)?;
 
         // From here every attempt gets exactly one outcome: if this future is dropped before
@@ -135,9 +139,12 @@ impl Gate {
         let result = self.client.fetch(pass, &request, &identity).await;
 
         let entry = result_entry(describe(result_event, session, &request), &result);
-        let recorded = self.append(entry, Utc::now()).await;
+        // The real outcome goes to a blocking write that finishes even if this future is
+        // dropped while waiting for it: the guard must not add a second one.
         guard.disarm();
-        recorded.map_err(GateError::ResultNotRecorded)?;
+        self.append(entry, Utc::now())
+            .await
+            .map_err(GateError::ResultNotRecorded)?;
         result.map_err(GateError::Fetch)
     }
 

@@ -84,9 +84,12 @@ impl Gate {
         let mut entry = describe(Event::PatientResult, session, &request);
         entry.trace = Some(correlation);
         let entry = result_entry(entry, &result);
-        let recorded = self.append(entry, Utc::now()).await;
+        // The real outcome goes to a blocking write that finishes even if this future is
+        // dropped while waiting for it: the guard must not add a second one.
         guard.disarm();
-        recorded.map_err(PatientError::ResultNotRecorded)?;
+        self.append(entry, Utc::now())
+            .await
+            .map_err(PatientError::ResultNotRecorded)?;
         result.map_err(PatientError::Pds)
     }
 }
