@@ -737,7 +737,7 @@ fn sign_out_forgets_everything_and_clears_the_screen() {
 fn lock_keeps_the_work_for_after_the_password() {
     let (mut state, _, _) = searched();
     let cmds = update(&mut state, ctrl('l'));
-    assert!(cmds.contains(&Cmd::Lock));
+    assert!(cmds.contains(&Cmd::Lock(crate::app::msg::LockCause::Manual)));
     assert!(state.signin.is_some());
     type_text(&mut state, "sandbox-demo");
     let cmds = update(&mut state, key(KeyCode::Enter));

@@ -8,8 +8,8 @@ use tui_input::backend::crossterm::to_input_request;
 use super::detail::Detail;
 use super::form::QueryForm;
 use super::keymap::{Action, KeyCodeOrd, KeyPress};
-use super::msg::{Cmd, Msg, RequestId, Secret, SignInReply};
-use super::requests;
+use super::msg::{Cmd, LockCause, Msg, RequestId, Secret, SignInReply};
+use super::requests::{self, When};
 use super::signin::{Note, RoleChoice, SignInField, SignInForm};
 use super::state::{ListState, Pane, State};
 use crate::tracker::model::StatusGroup;
@@ -43,11 +43,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             state.idle_lock_in = state.signed_in().then_some(seconds);
             Vec::new()
         }
-        Msg::IdleLock => lock(state, "Locked after a period without activity."),
-        Msg::SignInDone { id, result } => {
-            on_signed_in(state, id, result);
-            Vec::new()
-        }
+        Msg::IdleLock => lock(
+            state,
+            "Locked after a period without activity.",
+            LockCause::Idle,
+        ),
+        Msg::SignInDone { id, result } => on_signed_in(state, id, result),
         Msg::Fetched { id, result } => {
             let (current, cmds) = requests::on_fetched(state, id, result);
             if !current {
@@ -56,11 +57,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             }
             cmds
         }
+        Msg::Rested => requests::on_rested(state),
+        Msg::Today(today) => {
+            state.today = today;
+            Vec::new()
+        }
     }
 }
 
 /// Hides everything behind the unlock screen; the workspace stays for after the password.
-fn lock(state: &mut State, why: &str) -> Vec<Cmd> {
+fn lock(state: &mut State, why: &str, cause: LockCause) -> Vec<Cmd> {
     state.idle_lock_in = None;
     let Some(who) = state.session.as_ref() else {
         state.dirty = false;
@@ -74,7 +80,7 @@ fn lock(state: &mut State, why: &str) -> Vec<Cmd> {
     state.help = None;
     state.clear_screen = true;
     let mut cmds = requests::cancel_all(state);
-    cmds.push(Cmd::Lock);
+    cmds.push(Cmd::Lock(cause));
     cmds
 }
 
@@ -98,14 +104,23 @@ fn sign_out(state: &mut State) -> Vec<Cmd> {
     cmds
 }
 
-fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, String>) {
+fn on_signed_in(
+    state: &mut State,
+    id: RequestId,
+    result: Result<SignInReply, String>,
+) -> Vec<Cmd> {
     if state.signin_request != Some(id) {
         state.dirty = false;
-        return;
+        // Cancelled, but the password check got there first: undo what it opened, or the
+        // runtime would hold a session the screen says does not exist.
+        return match result {
+            Ok(_) => vec![Cmd::UndoSignIn(id)],
+            Err(_) => Vec::new(),
+        };
     }
     state.signin_request = None;
     let Some(form) = state.signin.as_mut() else {
-        return;
+        return Vec::new();
     };
     form.checking = false;
     match result {
@@ -120,7 +135,7 @@ fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, St
             let unlocking = form.locked_user.is_some();
             state.signin = None;
             if unlocking {
-                return;
+                return Vec::new();
             }
             state.form = QueryForm {
                 clinical_allowed: welcome.clinical_allowed,
@@ -135,6 +150,7 @@ fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, St
             form.roles = None;
         }
     }
+    Vec::new()
 }
 
 fn on_key(state: &mut State, event: KeyEvent) -> Vec<Cmd> {
@@ -220,8 +236,15 @@ fn on_signin_key(
                     return vec![Cmd::ChooseRole { id, index }];
                 }
                 Action::Cancel => {
+                    // The password was right but no session was started: forget the
+                    // half-done sign-in in the runtime too, and undo any role choice
+                    // still being applied.
                     form.roles = None;
+                    form.checking = false;
                     form.note = Some(Note::info("Sign-in cancelled."));
+                    let mut cmds: Vec<Cmd> = state.signin_request.take().map(Cmd::Cancel).into_iter().collect();
+                    cmds.push(Cmd::SignOut);
+                    return cmds;
                 }
                 _ => continue,
             }
@@ -288,15 +311,16 @@ fn on_global_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
             Action::PrevPane => state.focus = state.focus.next(false),
             Action::NewSearch => state.focus = Pane::Query,
             Action::Cancel => {
+                let busy = state.busy();
                 let cmds = requests::cancel_all(state);
-                if cmds.is_empty() && state.focus == Pane::Detail {
+                if !busy && state.focus == Pane::Detail {
                     state.focus = Pane::Results;
                 }
                 return cmds;
             }
             Action::Retry => return requests::retry(state),
             Action::Copy => return copy(state),
-            Action::Lock => return lock(state, "Locked."),
+            Action::Lock => return lock(state, "Locked.", LockCause::Manual),
             Action::SignOut => return sign_out(state),
             Action::GroupCurrent | Action::GroupFuture | Action::GroupPast => {
                 let group = match action {
@@ -311,7 +335,7 @@ fn on_global_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
                 if state.focus == Pane::Query {
                     state.focus = Pane::Results;
                 }
-                return requests::show_selected(state);
+                return requests::show_selected(state, When::Rested);
             }
             Action::NextIssue | Action::PrevIssue => {
                 return requests::step_issue(state, *action == Action::NextIssue);
@@ -424,7 +448,7 @@ fn on_results_key(
                 }
                 _ => continue,
             }
-            return Some(requests::show_selected(state));
+            return Some(requests::show_selected(state, When::Rested));
         }
         let request = match key.typed_char() {
             Some(ch) => Some(InputRequest::InsertChar(ch)),
@@ -432,7 +456,7 @@ fn on_results_key(
         }?;
         list.filter.handle(request);
         list.refresh();
-        return Some(requests::show_selected(state));
+        return Some(requests::show_selected(state, When::Rested));
     }
     for action in actions {
         match action {
@@ -451,11 +475,11 @@ fn on_results_key(
             Action::Filter => list.filtering = true,
             Action::Submit => {
                 state.focus = Pane::Detail;
-                return Some(requests::show_selected(state));
+                return Some(requests::show_selected(state, When::Now));
             }
             _ => continue,
         }
-        return Some(requests::show_selected(state));
+        return Some(requests::show_selected(state, When::Rested));
     }
     None
 }

@@ -3,6 +3,7 @@
 //! the clock, and feeds everything to `app::update` as messages.
 
 mod access;
+mod effects;
 mod event_loop;
 mod idle;
 mod logging;
@@ -10,6 +11,9 @@ mod lookup;
 mod signals;
 mod terminal;
 mod worker;
+
+#[cfg(test)]
+mod tests;
 
 use std::io::{self, IsTerminal, stdout};
 use std::process::ExitCode;
@@ -27,10 +31,18 @@ use crate::security::gate::Gate;
 use crate::security::signin::Authenticator;
 use crate::tracker::client::{ClientSettings, TrackerClient};
 use access::Access;
-
-use event_loop::run as run_loop;
+use effects::{Effects, Live};
+use event_loop::{Ending, Timing, run as run_loop};
 use signals::Signals;
 use worker::Worker;
+
+/// How long the selection must rest on a row before its detail is fetched: long enough
+/// that holding an arrow key sends nothing for the rows passed, short enough to feel
+/// immediate when stopping.
+pub const DETAIL_SETTLE: Duration = Duration::from_millis(250);
+/// The most the exit waits for cancelled requests' records, and again for the sign-out
+/// record: SIGTERM must end the app within a second.
+const SHUTDOWN: Duration = Duration::from_millis(400);
 
 /// Everything the terminal app starts with: where its state lives and the sign-in
 /// machinery opened on it.
@@ -131,39 +143,64 @@ pub fn run(start: Start) -> ExitCode {
         demo_password: sandbox.then(|| DEMO_PASSWORD.to_string()),
     };
     let access = Access::new(start.auth);
-    let idle = Duration::from_secs(u64::from(access.idle_lock_minutes()) * 60);
+    let timing = Timing {
+        idle: Duration::from_secs(u64::from(access.idle_lock_minutes()) * 60),
+        settle: DETAIL_SETTLE,
+    };
     let result = runtime.block_on(async {
         let mut signals = Signals::new()?;
         // The sandbox lives as long as the app; dropping it stops it.
         let (_sandbox, client) = connect(start.connection).await.map_err(io::Error::other)?;
-        let mut state = State::new(settings, chrono::Utc::now().date_naive());
         for warning in client.warnings() {
             tracing::warn!(%warning, "client certificate");
         }
         let gate = Arc::new(Gate::new(client, access.audit()));
-        let mut worker = Worker::new(access.clone(), gate, Box::new(stdout()));
+        let effects: Arc<dyn Effects> = Arc::new(Live {
+            access: access.clone(),
+            gate,
+        });
+        let mut state = State::new(settings, effects.today());
+        let mut worker = Worker::new(effects, Box::new(stdout()));
         let mut terminal = terminal::take()?;
         let _guard = terminal::Guard;
         tracing::info!(sandbox, "terminal app started");
-        run_loop(
+        let ending = run_loop(
             &mut terminal,
             EventStream::new(),
             &mut state,
             &mut worker,
             &mut signals,
-            idle,
+            timing,
+            terminal::gone,
         )
-        .await
+        .await;
+        // Requests still in flight are cancelled, and their outcomes recorded, before the
+        // session's end.
+        worker.shutdown(SHUTDOWN).await;
+        ending
     });
     terminal::restore();
-    // Leaving without signing out still closes the session in the audit trail.
-    if let Err(e) = access.sign_out() {
-        tracing::error!(error = %e, "sign-out at exit not recorded");
+    // Leaving without signing out still closes the session in the audit trail. Bounded:
+    // nothing may keep a closed terminal's app alive.
+    let reason = match &result {
+        Ok(ending) => ending.reason(),
+        Err(_) => Ending::Hangup.reason(),
+    };
+    let closing = access.clone();
+    let (done, signed_out) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Err(e) = closing.sign_out(reason) {
+            tracing::error!(error = %e, "sign-out at exit not recorded");
+        }
+        let _ = done.send(());
+    });
+    if signed_out.recv_timeout(SHUTDOWN).is_err() {
+        tracing::error!("sign-out at exit not recorded in time");
     }
     runtime.shutdown_timeout(Duration::from_millis(200));
     match result {
-        Ok(()) => {
-            tracing::info!("terminal app finished");
+        Ok(ending) => {
+            tracing::info!(?ending, "terminal app finished");
             ExitCode::SUCCESS
         }
         Err(e) => {
