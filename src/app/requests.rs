@@ -343,10 +343,9 @@ fn show(
 ) -> Vec<Cmd> {
     let refresh = when == When::Refresh;
     let detail = &mut state.detail;
-    if !refresh
-        && detail.showing.as_ref() == Some(&key)
-        && (matches!(detail.load, DetailLoad::Loading(_)) || detail.cache.contains_key(&key))
-    {
+    let same = detail.showing.as_ref() == Some(&key);
+    let waiting = matches!(detail.load, DetailLoad::Loading(None));
+    if same && when == When::Rested && (waiting || detail.cache.contains_key(&key)) {
         return Vec::new();
     }
     detail.showing = Some(key.clone());

@@ -335,6 +335,15 @@ pub fn answer(kind: ResponseKind, prescriptions: Vec<Prescription>, trace: &str)
     }
 }
 
+/// What the runtime does after a `FetchWhenRested`: once the selection has rested, it says
+/// so.
+pub fn rest(state: &mut State, mut cmds: Vec<Cmd>) -> Vec<Cmd> {
+    if cmds.contains(&Cmd::FetchWhenRested) {
+        cmds.extend(update(state, Msg::Rested));
+    }
+    cmds
+}
+
 fn only_fetch(cmds: &[Cmd]) -> (RequestId, TrackerRequest) {
     let fetches: Vec<_> = cmds
         .iter()
@@ -366,6 +375,8 @@ pub fn searched() -> (State, RequestId, TrackerRequest) {
             )),
         },
     );
+    assert_eq!(cmds, vec![Cmd::FetchWhenRested], "nothing sent before the selection rests");
+    let cmds = rest(&mut state, cmds);
     let (detail_id, detail_request) = only_fetch(&cmds);
     (state, detail_id, detail_request)
 }
@@ -514,6 +525,14 @@ fn a_refusal_by_role_is_shown_and_not_offered_for_retry() {
     assert!(
         matches!(&state.list, ListState::Failed { failure, .. } if failure.kind == FailureKind::Denied)
     );
+    // Asking again would only add another refusal to the audit trail.
+    state.focus = Pane::Results;
+    assert!(update(&mut state, key(KeyCode::Char('r'))).is_empty());
+    assert!(
+        state.notice.as_deref().unwrap().contains("will not help"),
+        "{:?}",
+        state.notice
+    );
 }
 
 #[test]
@@ -546,18 +565,121 @@ fn a_spine_error_is_kept_with_code_and_reason() {
 }
 
 #[test]
-fn moving_the_selection_fetches_the_new_detail_and_cancels_the_old() {
+fn the_new_detail_waits_for_the_one_in_flight_and_only_the_latest_waits() {
     let (mut state, first, _) = searched();
-    let cmds = update(&mut state, key(KeyCode::Down));
+    // Moving on: nothing is sent until the selection rests, and then only once the
+    // request in flight has answered (it is not cancelled: its answer is cached).
+    assert_eq!(
+        update(&mut state, key(KeyCode::Down)),
+        vec![Cmd::FetchWhenRested]
+    );
+    assert!(update(&mut state, Msg::Rested).is_empty());
+    assert!(matches!(state.detail.load, DetailLoad::Loading(None)));
+    let acute = search_results().remove(0);
+    let cmds = update(
+        &mut state,
+        Msg::Fetched {
+            id: first,
+            result: Ok(answer(ResponseKind::Retrieve, vec![acute], "t1")),
+        },
+    );
+    let (_, request) = only_fetch(&cmds);
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.id.as_str() == ERD));
+    // The first row's detail came back meanwhile: moving back shows it at once.
+    assert!(update(&mut state, key(KeyCode::Up)).is_empty());
+    assert!(state.detail.shown().is_some());
+}
+
+#[test]
+fn rows_passed_over_send_nothing_and_the_resting_row_one_request() {
+    let (mut state, first, _) = searched();
+    update(
+        &mut state,
+        Msg::Fetched {
+            id: first,
+            result: Err(Failure::new(FailureKind::Network, "no answer")),
+        },
+    );
+    let mut cmds = Vec::new();
+    for _ in 0..20 {
+        cmds.extend(update(&mut state, key(KeyCode::Down)));
+        cmds.extend(update(&mut state, key(KeyCode::Up)));
+    }
+    cmds.extend(update(&mut state, key(KeyCode::Down)));
+    assert!(
+        cmds.iter().all(|c| *c == Cmd::FetchWhenRested),
+        "no request for rows passed over: {cmds:?}"
+    );
+    let (_, request) = only_fetch(&update(&mut state, Msg::Rested));
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.id.as_str() == ERD));
+}
+
+#[test]
+fn enter_fetches_at_once_and_the_request_it_replaces_is_cancelled() {
+    let (mut state, first, _) = searched();
+    update(&mut state, key(KeyCode::Down));
+    let cmds = update(&mut state, key(KeyCode::Enter));
     assert!(cmds.contains(&Cmd::Cancel(first)), "{cmds:?}");
     let (_, request) = only_fetch(&cmds);
     assert!(matches!(request, TrackerRequest::Retrieve(q) if q.id.as_str() == ERD));
+    assert_eq!(state.focus, Pane::Detail);
+}
+
+#[test]
+fn a_new_search_fetches_a_cached_detail_again() {
+    let (mut state, first, _) = searched();
+    update(
+        &mut state,
+        Msg::Fetched {
+            id: first,
+            result: Ok(answer(
+                ResponseKind::Retrieve,
+                vec![search_results().remove(0)],
+                "t1",
+            )),
+        },
+    );
+    assert!(state.detail.shown().is_some());
+    update(&mut state, key(KeyCode::Char('/')));
+    state.focus = Pane::Query;
+    let (id, _) = only_fetch(&update(&mut state, key(KeyCode::Enter)));
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(ResponseKind::Search, search_results(), "t2")),
+        },
+    );
+    assert!(state.detail.shown().is_none(), "the old detail is not shown");
+    let cmds = update(&mut state, Msg::Rested);
+    let (_, request) = only_fetch(&cmds);
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.id.as_str() == ACUTE));
+}
+
+#[test]
+fn r_on_the_detail_fetches_it_afresh() {
+    let (mut state, first, _) = searched();
+    update(
+        &mut state,
+        Msg::Fetched {
+            id: first,
+            result: Ok(answer(
+                ResponseKind::Retrieve,
+                vec![search_results().remove(0)],
+                "t1",
+            )),
+        },
+    );
+    state.focus = Pane::Detail;
+    let (_, request) = only_fetch(&update(&mut state, key(KeyCode::Char('r'))));
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.id.as_str() == ACUTE));
 }
 
 #[test]
 fn a_late_detail_answer_for_an_old_selection_is_dropped() {
     let (mut state, first, _) = searched();
-    update(&mut state, key(KeyCode::Down));
+    let cmds = update(&mut state, key(KeyCode::Down));
+    rest(&mut state, cmds);
     let acute = search_results().remove(0);
     update(
         &mut state,
@@ -584,7 +706,8 @@ fn erd_issues_step_with_brackets_and_come_from_the_cache_when_seen() {
             )),
         },
     );
-    let (id, _) = only_fetch(&update(&mut state, key(KeyCode::Down)));
+    let cmds = update(&mut state, key(KeyCode::Down));
+    let (id, _) = only_fetch(&rest(&mut state, cmds));
     update(
         &mut state,
         Msg::Fetched {
@@ -596,7 +719,8 @@ fn erd_issues_step_with_brackets_and_come_from_the_cache_when_seen() {
     update(&mut state, key(KeyCode::Enter));
     assert_eq!(state.focus, Pane::Detail);
 
-    let (id, request) = only_fetch(&update(&mut state, key(KeyCode::Char(']'))));
+    let cmds = update(&mut state, key(KeyCode::Char(']')));
+    let (id, request) = only_fetch(&rest(&mut state, cmds));
     assert!(matches!(request, TrackerRequest::Retrieve(q) if q.issue == Some(4)));
     update(
         &mut state,
@@ -609,15 +733,23 @@ fn erd_issues_step_with_brackets_and_come_from_the_cache_when_seen() {
     // Back to 3: already fetched, so no request.
     assert!(update(&mut state, key(KeyCode::Char('['))).is_empty());
     assert_eq!(state.detail.shown().unwrap().issue_number(), Some(3));
-    let (_, request) = only_fetch(&update(&mut state, key(KeyCode::Char('['))));
+    let cmds = update(&mut state, key(KeyCode::Char('[')));
+    let (_, request) = only_fetch(&rest(&mut state, cmds));
     assert!(matches!(request, TrackerRequest::Retrieve(q) if q.issue == Some(2)));
 }
 
 #[test]
 fn issue_steps_stop_at_the_ends() {
     let (mut state, first, _) = searched();
-    update(&mut state, key(KeyCode::Down));
-    let _ = first;
+    let cmds = update(&mut state, key(KeyCode::Down));
+    rest(&mut state, cmds);
+    update(
+        &mut state,
+        Msg::Fetched {
+            id: first,
+            result: Err(Failure::new(FailureKind::Network, "no answer")),
+        },
+    );
     let id = state.detail.loading().unwrap();
     update(
         &mut state,
@@ -840,7 +972,8 @@ fn several_role_profiles_are_offered_and_the_chosen_one_is_sent() {
 #[test]
 fn an_issue_spine_does_not_have_is_said_plainly_and_ends_the_steps() {
     let (mut state, _, _) = searched();
-    let id = only_fetch(&update(&mut state, key(KeyCode::Down))).0;
+    update(&mut state, key(KeyCode::Down));
+    let id = only_fetch(&update(&mut state, key(KeyCode::Enter))).0;
     let mut erd = erd_issue(3, 3);
     erd.total_issues = None;
     update(
@@ -850,7 +983,8 @@ fn an_issue_spine_does_not_have_is_said_plainly_and_ends_the_steps() {
             result: Ok(answer(ResponseKind::Retrieve, vec![erd.clone()], "t3")),
         },
     );
-    let (id, _) = only_fetch(&update(&mut state, key(KeyCode::Char(']'))));
+    let cmds = update(&mut state, key(KeyCode::Char(']')));
+    let (id, _) = only_fetch(&rest(&mut state, cmds));
     let mut blank = erd.clone();
     blank.issues.clear();
     let mut reply = answer(ResponseKind::Retrieve, vec![blank], "t4");
