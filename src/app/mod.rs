@@ -16,4 +16,4 @@ pub use state::{ListState, Pane, Settings, State};
 pub use update::update;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
