@@ -91,8 +91,7 @@ pub fn on_rested(state: &mut State) -> Vec<Cmd> {
 
 /// Sends the waiting detail request if it may go and nothing else is in flight.
 fn send_wanted(state: &mut State) -> Vec<Cmd> {
-    if state.detail.in_flight.is_some() || !state.detail.wanted.as_ref().is_some_and(|w| w.rested)
-    {
+    if state.detail.in_flight.is_some() || !state.detail.wanted.as_ref().is_some_and(|w| w.rested) {
         return Vec::new();
     }
     let Some(Wanted { key, request, .. }) = state.detail.wanted.take() else {

@@ -375,7 +375,11 @@ pub fn searched() -> (State, RequestId, TrackerRequest) {
             )),
         },
     );
-    assert_eq!(cmds, vec![Cmd::FetchWhenRested], "nothing sent before the selection rests");
+    assert_eq!(
+        cmds,
+        vec![Cmd::FetchWhenRested],
+        "nothing sent before the selection rests"
+    );
     let cmds = rest(&mut state, cmds);
     let (detail_id, detail_request) = only_fetch(&cmds);
     (state, detail_id, detail_request)
@@ -650,7 +654,10 @@ fn a_new_search_fetches_a_cached_detail_again() {
             result: Ok(answer(ResponseKind::Search, search_results(), "t2")),
         },
     );
-    assert!(state.detail.shown().is_none(), "the old detail is not shown");
+    assert!(
+        state.detail.shown().is_none(),
+        "the old detail is not shown"
+    );
     let cmds = update(&mut state, Msg::Rested);
     let (_, request) = only_fetch(&cmds);
     assert!(matches!(request, TrackerRequest::Retrieve(q) if q.id.as_str() == ACUTE));

@@ -104,11 +104,7 @@ fn sign_out(state: &mut State) -> Vec<Cmd> {
     cmds
 }
 
-fn on_signed_in(
-    state: &mut State,
-    id: RequestId,
-    result: Result<SignInReply, String>,
-) -> Vec<Cmd> {
+fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, String>) -> Vec<Cmd> {
     if state.signin_request != Some(id) {
         state.dirty = false;
         // Cancelled, but the password check got there first: undo what it opened, or the
@@ -242,7 +238,12 @@ fn on_signin_key(
                     form.roles = None;
                     form.checking = false;
                     form.note = Some(Note::info("Sign-in cancelled."));
-                    let mut cmds: Vec<Cmd> = state.signin_request.take().map(Cmd::Cancel).into_iter().collect();
+                    let mut cmds: Vec<Cmd> = state
+                        .signin_request
+                        .take()
+                        .map(Cmd::Cancel)
+                        .into_iter()
+                        .collect();
                     cmds.push(Cmd::SignOut);
                     return cmds;
                 }

@@ -44,7 +44,9 @@ struct Opened {
 fn guard<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding the lock already restored the terminal and ends the app; the
     // data inside is still consistent enough to sign out with.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What the app is told about a session.

@@ -15,7 +15,7 @@ mod worker;
 #[cfg(test)]
 mod tests;
 
-use std::io::{self, IsTerminal, stdout};
+use std::io::{self, IsTerminal, Write, stdout};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -174,6 +174,10 @@ pub fn run(start: Start) -> ExitCode {
             terminal::gone,
         )
         .await;
+        // `restore` shows the cursor again. ratatui's own `Drop` would try too and, when
+        // that fails because the terminal has gone, print to the closed terminal with
+        // `eprintln!`, which panics.
+        std::mem::forget(terminal);
         // Requests still in flight are cancelled, and their outcomes recorded, before the
         // session's end.
         worker.shutdown(SHUTDOWN).await;
@@ -205,7 +209,8 @@ pub fn run(start: Start) -> ExitCode {
         }
         Err(e) => {
             tracing::error!(error = %e, "terminal app failed");
-            eprintln!("eps-tracker: terminal error: {e}");
+            // Not `eprintln!`: it panics when the terminal has gone.
+            let _ = writeln!(io::stderr(), "eps-tracker: terminal error: {e}");
             ExitCode::FAILURE
         }
     }

@@ -39,7 +39,9 @@ pub fn take() -> io::Result<Tty> {
 /// input (the screen then stays up until the next key, or the app fails after two
 /// seconds).
 pub fn wipe<B: Backend>(terminal: &mut Terminal<B>) -> Result<(), B::Error> {
-    terminal.backend_mut().clear_region(ratatui::backend::ClearType::All)?;
+    terminal
+        .backend_mut()
+        .clear_region(ratatui::backend::ClearType::All)?;
     // After a draw the back buffer holds the last frame; swapping resets it, so both
     // buffers are blank and the next frame is drawn in full.
     terminal.swap_buffers();

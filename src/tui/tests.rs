@@ -127,7 +127,11 @@ impl Effects for Fake {
                 TrackerRequest::Retrieve(q) | TrackerRequest::ClinicalDetail(q) => {
                     sleep(delay).await;
                     let row = rows.into_iter().find(|p| p.id == q.id);
-                    Ok(answer(ResponseKind::Retrieve, row.into_iter().collect(), "t"))
+                    Ok(answer(
+                        ResponseKind::Retrieve,
+                        row.into_iter().collect(),
+                        "t",
+                    ))
                 }
                 TrackerRequest::ClinicalSummary(_) => Err(Failure::new(FailureKind::Denied, "no")),
             };
@@ -355,8 +359,14 @@ async fn lock_and_quit_with_a_request_in_flight_record_its_cancellation() {
     let records = fake.records();
     assert!(records.contains(&"cancelled".to_string()), "{records:?}");
     assert!(records.contains(&"lock".to_string()), "{records:?}");
-    assert!(!screen.contains(NHS), "nothing of the patient on the lock screen");
-    assert!(!screen.contains("A3B4D9"), "nothing of the patient on the lock screen");
+    assert!(
+        !screen.contains(NHS),
+        "nothing of the patient on the lock screen"
+    );
+    assert!(
+        !screen.contains("A3B4D9"),
+        "nothing of the patient on the lock screen"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -402,7 +412,12 @@ async fn a_sign_in_cancelled_after_the_password_check_leaves_no_session() {
         }
     })
     .await;
-    assert!(!fake.session.load(Ordering::SeqCst), "no session left: {:?} {:?}", fake.records(), state.signin);
+    assert!(
+        !fake.session.load(Ordering::SeqCst),
+        "no session left: {:?} {:?}",
+        fake.records(),
+        state.signin
+    );
     assert_eq!(fake.records(), vec!["undo"]);
     assert!(state.session.is_none());
 }
