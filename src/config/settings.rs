@@ -14,7 +14,7 @@ use crate::security::rbac::{RoleMap, RolesConfig};
 use crate::tracker::client::EnvironmentConfig;
 
 /// Everything the settings file can hold.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -32,6 +32,27 @@ pub struct Config {
     /// out keep their defaults. Checked by the terminal app when it starts.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
+    /// How long (ms) the terminal app's list selection must rest before the detail of the
+    /// selected prescription is fetched (Enter fetches at once).
+    #[serde(default = "default_detail_delay_ms")]
+    pub detail_delay_ms: u64,
+}
+
+fn default_detail_delay_ms() -> u64 {
+    250
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            security: SecuritySettings::default(),
+            roles: RolesConfig::default(),
+            default_environment: None,
+            environments: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            detail_delay_ms: default_detail_delay_ms(),
+        }
+    }
 }
 
 /// Sign-in, password and lockout rules.

@@ -36,10 +36,6 @@ use event_loop::{Ending, Timing, run as run_loop};
 use signals::Signals;
 use worker::Worker;
 
-/// How long the selection must rest on a row before its detail is fetched: long enough
-/// that holding an arrow key sends nothing for the rows passed, short enough to feel
-/// immediate when stopping.
-pub const DETAIL_SETTLE: Duration = Duration::from_millis(250);
 /// The most the exit waits for cancelled requests' records, and again for the sign-out
 /// record: SIGTERM must end the app within a second.
 const SHUTDOWN: Duration = Duration::from_millis(400);
@@ -52,6 +48,10 @@ pub struct Start {
     pub keymap: Keymap,
     pub connection: Connection,
     pub no_color: bool,
+    /// How long the selection must rest on a row before its detail is fetched (setting
+    /// `detail_delay_ms`, default 250 ms): long enough that holding an arrow key sends
+    /// nothing for the rows passed, short enough to feel immediate when stopping.
+    pub detail_delay: Duration,
 }
 
 /// Where lookups go.
@@ -145,7 +145,7 @@ pub fn run(start: Start) -> ExitCode {
     let access = Access::new(start.auth);
     let timing = Timing {
         idle: Duration::from_secs(u64::from(access.idle_lock_minutes()) * 60),
-        settle: DETAIL_SETTLE,
+        settle: start.detail_delay,
     };
     let result = runtime.block_on(async {
         let mut signals = Signals::new()?;
