@@ -3,6 +3,7 @@
 //! `clear_screen` flags once it has drawn.
 
 use chrono::NaiveDate;
+use ratatui::crossterm::event::KeyEvent;
 
 use super::detail::{Detail, DetailLoad};
 use super::form::QueryForm;
@@ -138,6 +139,8 @@ pub struct State {
     pub quit: bool,
     /// Whether anything visible changed since the last draw.
     pub dirty: bool,
+    /// Keys typed while the password was being checked, replayed once the workspace opens.
+    pub typeahead: Vec<KeyEvent>,
     /// Set when the whole terminal must be wiped (lock, sign-out): the runtime clears it
     /// before the next draw so no patient data survives in any cell.
     pub clear_screen: bool,
@@ -164,6 +167,7 @@ impl State {
             quit: false,
             dirty: true,
             clear_screen: false,
+            typeahead: Vec::new(),
             next_request: 0,
         }
     }

@@ -1019,3 +1019,31 @@ fn an_issue_spine_does_not_have_is_said_plainly_and_ends_the_steps() {
     );
     assert_eq!(state.detail.shown().unwrap().issue_number(), Some(3));
 }
+
+#[test]
+fn keys_typed_while_the_password_is_checked_go_to_the_query() {
+    let mut state = State::new(Settings::default(), today());
+    type_text(&mut state, "helpdesk");
+    update(&mut state, key(KeyCode::Enter));
+    type_text(&mut state, "pw");
+    let cmds = update(&mut state, key(KeyCode::Enter));
+    let Some(Cmd::SignIn { id, .. }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    let id = *id;
+    // Typed before the answer: the number and Enter.
+    assert!(type_text(&mut state, NHS).is_empty());
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    let cmds = update(
+        &mut state,
+        Msg::SignInDone {
+            id,
+            result: Ok(SignInReply::Welcome(Welcome {
+                who: who(),
+                clinical_allowed: false,
+            })),
+        },
+    );
+    let (_, request) = only_fetch(&cmds);
+    assert!(matches!(request, TrackerRequest::Search(q) if q.nhs_number.as_digits() == NHS));
+}

@@ -16,6 +16,8 @@ use crate::tracker::model::StatusGroup;
 
 /// Rows moved by PageUp / PageDown.
 const PAGE: isize = 10;
+/// Keys kept while a password is checked, at most.
+const TYPEAHEAD: usize = 256;
 
 /// Applies one message to the state and returns the work it asks the runtime to do.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
@@ -115,6 +117,8 @@ fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, St
         };
     }
     state.signin_request = None;
+    // Keys typed during the check go to the workspace, never into a sign-in field.
+    let typed_ahead = std::mem::take(&mut state.typeahead);
     let Some(form) = state.signin.as_mut() else {
         return Vec::new();
     };
@@ -130,15 +134,18 @@ fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, St
         Ok(SignInReply::Welcome(welcome)) => {
             let unlocking = form.locked_user.is_some();
             state.signin = None;
-            if unlocking {
-                return Vec::new();
+            if !unlocking {
+                state.form = QueryForm {
+                    clinical_allowed: welcome.clinical_allowed,
+                    ..QueryForm::default()
+                };
+                state.session = Some(welcome.who);
+                state.focus = Pane::Query;
             }
-            state.form = QueryForm {
-                clinical_allowed: welcome.clinical_allowed,
-                ..QueryForm::default()
-            };
-            state.session = Some(welcome.who);
-            state.focus = Pane::Query;
+            return typed_ahead
+                .into_iter()
+                .flat_map(|key| on_key(state, key))
+                .collect();
         }
         Err(message) => {
             form.note = Some(Note::error(message));
@@ -254,6 +261,15 @@ fn on_signin_key(
         state.dirty = false;
         return Vec::new();
     }
+    if form.checking && !actions.contains(&Action::Cancel) {
+        // Typed ahead while the password is checked: kept for the screen that follows
+        // (a user who knows the app types the NHS number straight away).
+        if state.typeahead.len() < TYPEAHEAD {
+            state.typeahead.push(event);
+        }
+        state.dirty = false;
+        return Vec::new();
+    }
     for action in actions {
         match action {
             Action::Submit => {
@@ -274,6 +290,7 @@ fn on_signin_key(
             }
             Action::Cancel => {
                 if let Some(id) = state.signin_request.take() {
+                    state.typeahead.clear();
                     form.checking = false;
                     form.note = Some(Note::info("Sign-in cancelled."));
                     return vec![Cmd::Cancel(id)];
