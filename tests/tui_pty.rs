@@ -496,3 +496,24 @@ fn sigterm_ends_the_app_in_every_state() {
         drop(s);
     }
 }
+
+#[test]
+fn esc_on_a_slow_search_records_it_as_cancelled() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut s, mut child) = signed_in(&home);
+    // The sandbox answers this patient after three seconds.
+    s.send("9990000018\r");
+    s.wait_for("Searching");
+    s.send("\x1b");
+    s.wait_for("Cancelled");
+    // Ctrl-C: the NHS number field still has the focus, where `q` is text.
+    s.send("\x03");
+    assert!(ends_within(&mut child, GONE_WITHIN).is_some());
+    let trail = audit_text(&home);
+    let attempts = trail.matches("\"search_attempt\"").count();
+    let cancelled = trail
+        .lines()
+        .filter(|l| l.contains("\"search_result\"") && l.contains("\"cancelled\""))
+        .count();
+    assert_eq!((attempts, cancelled), (1, 1), "{trail}");
+}
