@@ -181,7 +181,7 @@ impl Failure {
         matches!(
             self.kind,
             FailureKind::Gateway | FailureKind::Network | FailureKind::Audit
-        ) || self.spine.as_ref().is_some_and(|s| s.code.as_str() == "5")
+        ) || self.spine.as_ref().is_some_and(SpineError::retry_can_help)
     }
 
     /// What the user could try next.
