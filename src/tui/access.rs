@@ -252,3 +252,99 @@ fn sentence(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Home};
+    use crate::security::audit::Origin;
+    use crate::security::demo::DEMO_PASSWORD;
+    use crate::security::setup::open_authenticator;
+
+    /// A sandbox home with its demo accounts, and the access object over it.
+    fn access() -> (tempfile::TempDir, Home, Access) {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::in_folder(dir.path(), true);
+        home.prepare().unwrap();
+        let auth =
+            open_authenticator(&home, &Config::default(), Origin::default(), Utc::now()).unwrap();
+        (dir, home, Access::new(auth))
+    }
+
+    /// The audit records written so far, one line each.
+    fn trail(home: &Home) -> Vec<String> {
+        let mut lines = Vec::new();
+        for entry in std::fs::read_dir(&home.audit_dir).unwrap().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            lines.extend(text.lines().map(String::from));
+        }
+        lines
+    }
+
+    fn sign_in(access: &Access, id: u64) -> SignInReply {
+        access
+            .sign_in(
+                RequestId(id),
+                "helpdesk",
+                Zeroizing::new(DEMO_PASSWORD.to_string()),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn a_cancelled_sign_in_that_completed_is_signed_out_and_recorded() {
+        let (_dir, home, access) = access();
+        assert!(matches!(sign_in(&access, 1), SignInReply::Welcome(_)));
+        // Another request's undo leaves this session alone.
+        access.undo_sign_in(RequestId(7)).unwrap();
+        assert!(access.session().is_some());
+        access.undo_sign_in(RequestId(1)).unwrap();
+        assert!(access.session().is_none());
+        let trail = trail(&home);
+        assert!(
+            trail
+                .iter()
+                .any(|l| l.contains("\"sign_out\"") && l.contains("sign-in cancelled")),
+            "{trail:#?}"
+        );
+    }
+
+    #[test]
+    fn locks_name_who_locked_and_a_hangup_is_the_sign_out_reason() {
+        let (_dir, home, access) = access();
+        sign_in(&access, 1);
+        access.lock_session(LockCause::Manual).unwrap();
+        assert!(access.session().unwrap().is_locked());
+        // The same user's password unlocks it.
+        assert!(matches!(sign_in(&access, 2), SignInReply::Welcome(_)));
+        assert!(!access.session().unwrap().is_locked());
+        access.lock_session(LockCause::Idle).unwrap();
+        access.sign_out(Some("hangup")).unwrap();
+        let events: Vec<&str> = trail(&home)
+            .iter()
+            .filter_map(|l| {
+                [
+                    "\"lock\"",
+                    "\"idle_lock\"",
+                    "\"session_unlocked\"",
+                    "\"sign_out\"",
+                ]
+                .into_iter()
+                .find(|e| l.contains(e))
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "\"lock\"",
+                "\"session_unlocked\"",
+                "\"idle_lock\"",
+                "\"sign_out\""
+            ]
+        );
+        assert!(
+            trail(&home).iter().any(|l| l.contains("\"hangup\"")),
+            "the sign-out names the hang-up"
+        );
+    }
+}
