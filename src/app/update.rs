@@ -59,7 +59,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             }
             cmds
         }
-        Msg::Rested => requests::on_rested(state),
+        Msg::Rested => {
+            let cmds = requests::on_rested(state);
+            // Nothing sent: nothing on screen changed either.
+            state.dirty = !cmds.is_empty();
+            cmds
+        }
         Msg::Today(today) => {
             state.today = today;
             Vec::new()
