@@ -52,8 +52,18 @@ fn ctrl(ch: char) -> Msg {
     Msg::Key(KeyEvent::new(KeyCode::Char(ch), KeyModifiers::CONTROL))
 }
 
+/// Sends the messages, then lets the selection rest (as a user pausing between steps).
 fn send(state: &mut State, msgs: impl IntoIterator<Item = Msg>) -> Vec<Cmd> {
-    msgs.into_iter().flat_map(|m| update(state, m)).collect()
+    let cmds = msgs.into_iter().flat_map(|m| update(state, m)).collect();
+    rested(state, cmds)
+}
+
+/// What the runtime does after a `FetchWhenRested`: once the selection rests, it says so.
+fn rested(state: &mut State, mut cmds: Vec<Cmd>) -> Vec<Cmd> {
+    if cmds.contains(&Cmd::FetchWhenRested) {
+        cmds.extend(update(state, Msg::Rested));
+    }
+    cmds
 }
 
 fn typed(text: &str) -> Vec<Msg> {
@@ -240,7 +250,7 @@ fn with_results() -> State {
             )),
         },
     );
-    let id = fetch_id(&cmds);
+    let id = fetch_id(&rested(&mut state, cmds));
     update(
         &mut state,
         Msg::Fetched {

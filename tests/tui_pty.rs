@@ -5,45 +5,81 @@
 
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::thread;
+use std::os::fd::{BorrowedFd, RawFd};
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
 const WAIT: Duration = Duration::from_secs(30);
 /// How long output must pause before the screen counts as drawn.
 const SETTLE: Duration = Duration::from_millis(40);
+/// The longest a closed terminal or SIGTERM may leave the app running.
+const GONE_WITHIN: Duration = Duration::from_secs(3);
 
+/// The terminal's side of the pseudo-terminal. Output is read on this thread, polled
+/// with a timeout, so dropping the session closes the terminal for real (a reader thread
+/// blocked in `read` would keep it open).
 struct Session {
     parser: vt100::Parser,
     raw: Vec<u8>,
-    output: Receiver<Vec<u8>>,
+    reader: Box<dyn Read + Send>,
     input: Box<dyn Write + Send>,
+    master: Box<dyn MasterPty + Send>,
+    fd: RawFd,
+    closed: bool,
 }
 
 impl Session {
+    /// Reads what has arrived within `timeout`; `false` once the other side has closed.
+    fn read_some(&mut self, timeout: Duration) -> bool {
+        if self.closed {
+            return false;
+        }
+        // SAFETY: `fd` is the master's descriptor, open as long as `self.master` lives,
+        // and the borrow ends with this call.
+        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        let timeout = Timespec {
+            tv_sec: 0,
+            tv_nsec: i64::from(timeout.subsec_nanos()),
+        };
+        if poll(&mut fds, Some(&timeout)).unwrap_or(0) == 0 {
+            return true;
+        }
+        let mut buffer = [0u8; 8192];
+        match self.reader.read(&mut buffer) {
+            Ok(n) if n > 0 => {
+                self.parser.process(&buffer[..n]);
+                self.raw.extend_from_slice(&buffer[..n]);
+                true
+            }
+            _ => {
+                self.closed = true;
+                false
+            }
+        }
+    }
+
     /// Reads output until `done` holds for the screen, or fails after `WAIT` showing it.
     /// The screen is judged only once output pauses, so a frame is never judged half
     /// drawn.
     fn wait_until(&mut self, what: &str, done: impl Fn(&vt100::Screen) -> bool) -> String {
         let deadline = Instant::now() + WAIT;
         loop {
-            match self.output.recv_timeout(SETTLE) {
-                Ok(bytes) => {
-                    self.parser.process(&bytes);
-                    self.raw.extend_from_slice(&bytes);
-                    continue;
-                }
-                Err(RecvTimeoutError::Disconnected) if !done(self.parser.screen()) => panic!(
-                    "the terminal closed while waiting for {what}; the screen shows:\n{}",
-                    self.parser.screen().contents()
-                ),
-                Err(_) => {}
+            let before = self.raw.len();
+            let open = self.read_some(SETTLE);
+            if open && self.raw.len() > before {
+                continue;
             }
             if done(self.parser.screen()) {
                 return self.parser.screen().contents();
             }
+            assert!(
+                open,
+                "the terminal closed while waiting for {what}; the screen shows:\n{}",
+                self.parser.screen().contents()
+            );
             assert!(
                 Instant::now() < deadline,
                 "waited {WAIT:?} for {what}; the screen shows:\n{}",
@@ -72,14 +108,10 @@ impl Session {
     }
 }
 
+type Child = Box<dyn portable_pty::Child + Send + Sync>;
+
 /// Runs `command` in a new 80x24 pseudo-terminal.
-fn spawn(
-    mut command: CommandBuilder,
-) -> (
-    Session,
-    Box<dyn portable_pty::Child + Send + Sync>,
-    Box<dyn portable_pty::MasterPty + Send>,
-) {
+fn spawn(mut command: CommandBuilder) -> (Session, Child) {
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: 24,
@@ -92,16 +124,6 @@ fn spawn(
     command.env_remove("NO_COLOR");
     let child = pty.slave.spawn_command(command).unwrap();
     drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let (tx, rx) = channel();
-    thread::spawn(move || {
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buffer) {
-            if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
     let session = Session {
         parser: vt100::Parser::new(
             NonZeroU16::new(24).unwrap(),
@@ -109,10 +131,13 @@ fn spawn(
             0,
         ),
         raw: Vec::new(),
-        output: rx,
+        reader: pty.master.try_clone_reader().unwrap(),
         input: pty.master.take_writer().unwrap(),
+        fd: pty.master.as_raw_fd().expect("a unix pty"),
+        master: pty.master,
+        closed: false,
     };
-    (session, child, pty.master)
+    (session, child)
 }
 
 #[test]
@@ -127,7 +152,7 @@ fn sign_in_search_open_erd_move_issues_quit_and_the_terminal_is_restored() {
         env!("CARGO_BIN_EXE_eps-tracker"),
         home.path().to_str().unwrap(),
     ]);
-    let (mut s, mut child, _master) = spawn(command);
+    let (mut s, mut child) = spawn(command);
 
     let screen = s.wait_for("User ID");
     assert!(screen.contains("SANDBOX"), "{screen}");
@@ -236,7 +261,7 @@ fn the_default_search_finds_the_long_erd_and_steps_to_its_last_issue_without_a_r
     let home = tempfile::tempdir().unwrap();
     let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_eps-tracker"));
     command.args(["--home", home.path().to_str().unwrap(), "--sandbox"]);
-    let (mut s, mut child, _master) = spawn(command);
+    let (mut s, mut child) = spawn(command);
     s.wait_for("User ID");
     s.send("helpdesk\r");
     s.send("sandbox-demo\r");
@@ -278,7 +303,7 @@ fn sigterm_and_sighup_restore_the_terminal_and_wipe_the_screen() {
         let home = tempfile::tempdir().unwrap();
         let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_eps-tracker"));
         command.args(["--home", home.path().to_str().unwrap(), "--sandbox"]);
-        let (mut s, mut child, master) = spawn(command);
+        let (mut s, mut child) = spawn(command);
         s.wait_for("User ID");
         s.send("helpdesk\r");
         s.send("sandbox-demo\r");
@@ -311,7 +336,7 @@ fn sigterm_and_sighup_restore_the_terminal_and_wipe_the_screen() {
             "SIG{signal}: cursor shown again"
         );
 
-        let device = master.tty_name().expect("the terminal's device");
+        let device = s.master.tty_name().expect("the terminal's device");
         let modes = std::process::Command::new("stty")
             .args(["-a", "-F"])
             .arg(&device)
@@ -327,4 +352,212 @@ fn sigterm_and_sighup_restore_the_terminal_and_wipe_the_screen() {
             "SIG{signal}: line mode back:\n{modes}"
         );
     }
+}
+
+const NHS: &str = "9990548609";
+
+/// The app against the embedded sandbox, signed in as helpdesk.
+fn signed_in(home: &tempfile::TempDir) -> (Session, Child) {
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_eps-tracker"));
+    command.args(["--home", home.path().to_str().unwrap(), "--sandbox"]);
+    let (mut s, child) = spawn(command);
+    s.wait_for("User ID");
+    s.send("helpdesk\r");
+    s.send("sandbox-demo\r");
+    s.wait_for("Confidential");
+    (s, child)
+}
+
+/// How long the process took to end, if it ended within `limit`.
+fn ends_within(child: &mut Child, limit: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if child.try_wait().unwrap().is_some() {
+            return Some(start.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// The lock screen: the password asked for, nothing of the patient or the list left.
+fn locked(screen: &vt100::Screen) -> bool {
+    let text = screen.contents();
+    text.contains("Password") && !text.contains(NHS) && !text.contains("Current (")
+}
+
+#[test]
+fn twenty_locks_in_a_row_blank_the_screen_at_once_and_the_app_keeps_running() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut s, mut child) = signed_in(&home);
+    s.send(&format!("{NHS}\r"));
+    s.wait_for("Current (");
+    let mut slowest = Duration::ZERO;
+    for round in 1..=20 {
+        let pressed = Instant::now();
+        s.send("\x0c");
+        // Timed from the key to the first moment the screen is blank of patient data.
+        while !locked(s.parser.screen()) {
+            assert!(
+                pressed.elapsed() < WAIT && s.read_some(Duration::from_millis(2)),
+                "lock {round}: the screen still shows:\n{}",
+                s.parser.screen().contents()
+            );
+        }
+        slowest = slowest.max(pressed.elapsed());
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "lock {round}: the app is still running"
+        );
+        s.wait_until("the lock screen settled", locked);
+        s.send("sandbox-demo\r");
+        s.wait_for("Current (");
+    }
+    eprintln!("slowest of 20 locks: {slowest:?}");
+    // The measure for the README is the figure above; the bound here only catches the
+    // old failure (a stale screen until the next key, or a crash after two seconds)
+    // without failing on a loaded machine.
+    assert!(
+        slowest < Duration::from_secs(1),
+        "slowest lock: {slowest:?}"
+    );
+    s.send("q");
+    assert!(ends_within(&mut child, GONE_WITHIN).is_some());
+    let trail = audit_text(&home);
+    assert_eq!(trail.matches("\"lock\"").count(), 20, "{trail}");
+    assert!(!trail.contains("idle_lock"), "{trail}");
+}
+
+/// Every audit record written under `home`, as text.
+fn audit_text(home: &tempfile::TempDir) -> String {
+    fn walk(dir: &std::path::Path, out: &mut String) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.components().any(|c| c.as_os_str() == "audit") {
+                out.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+    }
+    let mut out = String::new();
+    walk(home.path(), &mut out);
+    out
+}
+
+/// The states a user can leave the app in, and how to get there once signed in.
+const STATES: [(&str, &str, &str); 6] = [
+    ("query", "", "Confidential"),
+    ("results", "9990548609\r", "Current ("),
+    ("detail", "9990548609\r", "Current ("),
+    ("help", "", "Confidential"),
+    ("request in flight", "9990000018\r", "Confidential"),
+    ("locked", "9990548609\r", "Current ("),
+];
+
+/// Brings a signed-in app to the named state.
+fn reach(s: &mut Session, state: &str, keys: &str, shown: &str) {
+    s.send(keys);
+    s.wait_for(shown);
+    match state {
+        "detail" => {
+            s.send("\r");
+            s.wait_for("Status ");
+        }
+        "help" => {
+            // F1: in the NHS number field `?` is text.
+            s.send("\x1bOP");
+            s.wait_for("Keys (from your keymap");
+        }
+        "locked" => {
+            s.send("\x0c");
+            s.wait_until("the lock screen", locked);
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn closing_the_terminal_ends_the_app_in_every_state() {
+    for (state, keys, shown) in STATES {
+        let home = tempfile::tempdir().unwrap();
+        let (mut s, mut child) = signed_in(&home);
+        reach(&mut s, state, keys, shown);
+        // The terminal goes: the window closed, the SSH connection dropped.
+        drop(s);
+        let took = ends_within(&mut child, GONE_WITHIN);
+        if took.is_none() {
+            let _ = child.kill();
+        }
+        assert!(
+            took.is_some(),
+            "{state}: still running after the terminal closed"
+        );
+        eprintln!("{state}: ended {took:?} after the terminal closed");
+        let trail = audit_text(&home);
+        assert!(
+            trail.contains("\"sign_out\"") && trail.contains("hangup"),
+            "{state}: the session's end is recorded as a hang-up:\n{trail}\n{}",
+            std::fs::read_to_string(home.path().join("sandbox/logs/eps-tracker.log"))
+                .unwrap_or_default()
+        );
+    }
+    // And before anyone signed in.
+    let home = tempfile::tempdir().unwrap();
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_eps-tracker"));
+    command.args(["--home", home.path().to_str().unwrap(), "--sandbox"]);
+    let (mut s, mut child) = spawn(command);
+    s.wait_for("User ID");
+    drop(s);
+    assert!(ends_within(&mut child, GONE_WITHIN).is_some(), "sign-in");
+}
+
+#[test]
+fn sigterm_ends_the_app_in_every_state() {
+    for (state, keys, shown) in STATES {
+        let home = tempfile::tempdir().unwrap();
+        let (mut s, mut child) = signed_in(&home);
+        reach(&mut s, state, keys, shown);
+        let pid = child.process_id().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let took = ends_within(&mut child, GONE_WITHIN);
+        if took.is_none() {
+            let _ = child.kill();
+        }
+        assert!(took.is_some(), "{state}: still running after SIGTERM");
+        eprintln!("{state}: ended {took:?} after SIGTERM");
+        if state == "request in flight" {
+            let trail = audit_text(&home);
+            assert!(
+                trail.contains("\"cancelled\""),
+                "the request in flight gets its outcome:\n{trail}"
+            );
+        }
+        drop(s);
+    }
+}
+
+#[test]
+fn esc_on_a_slow_search_records_it_as_cancelled() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut s, mut child) = signed_in(&home);
+    // The sandbox answers this patient after three seconds.
+    s.send("9990000018\r");
+    s.wait_for("Searching");
+    s.send("\x1b");
+    s.wait_for("Cancelled");
+    // Ctrl-C: the NHS number field still has the focus, where `q` is text.
+    s.send("\x03");
+    assert!(ends_within(&mut child, GONE_WITHIN).is_some());
+    let trail = audit_text(&home);
+    let attempts = trail.matches("\"search_attempt\"").count();
+    let cancelled = trail
+        .lines()
+        .filter(|l| l.contains("\"search_result\"") && l.contains("\"cancelled\""))
+        .count();
+    assert_eq!((attempts, cancelled), (1, 1), "{trail}");
 }

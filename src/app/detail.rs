@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use crate::tracker::ids::PrescriptionId;
 use crate::tracker::model::Prescription;
+use crate::tracker::query::TrackerRequest;
 
 use super::msg::{Failure, RequestId};
 
@@ -39,19 +40,41 @@ impl Shown {
     }
 }
 
+/// Where the detail for the shown key stands.
 #[derive(Debug, Clone, Default)]
 pub enum DetailLoad {
     #[default]
     Idle,
-    Loading(RequestId),
+    /// Being fetched (`Some`: the request in flight) or about to be (`None`: waiting for
+    /// the selection to rest, or for the request in flight for another row to finish).
+    Loading(Option<RequestId>),
     Failed(Failure),
     Cancelled,
+}
+
+/// The one detail request in flight, and what it is for (not always the shown key: the
+/// selection may have moved on while it runs).
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    pub id: RequestId,
+    pub key: DetailKey,
+}
+
+/// The one detail request waiting to be sent: the latest wins.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub key: DetailKey,
+    pub request: TrackerRequest,
+    /// The selection has rested on it (or Enter was pressed): it may be sent.
+    pub rested: bool,
 }
 
 #[derive(Debug, Default)]
 pub struct Detail {
     pub showing: Option<DetailKey>,
     pub load: DetailLoad,
+    pub in_flight: Option<InFlight>,
+    pub wanted: Option<Wanted>,
     pub cache: HashMap<DetailKey, Shown>,
     /// The last issue of an eRD prescription, learnt when Spine said the next one does
     /// not exist (the basic answers do not say how many issues there are).
@@ -68,15 +91,8 @@ impl Detail {
         self.showing.as_ref().and_then(|k| self.cache.get(k))
     }
 
+    /// The detail request in flight, whichever row it is for.
     pub fn loading(&self) -> Option<RequestId> {
-        match self.load {
-            DetailLoad::Loading(id) => Some(id),
-            _ => None,
-        }
-    }
-
-    /// Forgets everything (sign-out): nothing of one user's lookups survives for the next.
-    pub fn clear(&mut self) {
-        *self = Detail::default();
+        self.in_flight.as_ref().map(|f| f.id)
     }
 }

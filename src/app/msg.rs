@@ -1,6 +1,7 @@
 //! Everything that can happen to the app (`Msg`) and everything the app can ask the
 //! runtime to do (`Cmd`). Plain data: no closures, no futures, so tests compare them.
 
+use chrono::NaiveDate;
 use ratatui::crossterm::event::KeyEvent;
 use zeroize::Zeroizing;
 
@@ -39,6 +40,11 @@ pub enum Msg {
         id: RequestId,
         result: Result<SignInReply, String>,
     },
+    /// The selection has stayed put for the settle delay asked for by
+    /// `Cmd::FetchWhenRested`: fetch what it rests on.
+    Rested,
+    /// The local date is no longer the one in `State::today` (midnight passed).
+    Today(NaiveDate),
 }
 
 /// A password that was right: either the session has started, or the user has several
@@ -84,12 +90,27 @@ pub enum Cmd {
     ChooseRole { id: RequestId, index: usize },
     /// Cancel the request with this id, if it is still running.
     Cancel(RequestId),
-    /// The screen was locked (idle or by key): record it; the password is needed again.
-    Lock,
+    /// The screen was locked (by key or by the idle timer): record it; the password is
+    /// needed again.
+    Lock(LockCause),
     /// End the session.
     SignOut,
+    /// A sign-in the user cancelled finished anyway: undo whatever it opened.
+    UndoSignIn(RequestId),
     /// Put text on the clipboard (OSC 52, works over SSH).
     Copy(String),
+    /// Answer with `Msg::Rested` once no newer `FetchWhenRested` has come for the settle
+    /// delay, so a detail is fetched only where the selection stops, not for every row passed.
+    FetchWhenRested,
+}
+
+/// Who locked the screen: the audit trail tells a user's Ctrl-L from the idle timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockCause {
+    /// The user pressed the lock key.
+    Manual,
+    /// Nothing happened for the configured idle time.
+    Idle,
 }
 
 /// A password on its way to the runtime: wiped when dropped, never shown by `Debug`.
@@ -160,10 +181,7 @@ impl Failure {
         matches!(
             self.kind,
             FailureKind::Gateway | FailureKind::Network | FailureKind::Audit
-        ) || self
-            .spine
-            .as_ref()
-            .is_some_and(|s| matches!(s.code.as_str(), "4" | "5"))
+        ) || self.spine.as_ref().is_some_and(SpineError::retry_can_help)
     }
 
     /// What the user could try next.
@@ -174,9 +192,11 @@ impl Failure {
                     "Check the number or ID with the caller; a search only covers the dates asked for."
                 }
                 Some("2") => "Search by the patient's NHS number instead.",
-                Some("4" | "5") => {
+                Some("5") => {
                     "Retry; if it keeps failing, quote the trace ID to the national service desk."
                 }
+                // Spine cannot read its own record: asking again gets the same answer.
+                Some("4") => "Quote the trace ID to the national service desk.",
                 _ => "Quote the code and trace ID to the national service desk if it persists.",
             },
             FailureKind::Gateway | FailureKind::Network => {

@@ -1,8 +1,14 @@
 //! Sending Tracker requests and taking their answers: the list query, the detail of the
 //! selected prescription and its eRD issues, cancel and retry. Answers to anything but the
-//! latest request of their kind are dropped.
+//! latest list request are dropped; a detail answer is kept for its row even when the
+//! selection has moved on.
+//!
+//! Details are fetched where the selection rests, not for every row passed: a move asks
+//! the runtime for `Msg::Rested`, and only then is the request sent. At most one detail
+//! request is in flight and one waits behind it (the latest wins), as in gitui's
+//! single-job queue; Enter, `r` and retry send at once.
 
-use super::detail::{DetailKey, DetailLoad, Shown};
+use super::detail::{DetailKey, DetailLoad, InFlight, Shown, Wanted};
 use super::msg::{Answer, Cmd, Failure, FailureKind, RequestId};
 use super::results::ResultList;
 use super::state::{ListState, Pane, State};
@@ -20,6 +26,9 @@ pub fn send_list(state: &mut State, request: TrackerRequest) -> Vec<Cmd> {
     state.detail.showing = None;
     state.detail.load = DetailLoad::Idle;
     state.detail.note = None;
+    // A new search may show newer statuses than the details fetched before it: those
+    // details are fetched again rather than shown beside a fresher list row.
+    state.detail.cache.clear();
     cmds.push(Cmd::Fetch {
         id,
         request: first_step(request),
@@ -37,6 +46,17 @@ fn first_step(request: TrackerRequest) -> TrackerRequest {
     }
 }
 
+/// How soon a detail is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// Once the selection has rested (arrow keys, list answers, issue steps).
+    Rested,
+    /// At once (Enter, retry).
+    Now,
+    /// At once, even when cached (`r` on the detail).
+    Refresh,
+}
+
 /// Cancels every request in flight (Esc).
 pub fn cancel_all(state: &mut State) -> Vec<Cmd> {
     let mut cmds = Vec::new();
@@ -47,8 +67,11 @@ pub fn cancel_all(state: &mut State) -> Vec<Cmd> {
         }
         other => other,
     };
-    if let Some(id) = state.detail.loading() {
-        cmds.push(Cmd::Cancel(id));
+    if let Some(flight) = state.detail.in_flight.take() {
+        cmds.push(Cmd::Cancel(flight.id));
+    }
+    state.detail.wanted = None;
+    if matches!(state.detail.load, DetailLoad::Loading(_)) {
         state.detail.load = DetailLoad::Cancelled;
     }
     cmds
@@ -63,11 +86,37 @@ pub fn on_fetched(
     if state.list.loading() == Some(id) {
         return (true, on_list_answer(state, result));
     }
-    if state.detail.loading() == Some(id) {
-        on_detail_answer(state, result);
-        return (true, Vec::new());
+    if state.detail.loading() == Some(id)
+        && let Some(flight) = state.detail.in_flight.take()
+    {
+        on_detail_answer(state, flight.key, result);
+        return (true, send_wanted(state));
     }
     (false, Vec::new())
+}
+
+/// The selection has rested: the waiting detail request may go.
+pub fn on_rested(state: &mut State) -> Vec<Cmd> {
+    if let Some(wanted) = state.detail.wanted.as_mut() {
+        wanted.rested = true;
+    }
+    send_wanted(state)
+}
+
+/// Sends the waiting detail request if it may go and nothing else is in flight.
+fn send_wanted(state: &mut State) -> Vec<Cmd> {
+    if state.detail.in_flight.is_some() || !state.detail.wanted.as_ref().is_some_and(|w| w.rested) {
+        return Vec::new();
+    }
+    let Some(Wanted { key, request, .. }) = state.detail.wanted.take() else {
+        return Vec::new();
+    };
+    let id = state.next_request_id();
+    if state.detail.showing.as_ref() == Some(&key) {
+        state.detail.load = DetailLoad::Loading(Some(id));
+    }
+    state.detail.in_flight = Some(InFlight { id, key });
+    vec![Cmd::Fetch { id, request }]
 }
 
 /// Spine's own notice, for the helpdesk view. Decoder warnings are for the log and
@@ -153,20 +202,24 @@ fn on_list_answer(state: &mut State, result: Result<Answer, Failure>) -> Vec<Cmd
                     Pane::Results
                 };
             }
-            show_selected(state)
+            show_selected(state, When::Rested)
         }
     }
 }
 
-fn on_detail_answer(state: &mut State, result: Result<Answer, Failure>) {
-    let Some(key) = state.detail.showing.clone() else {
-        state.detail.load = DetailLoad::Idle;
-        return;
+/// Takes the answer for `key`, which may no longer be the row shown: a success is cached
+/// for when the user comes back to it, a failure is shown only where it belongs.
+fn on_detail_answer(state: &mut State, key: DetailKey, result: Result<Answer, Failure>) {
+    let shown = state.detail.showing.as_ref() == Some(&key);
+    let fail = |state: &mut State, failure: Failure| {
+        if shown {
+            state.detail.load = DetailLoad::Failed(failure);
+        }
     };
     match result {
         Err(failure) => {
             state.last_trace = failure.trace_id.clone().or(state.last_trace.take());
-            state.detail.load = DetailLoad::Failed(failure);
+            fail(state, failure);
         }
         Ok(answer) => {
             state.last_trace = answer.trace_id.clone().or(state.last_trace.take());
@@ -192,14 +245,16 @@ fn on_detail_answer(state: &mut State, result: Result<Answer, Failure>) {
                     Failure::new(FailureKind::Spine, format!("Issue {asked} does not exist."));
                 failure.spine = Some(notice.clone());
                 failure.trace_id = answer.trace_id;
-                state.detail.load = DetailLoad::Failed(failure);
+                fail(state, failure);
                 return;
             }
             let notes = notes_of(&answer);
             match answer.response.prescriptions.into_iter().next() {
                 Some(p) => {
                     remember(state, key, p, answer.trace_id, notes);
-                    state.detail.load = DetailLoad::Idle;
+                    if shown {
+                        state.detail.load = DetailLoad::Idle;
+                    }
                 }
                 None => {
                     let mut failure = Failure::new(
@@ -208,7 +263,7 @@ fn on_detail_answer(state: &mut State, result: Result<Answer, Failure>) {
                     );
                     failure.spine = answer.response.notice;
                     failure.trace_id = answer.trace_id;
-                    state.detail.load = DetailLoad::Failed(failure);
+                    fail(state, failure);
                 }
             }
         }
@@ -245,7 +300,7 @@ fn remember(
 }
 
 /// Shows the selected prescription in the detail pane, fetching it if it is not cached.
-pub fn show_selected(state: &mut State) -> Vec<Cmd> {
+pub fn show_selected(state: &mut State, when: When) -> Vec<Cmd> {
     let Some(list) = state.list.ready() else {
         return Vec::new();
     };
@@ -263,7 +318,7 @@ pub fn show_selected(state: &mut State) -> Vec<Cmd> {
         total_issues: p.total_issues,
     };
     let current = p.current_issue;
-    show(state, key, known, current)
+    show(state, key, known, current, when)
 }
 
 /// Moves to the next (`forward`) or previous issue of a repeat-dispensing prescription.
@@ -318,7 +373,7 @@ pub fn step_issue(state: &mut State, forward: bool) -> Vec<Cmd> {
         issue: Some(next),
         ..key
     };
-    show(state, key, known, current)
+    show(state, key, known, current, When::Rested)
 }
 
 fn show(
@@ -326,6 +381,7 @@ fn show(
     key: DetailKey,
     known: KnownPrescription,
     current: Option<u32>,
+    when: When,
 ) -> Vec<Cmd> {
     // The clinical detail of an eRD prescription must name an issue: the current one. It
     // is cached under that number, so a detail fetched for another issue is never passed
@@ -337,20 +393,25 @@ fn show(
         },
         _ => key,
     };
-    if state.detail.showing.as_ref() == Some(&key)
-        && (state.detail.loading().is_some() || state.detail.cache.contains_key(&key))
-    {
+    let refresh = when == When::Refresh;
+    let detail = &mut state.detail;
+    let same = detail.showing.as_ref() == Some(&key);
+    let waiting = matches!(detail.load, DetailLoad::Loading(None));
+    if same && when == When::Rested && (waiting || detail.cache.contains_key(&key)) {
         return Vec::new();
     }
-    let mut cmds = Vec::new();
-    if let Some(id) = state.detail.loading() {
-        cmds.push(Cmd::Cancel(id));
+    detail.showing = Some(key.clone());
+    detail.scroll = 0;
+    if !refresh && detail.cache.contains_key(&key) {
+        // Cached details show at once; whatever waited for another row is not wanted now.
+        detail.load = DetailLoad::Idle;
+        detail.wanted = None;
+        return Vec::new();
     }
-    state.detail.showing = Some(key.clone());
-    state.detail.scroll = 0;
-    if state.detail.cache.contains_key(&key) {
-        state.detail.load = DetailLoad::Idle;
-        return cmds;
+    if !refresh && let Some(flight) = detail.in_flight.as_ref().filter(|f| f.key == key) {
+        detail.load = DetailLoad::Loading(Some(flight.id));
+        detail.wanted = None;
+        return Vec::new();
     }
     let query = RetrieveQuery {
         id: key.id.clone(),
@@ -362,29 +423,55 @@ fn show(
         TrackerRequest::Retrieve(query)
     };
     if let Err(error) = request.validate_with(state.today, known) {
+        state.detail.wanted = None;
         state.detail.load =
             DetailLoad::Failed(Failure::new(FailureKind::Invalid, error.to_string()));
-        return cmds;
+        return Vec::new();
     }
-    let id = state.next_request_id();
-    state.detail.load = DetailLoad::Loading(id);
-    cmds.push(Cmd::Fetch { id, request });
+    let rested = when != When::Rested;
+    state.detail.wanted = Some(Wanted {
+        key,
+        request,
+        rested,
+    });
+    state.detail.load = DetailLoad::Loading(None);
+    if !rested {
+        return vec![Cmd::FetchWhenRested];
+    }
+    // Asked for at once: whatever is in flight for another row gives way.
+    let mut cmds = Vec::new();
+    if let Some(flight) = state.detail.in_flight.take() {
+        cmds.push(Cmd::Cancel(flight.id));
+    }
+    cmds.extend(send_wanted(state));
     cmds
 }
 
-/// Sends again whatever failed or was cancelled: the list, else the detail.
+/// Sends again whatever failed or was cancelled (the list, else the detail) when trying
+/// again can help; on the detail pane, fetches the shown prescription afresh.
 pub fn retry(state: &mut State) -> Vec<Cmd> {
     match &state.list {
+        ListState::Failed { failure, .. } if !failure.retryable() => {
+            return no_retry(state, failure.advice());
+        }
         ListState::Failed { request, .. } | ListState::Cancelled { request } => {
             let request = request.clone();
             return send_list(state, request);
         }
         _ => {}
     }
-    if matches!(
-        state.detail.load,
-        DetailLoad::Failed(_) | DetailLoad::Cancelled
-    ) && let Some(key) = state.detail.showing.take()
+    let when = match &state.detail.load {
+        DetailLoad::Failed(failure) if !failure.retryable() => {
+            return no_retry(state, failure.advice());
+        }
+        DetailLoad::Failed(_) | DetailLoad::Cancelled => Some(When::Now),
+        DetailLoad::Idle if state.focus == Pane::Detail && state.detail.shown().is_some() => {
+            Some(When::Refresh)
+        }
+        _ => None,
+    };
+    if let Some(when) = when
+        && let Some(key) = state.detail.showing.clone()
     {
         let listed = state
             .list
@@ -395,8 +482,15 @@ pub fn retry(state: &mut State) -> Vec<Cmd> {
             total_issues: listed.and_then(|p| p.total_issues),
         };
         let current = listed.and_then(|p| p.current_issue);
-        return show(state, key, known, current);
+        return show(state, key, known, current, when);
     }
     state.notice = Some("Nothing to retry.".into());
+    Vec::new()
+}
+
+/// Retry refused: sending the same request again would get the same refusal (and add
+/// another record of it to the audit trail).
+fn no_retry(state: &mut State, advice: &str) -> Vec<Cmd> {
+    state.notice = Some(format!("Trying again will not help. {advice}"));
     Vec::new()
 }

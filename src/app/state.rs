@@ -1,9 +1,11 @@
 //! The whole state of the terminal app: what is on screen and what is in flight.
-//! `draw` reads it, `update` changes it, nothing else touches it.
+//! `draw` reads it, `update` changes it; the runtime only resets the `dirty` and
+//! `clear_screen` flags once it has drawn.
 
 use chrono::NaiveDate;
+use ratatui::crossterm::event::KeyEvent;
 
-use super::detail::Detail;
+use super::detail::{Detail, DetailLoad};
 use super::form::QueryForm;
 use super::keymap::Keymap;
 use super::msg::Failure;
@@ -126,8 +128,9 @@ pub struct State {
     pub form: QueryForm,
     pub list: ListState,
     pub detail: Detail,
-    /// Today's date (UTC), for reading typed dates and Spine's 28-day rule. Set by the
-    /// runtime, which owns the clock.
+    /// Today's local date, for reading typed dates, defaults, Spine's 28-day rule and
+    /// "n days ago". The runtime owns the clock and moves it on (`Msg::Today`) when the
+    /// date changes.
     pub today: NaiveDate,
     /// A short note for the footer (e.g. what was copied), until the next key.
     pub notice: Option<String>,
@@ -139,6 +142,8 @@ pub struct State {
     pub quit: bool,
     /// Whether anything visible changed since the last draw.
     pub dirty: bool,
+    /// Keys typed while the password was being checked, replayed once the workspace opens.
+    pub typeahead: Vec<KeyEvent>,
     /// Set when the whole terminal must be wiped (lock, sign-out): the runtime clears it
     /// before the next draw so no patient data survives in any cell.
     pub clear_screen: bool,
@@ -169,6 +174,7 @@ impl State {
             quit: false,
             dirty: true,
             clear_screen: false,
+            typeahead: Vec::new(),
             next_request: 0,
         }
     }
@@ -214,6 +220,6 @@ impl State {
     pub fn busy(&self) -> bool {
         self.signin_request.is_some()
             || self.list.loading().is_some()
-            || self.detail.loading().is_some()
+            || matches!(self.detail.load, DetailLoad::Loading(_))
     }
 }

@@ -335,6 +335,15 @@ pub fn answer(kind: ResponseKind, prescriptions: Vec<Prescription>, trace: &str)
     }
 }
 
+/// What the runtime does after a `FetchWhenRested`: once the selection has rested, it says
+/// so.
+pub fn rest(state: &mut State, mut cmds: Vec<Cmd>) -> Vec<Cmd> {
+    if cmds.contains(&Cmd::FetchWhenRested) {
+        cmds.extend(update(state, Msg::Rested));
+    }
+    cmds
+}
+
 pub fn only_fetch(cmds: &[Cmd]) -> (RequestId, TrackerRequest) {
     let fetches: Vec<_> = cmds
         .iter()
@@ -366,6 +375,12 @@ pub fn searched() -> (State, RequestId, TrackerRequest) {
             )),
         },
     );
+    assert_eq!(
+        cmds,
+        vec![Cmd::FetchWhenRested],
+        "nothing sent before the selection rests"
+    );
+    let cmds = rest(&mut state, cmds);
     let (detail_id, detail_request) = only_fetch(&cmds);
     (state, detail_id, detail_request)
 }
@@ -519,6 +534,14 @@ fn a_refusal_by_role_is_shown_and_not_offered_for_retry() {
     assert!(
         matches!(&state.list, ListState::Failed { failure, .. } if failure.kind == FailureKind::Denied)
     );
+    // Asking again would only add another refusal to the audit trail.
+    state.focus = Pane::Results;
+    assert!(update(&mut state, key(KeyCode::Char('r'))).is_empty());
+    assert!(
+        state.notice.as_deref().unwrap().contains("will not help"),
+        "{:?}",
+        state.notice
+    );
 }
 
 #[test]
@@ -551,18 +574,124 @@ fn a_spine_error_is_kept_with_code_and_reason() {
 }
 
 #[test]
-fn moving_the_selection_fetches_the_new_detail_and_cancels_the_old() {
+fn the_new_detail_waits_for_the_one_in_flight_and_only_the_latest_waits() {
     let (mut state, first, _) = searched();
-    let cmds = update(&mut state, key(KeyCode::Down));
+    // Moving on: nothing is sent until the selection rests, and then only once the
+    // request in flight has answered (it is not cancelled: its answer is cached).
+    assert_eq!(
+        update(&mut state, key(KeyCode::Down)),
+        vec![Cmd::FetchWhenRested]
+    );
+    assert!(update(&mut state, Msg::Rested).is_empty());
+    assert!(matches!(state.detail.load, DetailLoad::Loading(None)));
+    let acute = search_results().remove(0);
+    let cmds = update(
+        &mut state,
+        Msg::Fetched {
+            id: first,
+            result: Ok(answer(ResponseKind::Retrieve, vec![acute], "t1")),
+        },
+    );
+    let (_, request) = only_fetch(&cmds);
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.id.as_str() == ERD));
+    // The first row's detail came back meanwhile: moving back shows it at once.
+    assert!(update(&mut state, key(KeyCode::Up)).is_empty());
+    assert!(state.detail.shown().is_some());
+}
+
+#[test]
+fn rows_passed_over_send_nothing_and_the_resting_row_one_request() {
+    let (mut state, first, _) = searched();
+    update(
+        &mut state,
+        Msg::Fetched {
+            id: first,
+            result: Err(Failure::new(FailureKind::Network, "no answer")),
+        },
+    );
+    let mut cmds = Vec::new();
+    for _ in 0..20 {
+        cmds.extend(update(&mut state, key(KeyCode::Down)));
+        cmds.extend(update(&mut state, key(KeyCode::Up)));
+    }
+    cmds.extend(update(&mut state, key(KeyCode::Down)));
+    assert!(
+        cmds.iter().all(|c| *c == Cmd::FetchWhenRested),
+        "no request for rows passed over: {cmds:?}"
+    );
+    let (_, request) = only_fetch(&update(&mut state, Msg::Rested));
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.id.as_str() == ERD));
+}
+
+#[test]
+fn enter_fetches_at_once_and_the_request_it_replaces_is_cancelled() {
+    let (mut state, first, _) = searched();
+    update(&mut state, key(KeyCode::Down));
+    let cmds = update(&mut state, key(KeyCode::Enter));
     assert!(cmds.contains(&Cmd::Cancel(first)), "{cmds:?}");
     let (_, request) = only_fetch(&cmds);
     assert!(matches!(request, TrackerRequest::Retrieve(q) if q.id.as_str() == ERD));
+    assert_eq!(state.focus, Pane::Detail);
+}
+
+#[test]
+fn a_new_search_fetches_a_cached_detail_again() {
+    let (mut state, first, _) = searched();
+    update(
+        &mut state,
+        Msg::Fetched {
+            id: first,
+            result: Ok(answer(
+                ResponseKind::Retrieve,
+                vec![search_results().remove(0)],
+                "t1",
+            )),
+        },
+    );
+    assert!(state.detail.shown().is_some());
+    update(&mut state, key(KeyCode::Char('/')));
+    state.focus = Pane::Query;
+    let (id, _) = only_fetch(&update(&mut state, key(KeyCode::Enter)));
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(ResponseKind::Search, search_results(), "t2")),
+        },
+    );
+    assert!(
+        state.detail.shown().is_none(),
+        "the old detail is not shown"
+    );
+    let cmds = update(&mut state, Msg::Rested);
+    let (_, request) = only_fetch(&cmds);
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.id.as_str() == ACUTE));
+}
+
+#[test]
+fn r_on_the_detail_fetches_it_afresh() {
+    let (mut state, first, _) = searched();
+    update(
+        &mut state,
+        Msg::Fetched {
+            id: first,
+            result: Ok(answer(
+                ResponseKind::Retrieve,
+                vec![search_results().remove(0)],
+                "t1",
+            )),
+        },
+    );
+    state.focus = Pane::Detail;
+    let (_, request) = only_fetch(&update(&mut state, key(KeyCode::Char('r'))));
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.id.as_str() == ACUTE));
 }
 
 #[test]
 fn a_late_detail_answer_for_an_old_selection_is_dropped() {
     let (mut state, first, _) = searched();
-    update(&mut state, key(KeyCode::Down));
+    let cmds = update(&mut state, key(KeyCode::Down));
+    rest(&mut state, cmds);
     let acute = search_results().remove(0);
     update(
         &mut state,
@@ -589,7 +718,8 @@ fn erd_issues_step_with_brackets_and_come_from_the_cache_when_seen() {
             )),
         },
     );
-    let (id, _) = only_fetch(&update(&mut state, key(KeyCode::Down)));
+    let cmds = update(&mut state, key(KeyCode::Down));
+    let (id, _) = only_fetch(&rest(&mut state, cmds));
     update(
         &mut state,
         Msg::Fetched {
@@ -601,7 +731,8 @@ fn erd_issues_step_with_brackets_and_come_from_the_cache_when_seen() {
     update(&mut state, key(KeyCode::Enter));
     assert_eq!(state.focus, Pane::Detail);
 
-    let (id, request) = only_fetch(&update(&mut state, key(KeyCode::Char(']'))));
+    let cmds = update(&mut state, key(KeyCode::Char(']')));
+    let (id, request) = only_fetch(&rest(&mut state, cmds));
     assert!(matches!(request, TrackerRequest::Retrieve(q) if q.issue == Some(4)));
     update(
         &mut state,
@@ -614,15 +745,23 @@ fn erd_issues_step_with_brackets_and_come_from_the_cache_when_seen() {
     // Back to 3: already fetched, so no request.
     assert!(update(&mut state, key(KeyCode::Char('['))).is_empty());
     assert_eq!(state.detail.shown().unwrap().issue_number(), Some(3));
-    let (_, request) = only_fetch(&update(&mut state, key(KeyCode::Char('['))));
+    let cmds = update(&mut state, key(KeyCode::Char('[')));
+    let (_, request) = only_fetch(&rest(&mut state, cmds));
     assert!(matches!(request, TrackerRequest::Retrieve(q) if q.issue == Some(2)));
 }
 
 #[test]
 fn issue_steps_stop_at_the_ends() {
     let (mut state, first, _) = searched();
-    update(&mut state, key(KeyCode::Down));
-    let _ = first;
+    let cmds = update(&mut state, key(KeyCode::Down));
+    rest(&mut state, cmds);
+    update(
+        &mut state,
+        Msg::Fetched {
+            id: first,
+            result: Err(Failure::new(FailureKind::Network, "no answer")),
+        },
+    );
     let id = state.detail.loading().unwrap();
     update(
         &mut state,
@@ -742,7 +881,7 @@ fn sign_out_forgets_everything_and_clears_the_screen() {
 fn lock_keeps_the_work_for_after_the_password() {
     let (mut state, _, _) = searched();
     let cmds = update(&mut state, ctrl('l'));
-    assert!(cmds.contains(&Cmd::Lock));
+    assert!(cmds.contains(&Cmd::Lock(crate::app::msg::LockCause::Manual)));
     assert!(state.signin.is_some());
     type_text(&mut state, "sandbox-demo");
     let cmds = update(&mut state, key(KeyCode::Enter));
@@ -845,7 +984,8 @@ fn several_role_profiles_are_offered_and_the_chosen_one_is_sent() {
 #[test]
 fn an_issue_spine_does_not_have_is_said_plainly_and_ends_the_steps() {
     let (mut state, _, _) = searched();
-    let id = only_fetch(&update(&mut state, key(KeyCode::Down))).0;
+    update(&mut state, key(KeyCode::Down));
+    let id = only_fetch(&update(&mut state, key(KeyCode::Enter))).0;
     let mut erd = erd_issue(3, 3);
     erd.total_issues = None;
     update(
@@ -855,7 +995,8 @@ fn an_issue_spine_does_not_have_is_said_plainly_and_ends_the_steps() {
             result: Ok(answer(ResponseKind::Retrieve, vec![erd.clone()], "t3")),
         },
     );
-    let (id, _) = only_fetch(&update(&mut state, key(KeyCode::Char(']'))));
+    let cmds = update(&mut state, key(KeyCode::Char(']')));
+    let (id, _) = only_fetch(&rest(&mut state, cmds));
     let mut blank = erd.clone();
     blank.issues.clear();
     let mut reply = answer(ResponseKind::Retrieve, vec![blank], "t4");
@@ -878,4 +1019,32 @@ fn an_issue_spine_does_not_have_is_said_plainly_and_ends_the_steps() {
     );
     let (_, request) = only_fetch(&update(&mut state, key(KeyCode::Char('['))));
     assert!(matches!(request, TrackerRequest::Retrieve(q) if q.issue == Some(2)));
+}
+
+#[test]
+fn keys_typed_while_the_password_is_checked_go_to_the_query() {
+    let mut state = State::new(Settings::default(), today());
+    type_text(&mut state, "helpdesk");
+    update(&mut state, key(KeyCode::Enter));
+    type_text(&mut state, "pw");
+    let cmds = update(&mut state, key(KeyCode::Enter));
+    let Some(Cmd::SignIn { id, .. }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    let id = *id;
+    // Typed before the answer: the number and Enter.
+    assert!(type_text(&mut state, NHS).is_empty());
+    assert!(update(&mut state, key(KeyCode::Enter)).is_empty());
+    let cmds = update(
+        &mut state,
+        Msg::SignInDone {
+            id,
+            result: Ok(SignInReply::Welcome(Welcome {
+                who: who(),
+                clinical_allowed: false,
+            })),
+        },
+    );
+    let (_, request) = only_fetch(&cmds);
+    assert!(matches!(request, TrackerRequest::Search(q) if q.nhs_number.as_digits() == NHS));
 }

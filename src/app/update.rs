@@ -8,14 +8,16 @@ use tui_input::backend::crossterm::to_input_request;
 use super::detail::Detail;
 use super::form::QueryForm;
 use super::keymap::{Action, KeyCodeOrd, KeyPress};
-use super::msg::{Cmd, Msg, RequestId, Secret, SignInReply};
-use super::requests;
+use super::msg::{Cmd, LockCause, Msg, RequestId, Secret, SignInReply};
+use super::requests::{self, When};
 use super::signin::{Note, RoleChoice, SignInField, SignInForm};
 use super::state::{ListState, Pane, State};
 use crate::tracker::model::StatusGroup;
 
 /// Rows moved by PageUp / PageDown.
 const PAGE: isize = 10;
+/// Keys kept while a password is checked, at most.
+const TYPEAHEAD: usize = 256;
 
 /// Applies one message to the state and returns the work it asks the runtime to do.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
@@ -43,11 +45,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             state.idle_lock_in = state.signed_in().then_some(seconds);
             Vec::new()
         }
-        Msg::IdleLock => lock(state, "Locked after a period without activity."),
-        Msg::SignInDone { id, result } => {
-            on_signed_in(state, id, result);
-            Vec::new()
-        }
+        Msg::IdleLock => lock(
+            state,
+            "Locked after a period without activity.",
+            LockCause::Idle,
+        ),
+        Msg::SignInDone { id, result } => on_signed_in(state, id, result),
         Msg::Fetched { id, result } => {
             let (current, cmds) = requests::on_fetched(state, id, result);
             if !current {
@@ -56,11 +59,21 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             }
             cmds
         }
+        Msg::Rested => {
+            let cmds = requests::on_rested(state);
+            // Nothing sent: nothing on screen changed either.
+            state.dirty = !cmds.is_empty();
+            cmds
+        }
+        Msg::Today(today) => {
+            state.today = today;
+            Vec::new()
+        }
     }
 }
 
 /// Hides everything behind the unlock screen; the workspace stays for after the password.
-fn lock(state: &mut State, why: &str) -> Vec<Cmd> {
+fn lock(state: &mut State, why: &str, cause: LockCause) -> Vec<Cmd> {
     state.idle_lock_in = None;
     let Some(who) = state.session.as_ref() else {
         state.dirty = false;
@@ -74,7 +87,7 @@ fn lock(state: &mut State, why: &str) -> Vec<Cmd> {
     state.help = None;
     state.clear_screen = true;
     let mut cmds = requests::cancel_all(state);
-    cmds.push(Cmd::Lock);
+    cmds.push(Cmd::Lock(cause));
     cmds
 }
 
@@ -98,14 +111,21 @@ fn sign_out(state: &mut State) -> Vec<Cmd> {
     cmds
 }
 
-fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, String>) {
+fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, String>) -> Vec<Cmd> {
     if state.signin_request != Some(id) {
         state.dirty = false;
-        return;
+        // Cancelled, but the password check got there first: undo what it opened, or the
+        // runtime would hold a session the screen says does not exist.
+        return match result {
+            Ok(_) => vec![Cmd::UndoSignIn(id)],
+            Err(_) => Vec::new(),
+        };
     }
     state.signin_request = None;
+    // Keys typed during the check go to the workspace, never into a sign-in field.
+    let typed_ahead = std::mem::take(&mut state.typeahead);
     let Some(form) = state.signin.as_mut() else {
-        return;
+        return Vec::new();
     };
     form.checking = false;
     match result {
@@ -119,13 +139,16 @@ fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, St
         Ok(SignInReply::Welcome(welcome)) => {
             let unlocking = form.locked_user.is_some();
             state.signin = None;
-            if unlocking {
-                return;
+            if !unlocking {
+                state.form =
+                    QueryForm::fresh(welcome.clinical_allowed, state.settings.search_window_days);
+                state.session = Some(welcome.who);
+                state.focus = Pane::Query;
             }
-            state.form =
-                QueryForm::fresh(welcome.clinical_allowed, state.settings.search_window_days);
-            state.session = Some(welcome.who);
-            state.focus = Pane::Query;
+            return typed_ahead
+                .into_iter()
+                .flat_map(|key| on_key(state, key))
+                .collect();
         }
         Err(message) => {
             form.note = Some(Note::error(message));
@@ -133,6 +156,7 @@ fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, St
             form.roles = None;
         }
     }
+    Vec::new()
 }
 
 fn on_key(state: &mut State, event: KeyEvent) -> Vec<Cmd> {
@@ -218,12 +242,33 @@ fn on_signin_key(
                     return vec![Cmd::ChooseRole { id, index }];
                 }
                 Action::Cancel => {
+                    // The password was right but no session was started: forget the
+                    // half-done sign-in in the runtime too, and undo any role choice
+                    // still being applied.
                     form.roles = None;
+                    form.checking = false;
                     form.note = Some(Note::info("Sign-in cancelled."));
+                    let mut cmds: Vec<Cmd> = state
+                        .signin_request
+                        .take()
+                        .map(Cmd::Cancel)
+                        .into_iter()
+                        .collect();
+                    cmds.push(Cmd::SignOut);
+                    return cmds;
                 }
                 _ => continue,
             }
             return Vec::new();
+        }
+        state.dirty = false;
+        return Vec::new();
+    }
+    if form.checking && !actions.contains(&Action::Cancel) {
+        // Typed ahead while the password is checked: kept for the screen that follows
+        // (a user who knows the app types the NHS number straight away).
+        if state.typeahead.len() < TYPEAHEAD {
+            state.typeahead.push(event);
         }
         state.dirty = false;
         return Vec::new();
@@ -248,6 +293,7 @@ fn on_signin_key(
             }
             Action::Cancel => {
                 if let Some(id) = state.signin_request.take() {
+                    state.typeahead.clear();
                     form.checking = false;
                     form.note = Some(Note::info("Sign-in cancelled."));
                     return vec![Cmd::Cancel(id)];
@@ -290,16 +336,17 @@ fn on_global_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
             }
             Action::NewCaller => return new_caller(state),
             Action::Cancel => {
+                let busy = state.busy();
                 let cmds = requests::cancel_all(state);
                 // Esc leaves the query form (as help says) or the detail.
-                if cmds.is_empty() && state.focus != Pane::Results {
+                if !busy && state.focus != Pane::Results {
                     state.focus = Pane::Results;
                 }
                 return cmds;
             }
             Action::Retry => return requests::retry(state),
             Action::Copy => return copy(state),
-            Action::Lock => return lock(state, "Locked."),
+            Action::Lock => return lock(state, "Locked.", LockCause::Manual),
             Action::SignOut => return sign_out(state),
             Action::GroupCurrent | Action::GroupFuture | Action::GroupPast => {
                 let group = match action {
@@ -314,7 +361,7 @@ fn on_global_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
                 if state.focus == Pane::Query {
                     state.focus = Pane::Results;
                 }
-                return requests::show_selected(state);
+                return requests::show_selected(state, When::Rested);
             }
             Action::NextIssue | Action::PrevIssue => {
                 return requests::step_issue(state, *action == Action::NextIssue);
@@ -439,7 +486,7 @@ fn on_results_key(
                 }
                 _ => continue,
             }
-            return Some(requests::show_selected(state));
+            return Some(requests::show_selected(state, When::Rested));
         }
         let request = match key.typed_char() {
             Some(ch) => Some(InputRequest::InsertChar(ch)),
@@ -447,7 +494,7 @@ fn on_results_key(
         }?;
         list.filter.handle(request);
         list.refresh();
-        return Some(requests::show_selected(state));
+        return Some(requests::show_selected(state, When::Rested));
     }
     for action in actions {
         match action {
@@ -471,11 +518,11 @@ fn on_results_key(
             }
             Action::Submit => {
                 state.focus = Pane::Detail;
-                return Some(requests::show_selected(state));
+                return Some(requests::show_selected(state, When::Now));
             }
             _ => continue,
         }
-        return Some(requests::show_selected(state));
+        return Some(requests::show_selected(state, When::Rested));
     }
     None
 }

@@ -48,5 +48,6 @@ fn prepare(globals: Globals<'_>, no_color: bool) -> Result<Start, Failure> {
         keymap,
         connection,
         no_color,
+        detail_delay: std::time::Duration::from_millis(secured.config.detail_delay_ms),
     })
 }

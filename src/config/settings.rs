@@ -15,7 +15,7 @@ use crate::tracker::client::EnvironmentConfig;
 use crate::tracker::window::SearchSettings;
 
 /// Everything the settings file can hold.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
@@ -36,6 +36,28 @@ pub struct Config {
     /// `[search]`: the default search window.
     #[serde(default)]
     pub search: SearchSettings,
+    /// How long (ms) the terminal app's list selection must rest before the detail of the
+    /// selected prescription is fetched (Enter fetches at once).
+    #[serde(default = "default_detail_delay_ms")]
+    pub detail_delay_ms: u64,
+}
+
+fn default_detail_delay_ms() -> u64 {
+    250
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            security: SecuritySettings::default(),
+            roles: RolesConfig::default(),
+            default_environment: None,
+            environments: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            search: SearchSettings::default(),
+            detail_delay_ms: default_detail_delay_ms(),
+        }
+    }
 }
 
 /// Sign-in, password and lockout rules.

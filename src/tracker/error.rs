@@ -42,6 +42,13 @@ impl SpineError {
         matches!(self.code.as_str(), "3" | "8")
     }
 
+    /// Whether sending the same request again could get a different answer: only for
+    /// Spine's unexpected error (5). Code 4 (Spine cannot read its own record) and the
+    /// not-found and invalid-request codes give the same answer again.
+    pub fn retry_can_help(&self) -> bool {
+        self.code == "5"
+    }
+
     /// Whether the code is one Spine documents (and so has a specific explanation).
     pub fn is_known(&self) -> bool {
         !matches!(explain(&self.code), UNKNOWN_CODE)

@@ -1,15 +1,17 @@
-//! The runtime's side of sign-in: it owns the authenticator (user store and audit trail)
-//! and the session, and runs the slow password checks on blocking threads. The app only
-//! ever sees who is signed in and what their role may do.
+//! The runtime's side of sign-in: it holds the session (and the half-done sign-in of a
+//! user who still has to pick a role profile) and nothing else; what the user sees is the
+//! app's `State`. The slow password checks run on blocking threads and hold only the
+//! authenticator, so reading the session for a request or signing out never waits on one.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use zeroize::Zeroizing;
 
-use crate::app::msg::{SignInReply, Welcome};
+use crate::app::RequestId;
+use crate::app::msg::{LockCause, SignInReply, Welcome};
 use crate::app::state::Who;
-use crate::security::audit::AuditLog;
+use crate::security::audit::{AuditEntry, AuditLog, Event};
 use crate::security::password::Password;
 use crate::security::rbac::{Action, authorize};
 use crate::security::session::Session;
@@ -18,14 +20,33 @@ use crate::security::signin::{Authenticator, SignedIn};
 /// Shared between the loop and the blocking tasks that check passwords.
 #[derive(Clone)]
 pub struct Access {
-    inner: Arc<Mutex<Inner>>,
+    auth: Arc<Mutex<Authenticator>>,
+    audit: AuditLog,
+    held: Arc<Mutex<Held>>,
 }
 
-struct Inner {
-    auth: Authenticator,
+#[derive(Default)]
+struct Held {
     session: Option<Session>,
+    /// The sign-in request that started (or unlocked) the session, so a cancelled one can
+    /// be undone without touching a session started since.
+    opened_by: Option<Opened>,
     /// A user whose password was right and who still has to pick a role profile.
-    choosing: Option<SignedIn>,
+    choosing: Option<(RequestId, SignedIn)>,
+}
+
+#[derive(Clone, Copy)]
+struct Opened {
+    id: RequestId,
+    unlocked: bool,
+}
+
+fn guard<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock already restored the terminal and ends the app; the
+    // data inside is still consistent enough to sign out with.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What the app is told about a session.
@@ -45,66 +66,62 @@ fn welcome(session: &Session) -> Welcome {
 impl Access {
     pub fn new(auth: Authenticator) -> Access {
         Access {
-            inner: Arc::new(Mutex::new(Inner {
-                auth,
-                session: None,
-                choosing: None,
-            })),
+            audit: auth.audit().clone(),
+            auth: Arc::new(Mutex::new(auth)),
+            held: Arc::new(Mutex::new(Held::default())),
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic while holding the lock already restored the terminal and ends the app;
-        // the data inside is still consistent enough to sign out with.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Minutes of inactivity before the idle lock, from the settings.
     pub fn idle_lock_minutes(&self) -> u32 {
-        self.lock().auth.settings().idle_lock_minutes
+        guard(&self.auth).settings().idle_lock_minutes
     }
 
     /// The audit trail, shared with the gate.
     pub fn audit(&self) -> AuditLog {
-        self.lock().auth.audit().clone()
+        self.audit.clone()
     }
 
     /// The session, for a request. `None` when nobody is signed in.
     pub fn session(&self) -> Option<Session> {
-        self.lock().session.clone()
+        guard(&self.held).session.clone()
     }
 
-    /// Records activity, so the session's own idle clock agrees with the screen's.
-    pub fn touch(&self) {
-        // Never wait on a password check from the UI thread: a missed touch is harmless,
-        // the next key brings another.
-        if let Ok(mut inner) = self.inner.try_lock()
-            && let Some(session) = inner.session.as_mut()
-        {
-            session.touch(Utc::now());
+    /// Records activity, so the session's own idle clock (checked by the gate) agrees with
+    /// the screen's. Never waits on a password check.
+    pub fn touch(&self, now: DateTime<Utc>) {
+        if let Some(session) = guard(&self.held).session.as_mut() {
+            session.touch(now);
         }
     }
 
     /// Signs in, or unlocks the locked session of the same user. Slow: call from a
     /// blocking task.
-    pub fn sign_in(&self, user: &str, password: Zeroizing<String>) -> Result<SignInReply, String> {
+    pub fn sign_in(
+        &self,
+        id: RequestId,
+        user: &str,
+        password: Zeroizing<String>,
+    ) -> Result<SignInReply, String> {
         let password = Password::new(password.to_string());
         let now = Utc::now();
-        let mut inner = self.lock();
-        let Inner {
-            auth,
-            session,
-            choosing,
-        } = &mut *inner;
-        if let Some(current) = session.as_mut()
-            && current.is_locked()
-            && current.user().as_str() == user
-        {
-            auth.unlock(current, &password, now)
+        let mut auth = guard(&self.auth);
+        let locked = guard(&self.held)
+            .session
+            .clone()
+            .filter(|s| s.is_locked() && s.user().as_str() == user);
+        if let Some(mut current) = locked {
+            auth.unlock(&mut current, &password, now)
                 .map_err(|e| sentence(&e.to_string()))?;
-            return Ok(SignInReply::Welcome(welcome(current)));
+            let reply = welcome(&current);
+            let mut held = guard(&self.held);
+            // Signed out meanwhile: the unlock has nothing left to open.
+            let Some(stored) = held.session.as_mut() else {
+                return Err("Signed out.".to_string());
+            };
+            stored.set_locked(false, now);
+            held.opened_by = Some(Opened { id, unlocked: true });
+            return Ok(SignInReply::Welcome(reply));
         }
         let signed_in = auth
             .sign_in(user, &password, now)
@@ -114,9 +131,7 @@ impl Access {
                 let started = auth
                     .choose_profile(signed_in, &profile, now)
                     .map_err(|e| sentence(&e.to_string()))?;
-                let reply = welcome(&started);
-                *session = Some(started);
-                Ok(SignInReply::Welcome(reply))
+                Ok(self.start(id, started))
             }
             None => {
                 let options = signed_in
@@ -124,21 +139,27 @@ impl Access {
                     .iter()
                     .map(|p| format!("{} at {} (role profile {})", p.role, p.ods, p.id))
                     .collect();
-                *choosing = Some(signed_in);
+                guard(&self.held).choosing = Some((id, signed_in));
                 Ok(SignInReply::ChooseRole(options))
             }
         }
     }
 
+    fn start(&self, id: RequestId, session: Session) -> SignInReply {
+        let reply = welcome(&session);
+        let mut held = guard(&self.held);
+        held.session = Some(session);
+        held.opened_by = Some(Opened {
+            id,
+            unlocked: false,
+        });
+        SignInReply::Welcome(reply)
+    }
+
     /// Starts the session in the chosen role profile (by position in the list offered).
-    pub fn choose(&self, index: usize) -> Result<SignInReply, String> {
-        let mut inner = self.lock();
-        let Inner {
-            auth,
-            session,
-            choosing,
-        } = &mut *inner;
-        let Some(signed_in) = choosing.take() else {
+    pub fn choose(&self, id: RequestId, index: usize) -> Result<SignInReply, String> {
+        let auth = guard(&self.auth);
+        let Some((_, signed_in)) = guard(&self.held).choosing.take() else {
             return Err("Sign in again: the role choice has expired.".to_string());
         };
         let Some(profile) = signed_in.profiles().get(index).map(|p| p.id.clone()) else {
@@ -147,34 +168,73 @@ impl Access {
         let started = auth
             .choose_profile(signed_in, &profile, Utc::now())
             .map_err(|e| sentence(&e.to_string()))?;
-        let reply = welcome(&started);
-        *session = Some(started);
-        Ok(SignInReply::Welcome(reply))
+        Ok(self.start(id, started))
     }
 
-    /// Applies the lock and records it.
-    pub fn lock_session(&self) -> Result<(), String> {
-        let mut inner = self.lock();
-        let Inner { auth, session, .. } = &mut *inner;
-        match session.as_mut() {
-            Some(s) => auth.lock_idle(s, Utc::now()).map_err(|e| e.to_string()),
+    /// Undoes a sign-in the user cancelled but that completed anyway: a new session is
+    /// signed out, an unlocked one locked again, a pending role choice forgotten. Anything
+    /// opened by another request is left alone.
+    pub fn undo_sign_in(&self, id: RequestId) -> Result<(), String> {
+        let mut held = guard(&self.held);
+        if held.choosing.as_ref().is_some_and(|(by, _)| *by == id) {
+            held.choosing = None;
+        }
+        let Some(opened) = held.opened_by.filter(|o| o.id == id) else {
+            return Ok(());
+        };
+        held.opened_by = None;
+        let now = Utc::now();
+        if opened.unlocked {
+            return match held.session.as_mut() {
+                Some(s) if !s.is_locked() => {
+                    s.set_locked(true, now);
+                    self.record(AuditEntry::by(Event::Lock, s).reason("unlock cancelled"))
+                }
+                _ => Ok(()),
+            };
+        }
+        match held.session.take() {
+            Some(s) => self.record(AuditEntry::by(Event::SignOut, &s).reason("sign-in cancelled")),
             None => Ok(()),
         }
     }
 
-    /// Ends the session and records it.
-    pub fn sign_out(&self) -> Result<(), String> {
-        let mut inner = self.lock();
-        let Inner {
-            auth,
-            session,
-            choosing,
-        } = &mut *inner;
-        *choosing = None;
-        match session.take() {
-            Some(s) => auth.sign_out(s, Utc::now()).map_err(|e| e.to_string()),
-            None => Ok(()),
+    /// Applies the lock and records who locked: the user (`lock`) or the timer
+    /// (`idle_lock`).
+    pub fn lock_session(&self, cause: LockCause) -> Result<(), String> {
+        let mut held = guard(&self.held);
+        let Some(session) = held.session.as_mut().filter(|s| !s.is_locked()) else {
+            return Ok(());
+        };
+        session.set_locked(true, Utc::now());
+        let event = match cause {
+            LockCause::Manual => Event::Lock,
+            LockCause::Idle => Event::IdleLock,
+        };
+        self.record(AuditEntry::by(event, session))
+    }
+
+    /// Ends the session (and any half-done sign-in) and records it, with the reason when
+    /// the user did not ask for it (the terminal closed, a signal).
+    pub fn sign_out(&self, reason: Option<&str>) -> Result<(), String> {
+        let mut held = guard(&self.held);
+        held.choosing = None;
+        held.opened_by = None;
+        let Some(session) = held.session.take() else {
+            return Ok(());
+        };
+        let mut entry = AuditEntry::by(Event::SignOut, &session);
+        if let Some(reason) = reason {
+            entry = entry.reason(reason);
         }
+        self.record(entry)
+    }
+
+    fn record(&self, entry: AuditEntry) -> Result<(), String> {
+        self.audit
+            .append(&entry, Utc::now())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -191,4 +251,100 @@ fn sentence(text: &str) -> String {
         out.push('.');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Home};
+    use crate::security::audit::Origin;
+    use crate::security::demo::DEMO_PASSWORD;
+    use crate::security::setup::open_authenticator;
+
+    /// A sandbox home with its demo accounts, and the access object over it.
+    fn access() -> (tempfile::TempDir, Home, Access) {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::in_folder(dir.path(), true);
+        home.prepare().unwrap();
+        let auth =
+            open_authenticator(&home, &Config::default(), Origin::default(), Utc::now()).unwrap();
+        (dir, home, Access::new(auth))
+    }
+
+    /// The audit records written so far, one line each.
+    fn trail(home: &Home) -> Vec<String> {
+        let mut lines = Vec::new();
+        for entry in std::fs::read_dir(&home.audit_dir).unwrap().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            lines.extend(text.lines().map(String::from));
+        }
+        lines
+    }
+
+    fn sign_in(access: &Access, id: u64) -> SignInReply {
+        access
+            .sign_in(
+                RequestId(id),
+                "helpdesk",
+                Zeroizing::new(DEMO_PASSWORD.to_string()),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn a_cancelled_sign_in_that_completed_is_signed_out_and_recorded() {
+        let (_dir, home, access) = access();
+        assert!(matches!(sign_in(&access, 1), SignInReply::Welcome(_)));
+        // Another request's undo leaves this session alone.
+        access.undo_sign_in(RequestId(7)).unwrap();
+        assert!(access.session().is_some());
+        access.undo_sign_in(RequestId(1)).unwrap();
+        assert!(access.session().is_none());
+        let trail = trail(&home);
+        assert!(
+            trail
+                .iter()
+                .any(|l| l.contains("\"sign_out\"") && l.contains("sign-in cancelled")),
+            "{trail:#?}"
+        );
+    }
+
+    #[test]
+    fn locks_name_who_locked_and_a_hangup_is_the_sign_out_reason() {
+        let (_dir, home, access) = access();
+        sign_in(&access, 1);
+        access.lock_session(LockCause::Manual).unwrap();
+        assert!(access.session().unwrap().is_locked());
+        // The same user's password unlocks it.
+        assert!(matches!(sign_in(&access, 2), SignInReply::Welcome(_)));
+        assert!(!access.session().unwrap().is_locked());
+        access.lock_session(LockCause::Idle).unwrap();
+        access.sign_out(Some("hangup")).unwrap();
+        let events: Vec<&str> = trail(&home)
+            .iter()
+            .filter_map(|l| {
+                [
+                    "\"lock\"",
+                    "\"idle_lock\"",
+                    "\"session_unlocked\"",
+                    "\"sign_out\"",
+                ]
+                .into_iter()
+                .find(|e| l.contains(e))
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "\"lock\"",
+                "\"session_unlocked\"",
+                "\"idle_lock\"",
+                "\"sign_out\""
+            ]
+        );
+        assert!(
+            trail(&home).iter().any(|l| l.contains("\"hangup\"")),
+            "the sign-out names the hang-up"
+        );
+    }
 }

@@ -1,9 +1,12 @@
 //! The idle clock: the runtime is the only part of the app that reads the time. It tells
 //! `update` when the two-minute warning starts, each second of the countdown, and when
-//! to lock.
+//! to lock. It counts on two clocks: the monotonic one for the countdown, and the wall
+//! clock, because the monotonic clock stands still while a laptop sleeps and a screen
+//! woken after an hour must already be locked.
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
 /// How long before the lock the countdown appears.
@@ -13,6 +16,7 @@ pub const WARNING: Duration = Duration::from_secs(120);
 pub struct IdleClock {
     timeout: Duration,
     last_activity: Instant,
+    last_activity_wall: DateTime<Utc>,
 }
 
 /// What the clock says now.
@@ -31,20 +35,25 @@ pub enum IdleState {
 }
 
 impl IdleClock {
-    pub fn new(timeout: Duration, now: Instant) -> IdleClock {
+    pub fn new(timeout: Duration, now: Instant, wall: DateTime<Utc>) -> IdleClock {
         IdleClock {
             timeout,
             last_activity: now,
+            last_activity_wall: wall,
         }
     }
 
-    pub fn touch(&mut self, now: Instant) {
+    pub fn touch(&mut self, now: Instant, wall: DateTime<Utc>) {
         self.last_activity = now;
+        self.last_activity_wall = wall;
     }
 
-    pub fn state(&self, now: Instant) -> IdleState {
+    pub fn state(&self, now: Instant, wall: DateTime<Utc>) -> IdleState {
         let lock_at = self.last_activity + self.timeout;
-        if now >= lock_at {
+        let asleep_too_long = (wall - self.last_activity_wall)
+            .to_std()
+            .is_ok_and(|idle| idle >= self.timeout);
+        if now >= lock_at || asleep_too_long {
             return IdleState::Lock;
         }
         let left = lock_at - now;
@@ -67,22 +76,31 @@ impl IdleClock {
 mod tests {
     use super::*;
 
+    fn wall() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_000_000, 0).unwrap()
+    }
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
     #[test]
     fn quiet_then_countdown_then_lock() {
         let start = Instant::now();
-        let clock = IdleClock::new(Duration::from_secs(900), start);
+        let clock = IdleClock::new(secs(900), start, wall());
         assert_eq!(
-            clock.state(start),
+            clock.state(start, wall()),
             IdleState::Quiet {
-                wake_at: start + Duration::from_secs(780)
+                wake_at: start + secs(780)
             }
         );
-        match clock.state(start + Duration::from_millis(780_500)) {
+        let later = Duration::from_millis(780_500);
+        match clock.state(start + later, wall() + later) {
             IdleState::Warning { seconds_left, .. } => assert_eq!(seconds_left, 120),
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            clock.state(start + Duration::from_secs(900)),
+            clock.state(start + secs(900), wall() + secs(900)),
             IdleState::Lock
         );
     }
@@ -90,10 +108,31 @@ mod tests {
     #[test]
     fn activity_restarts_the_clock() {
         let start = Instant::now();
-        let mut clock = IdleClock::new(Duration::from_secs(900), start);
-        clock.touch(start + Duration::from_secs(850));
+        let mut clock = IdleClock::new(secs(900), start, wall());
+        clock.touch(start + secs(850), wall() + secs(850));
         assert!(matches!(
-            clock.state(start + Duration::from_secs(900)),
+            clock.state(start + secs(900), wall() + secs(900)),
+            IdleState::Quiet { .. }
+        ));
+    }
+
+    #[test]
+    fn a_machine_woken_from_sleep_after_the_timeout_is_locked() {
+        // Suspended for an hour: the monotonic clock moved a second, the wall clock an hour.
+        let start = Instant::now();
+        let clock = IdleClock::new(secs(900), start, wall());
+        assert_eq!(
+            clock.state(start + secs(1), wall() + secs(3600)),
+            IdleState::Lock
+        );
+    }
+
+    #[test]
+    fn a_wall_clock_set_back_does_not_lock() {
+        let start = Instant::now();
+        let clock = IdleClock::new(secs(900), start, wall());
+        assert!(matches!(
+            clock.state(start + secs(1), wall() - secs(3600)),
             IdleState::Quiet { .. }
         ));
     }

@@ -3,6 +3,7 @@
 //! the clock, and feeds everything to `app::update` as messages.
 
 mod access;
+mod effects;
 mod event_loop;
 mod idle;
 mod logging;
@@ -11,7 +12,10 @@ mod signals;
 mod terminal;
 mod worker;
 
-use std::io::{self, IsTerminal, stdout};
+#[cfg(test)]
+mod tests;
+
+use std::io::{self, IsTerminal, Write, stdout};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,10 +31,14 @@ use crate::security::gate::Gate;
 use crate::security::signin::Authenticator;
 use crate::tracker::client::{ClientSettings, TrackerClient};
 use access::Access;
-
-use event_loop::run as run_loop;
+use effects::{Effects, Live};
+use event_loop::{Ending, Timing, run as run_loop};
 use signals::Signals;
 use worker::Worker;
+
+/// The most the exit waits for cancelled requests' records, and again for the sign-out
+/// record: SIGTERM must end the app within a second.
+const SHUTDOWN: Duration = Duration::from_millis(400);
 
 /// Everything the terminal app starts with: where its state lives and the sign-in
 /// machinery opened on it.
@@ -42,6 +50,10 @@ pub struct Start {
     pub no_color: bool,
     /// `[search] default_window_days`.
     pub search_window_days: u32,
+    /// How long the selection must rest on a row before its detail is fetched (setting
+    /// `detail_delay_ms`, default 250 ms): long enough that holding an arrow key sends
+    /// nothing for the rows passed, short enough to feel immediate when stopping.
+    pub detail_delay: Duration,
 }
 
 /// Where lookups go.
@@ -134,44 +146,74 @@ pub fn run(start: Start) -> ExitCode {
         search_window_days: start.search_window_days,
     };
     let access = Access::new(start.auth);
-    let idle = Duration::from_secs(u64::from(access.idle_lock_minutes()) * 60);
+    let timing = Timing {
+        idle: Duration::from_secs(u64::from(access.idle_lock_minutes()) * 60),
+        settle: start.detail_delay,
+    };
     let result = runtime.block_on(async {
         let mut signals = Signals::new()?;
         // The sandbox lives as long as the app; dropping it stops it.
         let (_sandbox, client) = connect(start.connection).await.map_err(io::Error::other)?;
-        let mut state = State::new(settings, chrono::Utc::now().date_naive());
         for warning in client.warnings() {
             tracing::warn!(%warning, "client certificate");
         }
         let gate = Arc::new(Gate::new(client, access.audit()));
-        let mut worker = Worker::new(access.clone(), gate, Box::new(stdout()));
+        let effects: Arc<dyn Effects> = Arc::new(Live {
+            access: access.clone(),
+            gate,
+        });
+        let mut state = State::new(settings, effects.today());
+        let mut worker = Worker::new(effects, Box::new(stdout()));
         let mut terminal = terminal::take()?;
         let _guard = terminal::Guard;
         tracing::info!(sandbox, "terminal app started");
-        run_loop(
+        let ending = run_loop(
             &mut terminal,
             EventStream::new(),
             &mut state,
             &mut worker,
             &mut signals,
-            idle,
+            timing,
+            terminal::gone,
         )
-        .await
+        .await;
+        // `restore` shows the cursor again. ratatui's own `Drop` would try too and, when
+        // that fails because the terminal has gone, print to the closed terminal with
+        // `eprintln!`, which panics.
+        std::mem::forget(terminal);
+        // Requests still in flight are cancelled, and their outcomes recorded, before the
+        // session's end.
+        worker.shutdown(SHUTDOWN).await;
+        ending
     });
     terminal::restore();
-    // Leaving without signing out still closes the session in the audit trail.
-    if let Err(e) = access.sign_out() {
-        tracing::error!(error = %e, "sign-out at exit not recorded");
+    // Leaving without signing out still closes the session in the audit trail. Bounded:
+    // nothing may keep a closed terminal's app alive.
+    let reason = match &result {
+        Ok(ending) => ending.reason(),
+        Err(_) => Ending::Hangup.reason(),
+    };
+    let closing = access.clone();
+    let (done, signed_out) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Err(e) = closing.sign_out(reason) {
+            tracing::error!(error = %e, "sign-out at exit not recorded");
+        }
+        let _ = done.send(());
+    });
+    if signed_out.recv_timeout(SHUTDOWN).is_err() {
+        tracing::error!("sign-out at exit not recorded in time");
     }
     runtime.shutdown_timeout(Duration::from_millis(200));
     match result {
-        Ok(()) => {
-            tracing::info!("terminal app finished");
+        Ok(ending) => {
+            tracing::info!(?ending, "terminal app finished");
             ExitCode::SUCCESS
         }
         Err(e) => {
             tracing::error!(error = %e, "terminal app failed");
-            eprintln!("eps-tracker: terminal error: {e}");
+            // Not `eprintln!`: it panics when the terminal has gone.
+            let _ = writeln!(io::stderr(), "eps-tracker: terminal error: {e}");
             ExitCode::FAILURE
         }
     }

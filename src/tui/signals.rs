@@ -1,11 +1,19 @@
-//! SIGTERM, SIGHUP and SIGINT become a quit message, so the terminal is restored through
-//! the normal exit path. (In raw mode Ctrl-C arrives as a key, not as SIGINT.)
+//! SIGTERM, SIGHUP and SIGINT end the app through the normal exit path, so the terminal
+//! is restored and the session's end recorded. (In raw mode Ctrl-C arrives as a key, not
+//! as SIGINT.)
 
 use std::io;
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
+use super::event_loop::Ending;
+
 pub struct Signals {
+    /// `None` in the in-process tests, which end the loop by other means.
+    handlers: Option<Handlers>,
+}
+
+struct Handlers {
     term: Signal,
     hup: Signal,
     int: Signal,
@@ -14,18 +22,30 @@ pub struct Signals {
 impl Signals {
     pub fn new() -> io::Result<Signals> {
         Ok(Signals {
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-            int: signal(SignalKind::interrupt())?,
+            handlers: Some(Handlers {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+                int: signal(SignalKind::interrupt())?,
+            }),
         })
     }
 
-    /// Resolves when any of the signals arrives.
-    pub async fn next(&mut self) {
+    /// No signals: for driving the loop in-process.
+    #[cfg(test)]
+    pub fn none() -> Signals {
+        Signals { handlers: None }
+    }
+
+    /// Resolves when a signal arrives, with how the app ends: SIGHUP means the terminal
+    /// has gone.
+    pub async fn next(&mut self) -> Ending {
+        let Some(h) = self.handlers.as_mut() else {
+            return std::future::pending().await;
+        };
         tokio::select! {
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
-            _ = self.int.recv() => {}
+            _ = h.term.recv() => Ending::Signal,
+            _ = h.hup.recv() => Ending::Hangup,
+            _ = h.int.recv() => Ending::Signal,
         }
     }
 }

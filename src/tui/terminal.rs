@@ -6,7 +6,7 @@ use std::io::{self, Stdout, Write, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::crossterm::cursor::Show;
 use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::execute;
@@ -31,6 +31,41 @@ pub fn take() -> io::Result<Tty> {
         return Err(e);
     }
     Terminal::new(CrosstermBackend::new(stdout())).inspect_err(|_| restore())
+}
+
+/// Blanks the whole screen now and makes the next draw write every cell. It writes the
+/// clear through the backend: ratatui's `Terminal::clear` first asks the terminal for the
+/// cursor position, and the answer cannot arrive while crossterm's event reader owns the
+/// input (the screen then stays up until the next key, or the app fails after two
+/// seconds).
+pub fn wipe<B: Backend>(terminal: &mut Terminal<B>) -> Result<(), B::Error> {
+    terminal
+        .backend_mut()
+        .clear_region(ratatui::backend::ClearType::All)?;
+    // After a draw the back buffer holds the last frame; swapping resets it, so both
+    // buffers are blank and the next frame is drawn in full.
+    terminal.swap_buffers();
+    terminal.backend_mut().flush()
+}
+
+/// Whether the terminal has gone (the SSH connection dropped, the terminal window or
+/// tmux server closed). Asks the kernel about standard output without reading anything,
+/// so it never competes with the event reader; crossterm's reader itself never reports
+/// the end of input (it retries a closed input for ever).
+pub fn gone() -> bool {
+    use rustix::event::{PollFd, PollFlags, Timespec, poll};
+    let out = stdout();
+    let mut fds = [PollFd::new(&out, PollFlags::empty())];
+    let now = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    match poll(&mut fds, Some(&now)) {
+        Ok(_) => fds[0]
+            .revents()
+            .intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL),
+        Err(_) => false,
+    }
 }
 
 /// Gives the terminal back: clear, leave the alternate screen, cursor on, echo on.
