@@ -544,6 +544,7 @@ fn detail_clinical() {
             )),
         },
     );
+    let cmds = rested(&mut state, cmds);
     update(
         &mut state,
         Msg::Fetched {

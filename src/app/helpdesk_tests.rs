@@ -4,9 +4,16 @@
 use ratatui::crossterm::event::KeyCode;
 
 use super::form::{Field, QueryMode};
-use super::tests::{ERD, NHS, ctrl, key, only_fetch, signed_in, today, type_text};
+use super::tests::{ERD, NHS, ctrl, key, only_fetch, rest, signed_in, today, type_text};
 use super::*;
 use crate::tracker::query::TrackerRequest;
+
+/// `update`, with the person pausing after each key: a detail waiting for the selection to
+/// rest is sent (what these tests look at is what is asked for, not when).
+fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
+    let cmds = super::update(state, msg);
+    rest(state, cmds)
+}
 
 fn sent_search(state: &mut State) -> crate::tracker::query::SearchQuery {
     let (_, request) = only_fetch(&update(state, key(KeyCode::Enter)));
@@ -188,9 +195,10 @@ fn retrieve(state: &mut State, issue: &str, clinical: bool) -> (RequestId, Track
 #[test]
 fn next_issue_at_the_last_of_a_listed_total_sends_nothing() {
     let (mut state, first, _) = searched();
+    // Down waits behind the first row's detail; once that answers, the eRD's is sent.
     update(&mut state, key(KeyCode::Down));
-    let _ = first;
-    let id = state.detail.loading().unwrap();
+    let first_answer = answer(ResponseKind::Retrieve, Vec::new(), "t1");
+    let (id, _) = only_fetch(&fetched(&mut state, first, first_answer));
     // The search answer gave the total (6) and the current issue (3).
     assert_eq!(
         state.list.ready().unwrap().selected().unwrap().total_issues,

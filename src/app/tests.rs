@@ -1017,7 +1017,8 @@ fn an_issue_spine_does_not_have_is_said_plainly_and_ends_the_steps() {
         "{:?}",
         state.notice
     );
-    let (_, request) = only_fetch(&update(&mut state, key(KeyCode::Char('['))));
+    let cmds = update(&mut state, key(KeyCode::Char('[')));
+    let (_, request) = only_fetch(&rest(&mut state, cmds));
     assert!(matches!(request, TrackerRequest::Retrieve(q) if q.issue == Some(2)));
 }
 
