@@ -7,14 +7,17 @@
 //! is SHA-256 over the line with its `,"hash":"…"` member removed (the exact bytes written,
 //! ending in `}`), and `prev` is the previous line's `hash` (64 zeros for the header).
 
+mod bound;
+mod head;
 mod origin;
 mod reader;
 mod record;
 mod verify;
 mod writer;
 
+pub use head::{Mismatch, MismatchKind};
 pub use origin::Origin;
 pub use reader::{AuditFilter, StoredRecord, read_records};
 pub use record::{AuditEntry, Event, Filters, Outcome};
 pub use verify::{FileReport, FileResult, TamperKind, Tampering, VerifyReport, verify_dir};
-pub use writer::{ACTIVE_FILE, AuditError, AuditLog};
+pub use writer::{ACTIVE_FILE, AuditError, AuditLog, Resealed};

@@ -189,6 +189,9 @@ pub struct AuditEntry {
     /// For user administration: the account acted on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_user: Option<String>,
+    /// For a `chain_break`: what was wrong with the trail when it was resealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
 }
 
 impl AuditEntry {
@@ -213,6 +216,7 @@ impl AuditEntry {
             spine_code: None,
             reason: None,
             target_user: None,
+            found: None,
         }
     }
 

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::head::{self, Head, LastRecord, MismatchKind};
 use super::record::Event;
 use super::writer::{ACTIVE_FILE, GENESIS, head_path_for};
 
@@ -61,6 +62,9 @@ pub struct FileReport {
     pub chain: Option<String>,
     pub result: FileResult,
     pub notes: Vec<String>,
+    /// Every `chain_break`: where an administrator resealed the trail, who, why and what
+    /// was found.
+    pub breaks: Vec<String>,
 }
 
 /// Every trail file in a directory.
@@ -119,6 +123,7 @@ pub fn verify_file(path: &Path) -> FileReport {
         chain: None,
         result: FileResult::Intact,
         notes: Vec::new(),
+        breaks: Vec::new(),
     };
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
@@ -128,17 +133,20 @@ pub fn verify_file(path: &Path) -> FileReport {
             return report;
         }
     };
-    let head = match read_head(&head_path_for(path)) {
+    let head_path = head_path_for(path);
+    let head = match head::read_head(&head_path) {
         Ok(head) => head,
-        Err(message) => {
-            report.result = FileResult::Unreadable(message);
+        Err(e) => {
+            report.result =
+                FileResult::Unreadable(format!("cannot read {}: {e}", head_path.display()));
             return report;
         }
     };
     let mut check = Checker::default();
     let result = check
         .run(&bytes, &mut report.notes)
-        .and_then(|()| check.against_head(head));
+        .and_then(|()| check.against_head(&head));
+    report.breaks = std::mem::take(&mut check.breaks);
     report.records = check.records;
     report.chain = check.chain;
     if let Err(tampering) = result {
@@ -157,24 +165,41 @@ struct Claims {
     chain: Option<String>,
     #[serde(default)]
     torn_bytes: Option<u64>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    found: Option<String>,
 }
 
 /// Why a line is not a valid record.
-enum LineFault {
+pub(crate) enum LineFault {
     NotRecord,
     HashMismatch,
 }
 
-struct Record {
+pub(crate) struct Record {
     claims: Claims,
     hash: String,
+}
+
+impl Record {
+    pub(crate) fn into_last(self) -> LastRecord {
+        LastRecord {
+            seq: self.claims.seq,
+            hash: self.hash,
+            prev: self.claims.prev,
+        }
+    }
 }
 
 const HASH_MEMBER: &[u8] = b",\"hash\":\"";
 /// `,"hash":"` + 64 hex digits + `"}`
 const SUFFIX_LEN: usize = HASH_MEMBER.len() + 64 + 2;
 
-fn parse_line(line: &[u8]) -> Result<Record, LineFault> {
+/// Parses one line (without its newline) and checks its hash.
+pub(crate) fn parse_line(line: &[u8]) -> Result<Record, LineFault> {
     if line.len() < SUFFIX_LEN + 2 || !line.ends_with(b"\"}") {
         return Err(LineFault::NotRecord);
     }
@@ -204,30 +229,15 @@ fn parse_line(line: &[u8]) -> Result<Record, LineFault> {
     })
 }
 
-/// The head file: the last sequence number and hash the writer recorded.
-fn read_head(path: &Path) -> Result<Option<(u64, String)>, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    };
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    let mut parts = text.split_whitespace();
-    match (parts.next().and_then(|s| s.parse().ok()), parts.next()) {
-        (Some(seq), Some(hash)) if hash.len() == 64 => Ok(Some((seq, hash.to_owned()))),
-        _ => Ok(Some((u64::MAX, String::new()))),
-    }
-}
-
 #[derive(Default)]
 struct Checker {
     records: u64,
     chain: Option<String>,
     prev: Option<String>,
-    before_prev: Option<String>,
+    /// The `prev` the last record named.
+    last_prev: Option<String>,
     next_seq: u64,
+    breaks: Vec<String>,
     last_record_line: usize,
     /// A bad line not yet judged: it is a crash's torn line if the next record says so.
     pending: Option<(usize, usize, LineFault)>,
@@ -323,7 +333,21 @@ impl Checker {
         } else if claims.seq != self.next_seq || Some(&claims.prev) != self.prev.as_ref() {
             return Err(self.broken_link(number, claims.seq));
         }
-        self.before_prev = self.prev.replace(record.hash);
+        if claims.event == Event::ChainBreak {
+            self.breaks.push(format!(
+                "line {number}: record {} is a chain break: {} resealed the trail ({}) after \
+                 finding that {}",
+                claims.seq,
+                claims.user.as_deref().unwrap_or("an unknown user"),
+                claims.reason.as_deref().unwrap_or("no reason given"),
+                claims
+                    .found
+                    .as_deref()
+                    .unwrap_or("nothing was recorded as found"),
+            ));
+        }
+        self.last_prev = Some(claims.prev.clone());
+        self.prev = Some(record.hash);
         self.next_seq = claims.seq + 1;
         self.records += 1;
         self.last_record_line = number;
@@ -365,50 +389,25 @@ impl Checker {
         Tampering { line, kind, detail }
     }
 
-    fn against_head(&self, head: Option<(u64, String)>) -> Result<(), Tampering> {
-        let last_line = self.last_record_line;
-        let Some((head_seq, head_hash)) = head else {
-            if self.records > 1 {
-                return Err(Tampering {
-                    line: last_line,
-                    kind: TamperKind::Truncated,
-                    detail: "the head file beside the trail is missing, so records removed from \
-                             the end could not be noticed"
-                        .to_owned(),
-                });
-            }
-            return Ok(());
+    /// The end of the file must be the record the head file names (or the one after it,
+    /// after a crash between the two writes): the same check the writer makes.
+    fn against_head(&self, head: &Head) -> Result<(), Tampering> {
+        let last = match (self.next_seq.checked_sub(1), &self.prev, &self.last_prev) {
+            (Some(seq), Some(hash), Some(prev)) if self.records > 0 => Some(LastRecord {
+                seq,
+                hash: hash.clone(),
+                prev: prev.clone(),
+            }),
+            _ => None,
         };
-        let last_seq = self.next_seq.checked_sub(1);
-        let truncated = |detail: String| Tampering {
-            line: last_line,
-            kind: TamperKind::Truncated,
-            detail,
-        };
-        match last_seq {
-            None => Err(truncated(format!(
-                "the trail is empty but records up to {head_seq} were written"
-            ))),
-            Some(last) if head_seq > last => Err(truncated(format!(
-                "records {} to {head_seq} were removed from the end",
-                last + 1
-            ))),
-            Some(last) if head_seq == last && Some(&head_hash) != self.prev.as_ref() => {
-                Err(Tampering {
-                    line: last_line,
-                    kind: TamperKind::Edited,
-                    detail: format!("the last record ({last}) is not the one that was written"),
-                })
-            }
-            Some(last) if head_seq + 1 == last && Some(&head_hash) != self.before_prev.as_ref() => {
-                Err(Tampering {
-                    line: last_line.saturating_sub(1),
-                    kind: TamperKind::Edited,
-                    detail: format!("record {head_seq} is not the one that was written"),
-                })
-            }
-            _ => Ok(()),
-        }
+        head::check_end(last.as_ref(), head).map_err(|mismatch| Tampering {
+            line: self.last_record_line,
+            kind: match mismatch.kind {
+                MismatchKind::Truncated | MismatchKind::HeadMissing => TamperKind::Truncated,
+                MismatchKind::HeadDamaged | MismatchKind::Replaced => TamperKind::Edited,
+            },
+            detail: mismatch.detail,
+        })
     }
 }
 
