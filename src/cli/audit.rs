@@ -1,5 +1,6 @@
 //! `eps-tracker audit …`: check the trail's integrity (no sign-in: it prints no patient
-//! data and needs only read access), list records (auditors only), print the active file.
+//! data and needs only read access), list records (auditors only), print the active file,
+//! and reseal a trail found cut or replaced (administrators only) so recording resumes.
 
 use std::process::ExitCode;
 
@@ -11,8 +12,8 @@ use super::password_input::PasswordInput;
 use super::secure::{Globals, Secured};
 use crate::config::Home;
 use crate::security::audit::{
-    ACTIVE_FILE, AuditEntry, AuditFilter, AuditLog, Event, FileResult, Origin, Outcome,
-    StoredRecord, VerifyReport, read_records, verify_dir,
+    ACTIVE_FILE, AuditEntry, AuditError, AuditFilter, AuditLog, Event, FileResult, Origin, Outcome,
+    Resealed, StoredRecord, VerifyReport, read_records, verify_dir,
 };
 use crate::security::rbac::{Action, Role, authorize};
 use crate::tracker::dates::parse_user_date;
@@ -29,8 +30,9 @@ pub enum AuditCommand {
     /// Check that no record was edited, deleted, reordered or inserted.
     #[command(
         after_help = "Exit codes: 0 every file intact, 1 tampering found (the first bad \
-record is named), 2 a file could not be read. A last line left incomplete by a crash is reported \
-as such, not as tampering."
+record is named), 2 a file could not be read. A last line left incomplete by a crash, and a \
+request whose outcome was never written (the program was killed), are reported as notes, not \
+tampering. Every chain break (an administrator's reseal) is listed on every run."
     )]
     Verify,
     /// List audit records (auditor role), filtered by user, NHS number, dates and event.
@@ -41,6 +43,31 @@ denied, 5 audit trail unavailable."
     Show(ShowArgs),
     /// Print the path of the active audit trail file.
     Path,
+    /// Let recording resume after the trail was found cut, rolled back or replaced
+    /// (administrator role): appends a chain_break record naming who, why and what was found.
+    #[command(
+        after_help = "Run `eps-tracker audit verify` and keep a copy of the audit folder \
+first: the chain_break records what was found, not what was lost. Exit codes: 0 resealed (or \
+nothing to reseal), 2 usage error, 3 sign-in failed or access denied, 5 audit trail \
+unavailable."
+    )]
+    Reseal(ResealArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ResealArgs {
+    /// Sign in as this administrator (needs the users.admin permission).
+    #[arg(long = "as", value_name = "ADMIN_ID", required = true)]
+    pub admin: String,
+    /// Why the trail is being resealed (kept in the chain_break record).
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
+    /// The role profile to act in, when the administrator has several.
+    #[arg(long, value_name = "ID")]
+    pub role_profile: Option<String>,
+    /// Read the password from standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -79,6 +106,7 @@ pub fn run(args: &AuditArgs, globals: Globals<'_>) -> ExitCode {
         AuditCommand::Verify => verify(globals),
         AuditCommand::Show(show_args) => finish(show(show_args, globals)),
         AuditCommand::Path => finish(path(globals)),
+        AuditCommand::Reseal(reseal_args) => finish(reseal(reseal_args, globals)),
     }
 }
 
@@ -104,6 +132,7 @@ fn verify(globals: Globals<'_>) -> ExitCode {
         }
     };
     print_report(&report);
+    print_advice(&report);
     record_verification(&home, &report);
     if report.unreadable() {
         ExitCode::from(2)
@@ -140,6 +169,34 @@ fn print_report(report: &VerifyReport) {
         for note in &file.notes {
             println!("  note: {note}");
         }
+        for chain_break in &file.breaks {
+            println!("  BREAK: {chain_break}");
+        }
+    }
+}
+
+/// What to do next, after the per-file verdicts.
+fn print_advice(report: &VerifyReport) {
+    if report.tampered() {
+        println!(
+            "\nWhat to do: keep a copy of the audit folder as evidence (cp -a {dir} \
+             {dir}.evidence) and tell your IT security lead. Until an administrator runs \
+             `eps-tracker audit reseal --as ADMIN_ID --reason TEXT`, nothing can be recorded, so \
+             no lookup or sign-in can go ahead.",
+            dir = report.dir.display()
+        );
+    } else if report.unreadable() {
+        println!(
+            "\nWhat to do: check that this account can read every file in {} (ls -l), then run \
+             `eps-tracker audit verify` again.",
+            report.dir.display()
+        );
+    } else if report.files.iter().any(|f| !f.breaks.is_empty()) {
+        println!(
+            "\nThe trail is intact since its last break. Each break was accepted by the \
+             administrator named; what was lost before it can only be recovered from a backup \
+             or the syslog collector's copy."
+        );
     }
 }
 
@@ -159,9 +216,60 @@ fn record_verification(home: &Home, report: &VerifyReport) {
     let entry = AuditEntry::new(Event::AuditVerified).outcome(outcome);
     let written = AuditLog::open(&home.audit_dir, Origin::detect())
         .and_then(|log| log.append(&entry, Utc::now()));
-    if let Err(e) = written {
-        eprintln!("note: this verification was not recorded: {e}");
+    match written {
+        Ok(_) => {}
+        // Refusing is the point: appending would hide the cut.
+        Err(AuditError::Tampered { .. } | AuditError::Moved { .. }) => eprintln!(
+            "note: this verification was not recorded: the trail does not end where it should"
+        ),
+        Err(e) => eprintln!("note: this verification was not recorded: {e}"),
     }
+}
+
+fn reseal(args: &ResealArgs, globals: Globals<'_>) -> Result<(), Failure> {
+    let reason = args.reason.trim();
+    if reason.is_empty() {
+        return Err(Failure::usage(
+            "--reason: say why the trail is being resealed (for example the incident number)",
+        ));
+    }
+    let mut secured = Secured::open(globals)?;
+    let audit = secured.auth.audit().clone();
+    // The administrator's sign-in cannot be recorded on a trail that refuses appends: it is
+    // kept and written right after the chain_break. If the sign-in fails, nothing about it
+    // can be recorded locally (the trail is still refusing).
+    audit.hold_until_reseal();
+    let mut passwords = PasswordInput::new(args.password_stdin);
+    let session = secured.sign_in(
+        &args.admin,
+        args.role_profile.as_deref(),
+        Some(Role::Admin),
+        &mut passwords,
+    )?;
+    let now = Utc::now();
+    if let Err(denied) = authorize(&session, Action::AdministerUsers) {
+        let entry = AuditEntry::by(Event::AccessDenied, &session)
+            .outcome(Outcome::Denied)
+            .reason("audit reseal");
+        let _ = audit.append(&entry, now);
+        return Err(Failure::denied(denied));
+    }
+    let entry = AuditEntry::by(Event::ChainBreak, &session).reason(reason);
+    match audit.reseal(entry, now).map_err(Failure::audit)? {
+        Resealed::WasIntact => println!(
+            "the audit trail ends where its head file says: nothing to reseal. Run `eps-tracker \
+             audit verify` to check the rest of it."
+        ),
+        Resealed::Broken { seq, found } => println!(
+            "resealed: record {seq} (chain_break) says that {}. Recording resumes now; `eps-tracker \
+             audit verify` lists this break on every run.",
+            found.detail
+        ),
+    }
+    if let Err(e) = secured.auth.sign_out(session, Utc::now()) {
+        eprintln!("note: the sign-out was not recorded: {e}");
+    }
+    Ok(())
 }
 
 fn show(args: &ShowArgs, globals: Globals<'_>) -> Result<(), Failure> {

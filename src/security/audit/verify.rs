@@ -12,7 +12,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::head::{self, Head, LastRecord, MismatchKind};
-use super::record::Event;
+use super::record::{Event, Outcome};
 use super::writer::{ACTIVE_FILE, GENESIS, head_path_for};
 
 /// What kind of change was found.
@@ -171,6 +171,10 @@ struct Claims {
     reason: Option<String>,
     #[serde(default)]
     found: Option<String>,
+    #[serde(default)]
+    trace: Option<String>,
+    #[serde(default)]
+    outcome: Option<Outcome>,
 }
 
 /// Why a line is not a valid record.
@@ -239,6 +243,8 @@ struct Checker {
     next_seq: u64,
     breaks: Vec<String>,
     last_record_line: usize,
+    /// Attempts (by trace ID) whose outcome has not been seen yet, with their line.
+    open_attempts: std::collections::HashMap<String, usize>,
     /// A bad line not yet judged: it is a crash's torn line if the next record says so.
     pending: Option<(usize, usize, LineFault)>,
 }
@@ -253,6 +259,15 @@ impl Checker {
             self.line(index + 1, line, notes)?;
         }
         let last_line = lines.len() + 1;
+        let mut unanswered: Vec<usize> = self.open_attempts.drain().map(|(_, l)| l).collect();
+        unanswered.sort_unstable();
+        for line in unanswered {
+            notes.push(format!(
+                "line {line}: a request was recorded as sent but has no outcome: it is still \
+                 running, or the program was stopped (killed, power cut) before its answer was \
+                 recorded. Not tampering; the request may have reached Spine."
+            ));
+        }
         if let Some((line, _, fault)) = self.pending.take() {
             return Err(fault_tampering(line, &fault));
         }
@@ -345,6 +360,17 @@ impl Checker {
                     .as_deref()
                     .unwrap_or("nothing was recorded as found"),
             ));
+        }
+        match (claims.event, &claims.trace) {
+            (Event::SearchAttempt | Event::RetrieveAttempt, Some(trace))
+                if claims.outcome == Some(Outcome::Sending) =>
+            {
+                self.open_attempts.insert(trace.clone(), number);
+            }
+            (Event::SearchResult | Event::RetrieveResult, Some(trace)) => {
+                self.open_attempts.remove(trace);
+            }
+            _ => {}
         }
         self.last_prev = Some(claims.prev.clone());
         self.prev = Some(record.hash);

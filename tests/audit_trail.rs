@@ -1,0 +1,476 @@
+//! The audit trail against the ways it can be cut, rolled back, replaced, moved or flooded:
+//! every case is refused before anything is appended (so nothing that needs a record goes
+//! ahead), `verify` names it, and an administrator's reseal lets appends resume with a
+//! `chain_break` that verification lists. Library level, plus the real binary for the
+//! auditor's walk-through (cut two records, sign in wrong, verify, lookup refused, reseal).
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use chrono::{DateTime, Duration, Utc};
+use eps_tracker::security::audit::{
+    AuditEntry, AuditError, AuditLog, Event, FileResult, MismatchKind, Origin, Outcome, Resealed,
+    TamperKind, VerifyReport, verify_dir,
+};
+use proptest::prelude::*;
+use tempfile::TempDir;
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-25T09:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn entry(i: usize) -> AuditEntry {
+    let mut entry = AuditEntry::new(Event::SearchAttempt).outcome(Outcome::Sending);
+    entry.nhs = Some("9990548609".into());
+    entry.trace = Some(format!("trace-{i}"));
+    entry
+}
+
+fn answer(i: usize) -> AuditEntry {
+    let mut entry = AuditEntry::new(Event::SearchResult).outcome(Outcome::Success);
+    entry.trace = Some(format!("trace-{i}"));
+    entry
+}
+
+/// A trail with a header and `n` records in a fresh directory.
+fn trail(n: usize) -> (TempDir, AuditLog) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = AuditLog::open(dir.path(), Origin::default()).unwrap();
+    for i in 0..n {
+        log.append(&answer(i), t0() + Duration::seconds(i as i64))
+            .unwrap();
+    }
+    (dir, log)
+}
+
+fn trail_path(dir: &Path) -> std::path::PathBuf {
+    dir.join("audit.jsonl")
+}
+
+fn head_path(dir: &Path) -> std::path::PathBuf {
+    dir.join("audit.jsonl.head")
+}
+
+fn tampering(report: &VerifyReport) -> Option<(TamperKind, String)> {
+    report.files.iter().find_map(|f| match &f.result {
+        FileResult::Tampered(t) => Some((t.kind, t.detail.clone())),
+        _ => None,
+    })
+}
+
+/// Appending is refused as tampering of `kind`, and the trail's bytes are untouched.
+fn assert_refused(dir: &Path, kind: MismatchKind) {
+    let before = fs::read(trail_path(dir)).unwrap_or_default();
+    // A fresh handle, as a new process would open it.
+    let log = AuditLog::open(dir, Origin::default()).unwrap();
+    match log.append(&entry(99), t0()) {
+        Err(AuditError::Tampered { mismatch, .. }) => assert_eq!(mismatch.kind, kind),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(fs::read(trail_path(dir)).unwrap_or_default(), before);
+}
+
+/// Writes a file as the program would have it (owner-only), so only the content differs.
+fn put(path: &Path, bytes: &[u8]) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::write(path, bytes).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+fn cut_lines(dir: &Path, keep: usize) {
+    let text = fs::read(trail_path(dir)).unwrap();
+    let kept: Vec<&[u8]> = text.split_inclusive(|b| *b == b'\n').take(keep).collect();
+    fs::write(trail_path(dir), kept.concat()).unwrap();
+}
+
+#[test]
+fn records_cut_from_the_end_stop_every_append_and_verify_names_the_cut() {
+    let (dir, _log) = trail(5);
+    cut_lines(dir.path(), 4);
+    assert_refused(dir.path(), MismatchKind::Truncated);
+    // Refused again: the refusal does not launder itself.
+    assert_refused(dir.path(), MismatchKind::Truncated);
+    let (kind, detail) = tampering(&verify_dir(dir.path()).unwrap()).unwrap();
+    assert_eq!(kind, TamperKind::Truncated);
+    assert!(detail.contains("records 4 to 5 were removed"), "{detail}");
+}
+
+#[test]
+fn a_cut_mid_record_then_an_append_is_tampering_not_a_crash() {
+    let (dir, _log) = trail(4);
+    let text = fs::read(trail_path(dir.path())).unwrap();
+    fs::write(trail_path(dir.path()), &text[..text.len() - 40]).unwrap();
+    assert_refused(dir.path(), MismatchKind::Truncated);
+    assert!(tampering(&verify_dir(dir.path()).unwrap()).is_some());
+}
+
+#[test]
+fn an_emptied_or_deleted_trail_is_refused() {
+    let (dir, _log) = trail(3);
+    fs::write(trail_path(dir.path()), b"").unwrap();
+    assert_refused(dir.path(), MismatchKind::Truncated);
+    fs::remove_file(trail_path(dir.path())).unwrap();
+    assert_refused(dir.path(), MismatchKind::Truncated);
+    let (kind, _) = tampering(&verify_dir(dir.path()).unwrap()).unwrap();
+    assert_eq!(kind, TamperKind::Truncated);
+}
+
+#[test]
+fn a_deleted_edited_or_foreign_head_is_refused() {
+    let (dir, _log) = trail(3);
+    let head = fs::read(head_path(dir.path())).unwrap();
+    fs::remove_file(head_path(dir.path())).unwrap();
+    assert_refused(dir.path(), MismatchKind::HeadMissing);
+    put(&head_path(dir.path()), b"garbage");
+    assert_refused(dir.path(), MismatchKind::HeadDamaged);
+    // The head of another trail at the same length.
+    let (other, _other_log) = trail(3);
+    put(
+        &head_path(dir.path()),
+        &fs::read(head_path(other.path())).unwrap(),
+    );
+    assert_refused(dir.path(), MismatchKind::Replaced);
+    put(&head_path(dir.path()), &head);
+    AuditLog::open(dir.path(), Origin::default())
+        .unwrap()
+        .append(&entry(1), t0())
+        .unwrap();
+}
+
+#[test]
+fn a_trail_rolled_back_to_an_older_copy_is_refused() {
+    let (dir, log) = trail(2);
+    let old = fs::read(trail_path(dir.path())).unwrap();
+    for i in 0..3 {
+        log.append(&answer(i), t0()).unwrap();
+    }
+    fs::write(trail_path(dir.path()), old).unwrap();
+    assert_refused(dir.path(), MismatchKind::Truncated);
+}
+
+#[test]
+fn a_whole_folder_replaced_by_another_trail_is_refused() {
+    let (dir, _log) = trail(3);
+    let (other, _other_log) = trail(6);
+    fs::copy(trail_path(other.path()), trail_path(dir.path())).unwrap();
+    assert_refused(dir.path(), MismatchKind::Replaced);
+}
+
+#[test]
+fn a_head_one_append_behind_after_a_crash_is_not_tampering() {
+    let (dir, log) = trail(3);
+    let head = fs::read(head_path(dir.path())).unwrap();
+    log.append(&answer(9), t0()).unwrap();
+    // The crash came between the trail's write and the head's.
+    fs::write(head_path(dir.path()), head).unwrap();
+    assert!(tampering(&verify_dir(dir.path()).unwrap()).is_none());
+    assert_eq!(log.append(&answer(10), t0()).unwrap(), 5);
+}
+
+#[test]
+fn reseal_appends_a_chain_break_after_which_appends_resume_and_verify_lists_it() {
+    let (dir, log) = trail(5);
+    cut_lines(dir.path(), 3);
+    assert!(log.append(&entry(1), t0()).is_err());
+
+    log.hold_until_reseal();
+    // Held, not refused: written after the chain_break.
+    assert_eq!(log.append(&answer(42), t0()).unwrap(), 0);
+    let by = AuditEntry {
+        user: Some("admin".into()),
+        ..AuditEntry::new(Event::ChainBreak)
+    }
+    .reason("INC-1234");
+    match log.reseal(by, t0()).unwrap() {
+        Resealed::Broken { seq, found } => {
+            assert_eq!(seq, 3);
+            assert_eq!(found.kind, MismatchKind::Truncated);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(log.append(&entry(2), t0()).unwrap(), 5);
+    let report = verify_dir(dir.path()).unwrap();
+    assert!(tampering(&report).is_none(), "{report:?}");
+    let breaks = &report.files[0].breaks;
+    assert_eq!(breaks.len(), 1, "{breaks:?}");
+    assert!(breaks[0].contains("admin resealed"), "{breaks:?}");
+    assert!(breaks[0].contains("INC-1234"), "{breaks:?}");
+    assert!(
+        breaks[0].contains("records 3 to 5 were removed"),
+        "{breaks:?}"
+    );
+
+    // A second reseal on an intact trail writes no break.
+    log.hold_until_reseal();
+    assert_eq!(
+        log.reseal(AuditEntry::new(Event::ChainBreak), t0())
+            .unwrap(),
+        Resealed::WasIntact
+    );
+}
+
+#[test]
+fn reseal_of_an_emptied_trail_starts_a_new_chain_that_says_what_was_found() {
+    let (dir, log) = trail(3);
+    fs::write(trail_path(dir.path()), b"").unwrap();
+    let by = AuditEntry::new(Event::ChainBreak).reason("restored from nothing");
+    assert!(matches!(
+        log.reseal(by, t0()).unwrap(),
+        Resealed::Broken { seq: 1, .. }
+    ));
+    let report = verify_dir(dir.path()).unwrap();
+    assert!(tampering(&report).is_none(), "{report:?}");
+    assert!(report.files[0].breaks[0].contains("the trail is empty"));
+}
+
+#[test]
+fn a_renamed_or_unlinked_trail_is_never_written_into() {
+    let (dir, log) = trail(2);
+    let moved = dir.path().join("moved.jsonl.old");
+    fs::rename(trail_path(dir.path()), &moved).unwrap();
+    let before = fs::read(&moved).unwrap();
+    assert!(matches!(
+        log.append(&entry(1), t0()),
+        Err(AuditError::Moved { .. })
+    ));
+    assert_eq!(fs::read(&moved).unwrap(), before);
+
+    // Put back: the same file again, and appends resume.
+    fs::rename(&moved, trail_path(dir.path())).unwrap();
+    log.append(&entry(2), t0()).unwrap();
+
+    fs::remove_file(trail_path(dir.path())).unwrap();
+    assert!(matches!(
+        log.append(&entry(3), t0()),
+        Err(AuditError::Moved { .. })
+    ));
+    assert!(matches!(
+        log.append(&entry(4), t0()),
+        Err(AuditError::Moved { .. })
+    ));
+}
+
+#[test]
+fn a_70_kb_user_name_is_bounded_and_other_writers_carry_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let origin = Origin {
+        os_user: Some("a".repeat(70_000)),
+        claimed_user: Some("b".repeat(70_000)),
+        ssh_client: Some("c".repeat(70_000)),
+        ..Origin::default()
+    };
+    let flooded = AuditLog::open(dir.path(), origin).unwrap();
+    let mut big = AuditEntry::new(Event::SignInFailed).reason("r".repeat(70_000));
+    big.user = Some("u".repeat(70_000));
+    flooded.append(&big, t0()).unwrap();
+    let text = fs::read_to_string(trail_path(dir.path())).unwrap();
+    let longest = text.lines().map(str::len).max().unwrap();
+    assert!(longest < 4 * 1024, "{longest}");
+    assert!(text.contains("…[cut "), "{text}");
+    let other = AuditLog::open(dir.path(), Origin::default()).unwrap();
+    assert_eq!(other.append(&entry(1), t0()).unwrap(), 2);
+}
+
+#[test]
+fn four_writers_times_two_hundred_appends_keep_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|n| {
+            let path = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                // Separate opens: separate file descriptions, like separate processes.
+                let log = AuditLog::open(&path, Origin::default()).unwrap();
+                for i in 0..200 {
+                    log.append(&answer(n * 1000 + i), Utc::now()).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let report = verify_dir(dir.path()).unwrap();
+    assert!(tampering(&report).is_none(), "{report:?}");
+    assert_eq!(report.files[0].records, 801);
+}
+
+#[test]
+fn an_attempt_without_an_outcome_is_a_note_not_tampering() {
+    let (dir, log) = trail(1);
+    log.append(&entry(7), t0()).unwrap();
+    log.append(&entry(8), t0()).unwrap();
+    log.append(&answer(8), t0()).unwrap();
+    let report = verify_dir(dir.path()).unwrap();
+    assert!(tampering(&report).is_none());
+    let notes = &report.files[0].notes;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].starts_with("line 3: a request"), "{notes:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever is cut from a trail, the next append is refused and verify reports
+    /// tampering; after a reseal, appends resume and verify lists the break. Cutting only
+    /// the final newline loses nothing: that one append goes ahead.
+    #[test]
+    fn every_cut_followed_by_an_append_is_caught(n in 1usize..12, cut_seed in any::<u64>()) {
+        let (dir, log) = trail(n);
+        let text = fs::read(trail_path(dir.path())).unwrap();
+        let cut = (cut_seed % text.len() as u64) as usize;
+        fs::write(trail_path(dir.path()), &text[..cut]).unwrap();
+        let appended = AuditLog::open(dir.path(), Origin::default())
+            .unwrap()
+            .append(&entry(1), t0());
+        if cut == text.len() - 1 {
+            prop_assert!(appended.is_ok());
+            prop_assert!(tampering(&verify_dir(dir.path()).unwrap()).is_none());
+            return Ok(());
+        }
+        prop_assert!(
+            matches!(appended, Err(AuditError::Tampered { .. })),
+            "cut at {} of {}: {:?}", cut, text.len(), appended
+        );
+        prop_assert!(tampering(&verify_dir(dir.path()).unwrap()).is_some());
+        let resealed = log.reseal(AuditEntry::new(Event::ChainBreak), t0());
+        prop_assert!(matches!(resealed, Ok(Resealed::Broken { .. })), "{:?}", resealed);
+        log.append(&entry(2), t0()).unwrap();
+        let report = verify_dir(dir.path()).unwrap();
+        prop_assert!(tampering(&report).is_none(), "{:?}", report);
+        prop_assert_eq!(report.files[0].breaks.len(), 1);
+    }
+}
+
+// ---- the auditor's walk-through with the real binary -----------------------------------
+
+const DEMO_PW: &str = "sandbox-demo\n";
+
+fn run(home: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
+        .arg("--home")
+        .arg(home)
+        .arg("--sandbox")
+        .args(args)
+        .env_remove("EPS_TRACKER_HOME")
+        .env_remove("EPS_TRACKER_USER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn search(home: &Path) -> Output {
+    run(
+        home,
+        &[
+            "search",
+            "--user",
+            "helpdesk",
+            "--nhs",
+            "9990548609",
+            "--password-stdin",
+        ],
+        DEMO_PW,
+    )
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn cut_two_records_sign_in_wrong_then_verify_fails_lookups_stop_until_an_admin_reseals() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    for _ in 0..2 {
+        let out = search(home);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let audit = home.join("sandbox/audit");
+    let lines = fs::read(trail_path(&audit))
+        .unwrap()
+        .split_inclusive(|b| *b == b'\n')
+        .count();
+    cut_lines(&audit, lines - 2);
+
+    let wrong = run(
+        home,
+        &[
+            "search",
+            "--user",
+            "helpdesk",
+            "--nhs",
+            "9990548609",
+            "--password-stdin",
+        ],
+        "wrong password\n",
+    );
+    assert_eq!(wrong.status.code(), Some(5), "{}", text(&wrong));
+    let verify = run(home, &["audit", "verify"], "");
+    assert_eq!(verify.status.code(), Some(1), "{}", text(&verify));
+    assert!(
+        text(&verify).contains("were removed from the end"),
+        "{}",
+        text(&verify)
+    );
+    assert!(text(&verify).contains("audit reseal"), "{}", text(&verify));
+
+    let refused = search(home);
+    assert_eq!(refused.status.code(), Some(5), "{}", text(&refused));
+    assert!(text(&refused).contains("does not end where it should"));
+    assert!(refused.stdout.is_empty());
+
+    let not_admin = run(
+        home,
+        &[
+            "audit",
+            "reseal",
+            "--as",
+            "helpdesk",
+            "--reason",
+            "x",
+            "--password-stdin",
+        ],
+        DEMO_PW,
+    );
+    assert_eq!(not_admin.status.code(), Some(3), "{}", text(&not_admin));
+    let resealed = run(
+        home,
+        &[
+            "audit",
+            "reseal",
+            "--as",
+            "admin",
+            "--reason",
+            "INC-42 two records cut",
+            "--password-stdin",
+        ],
+        DEMO_PW,
+    );
+    assert_eq!(resealed.status.code(), Some(0), "{}", text(&resealed));
+    assert!(
+        text(&resealed).contains("chain_break"),
+        "{}",
+        text(&resealed)
+    );
+
+    let again = search(home);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let verify = run(home, &["audit", "verify"], "");
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+    assert!(text(&verify).contains("BREAK"), "{}", text(&verify));
+    assert!(text(&verify).contains("INC-42"), "{}", text(&verify));
+}
