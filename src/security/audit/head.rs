@@ -123,9 +123,9 @@ pub(crate) fn check_end(last: Option<&LastRecord>, head: &Head) -> Result<(), Mi
             format!("the trail is empty or was replaced, but records up to {seq} were written"),
         ),
         (Head::At { seq, hash }, Some(last)) => {
-            if last.seq == *seq && last.hash == *hash {
-                Ok(())
-            } else if last.seq == seq + 1 && last.prev == *hash {
+            let exact = last.seq == *seq && last.hash == *hash;
+            let one_behind = last.seq == seq + 1 && last.prev == *hash;
+            if exact || one_behind {
                 Ok(())
             } else if last.seq < *seq {
                 mismatch(
