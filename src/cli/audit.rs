@@ -7,13 +7,14 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
 
-use super::exit::{Failure, finish};
+use super::exit::{Failure, NETWORK, finish};
 use super::password_input::PasswordInput;
 use super::secure::{Globals, Secured};
-use crate::config::Home;
+use crate::config::{Config, Home};
 use crate::security::audit::{
-    ACTIVE_FILE, AuditEntry, AuditError, AuditFilter, AuditLog, Event, FileResult, Origin, Outcome,
-    Resealed, StoredRecord, VerifyReport, read_records, verify_dir,
+    ACTIVE_FILE, AgainstReport, AuditEntry, AuditError, AuditFilter, AuditLog, Event, FileResult,
+    ForwardError, Origin, Outcome, Resealed, StoredRecord, VerifyReport, backlog, compare,
+    forward_once, read_records, verify_dir,
 };
 use crate::security::rbac::{Action, Role, authorize};
 use crate::tracker::dates::parse_user_date;
@@ -32,9 +33,10 @@ pub enum AuditCommand {
         after_help = "Exit codes: 0 every file intact, 1 tampering found (the first bad \
 record is named), 2 a file could not be read. A last line left incomplete by a crash, and a \
 request whose outcome was never written (the program was killed), are reported as notes, not \
-tampering. Every chain break (an administrator's reseal) is listed on every run."
+tampering. Every chain break (an administrator's reseal) is listed on every run. With \
+--against, exit 1 also when the collector's copy and this trail differ."
     )]
-    Verify,
+    Verify(VerifyArgs),
     /// List audit records (auditor role), filtered by user, NHS number, dates and event.
     #[command(
         after_help = "Exit codes: 0 done, 2 usage error, 3 sign-in failed or access \
@@ -52,6 +54,22 @@ nothing to reseal), 2 usage error, 3 sign-in failed or access denied, 5 audit tr
 unavailable."
     )]
     Reseal(ResealArgs),
+    /// Send the records the syslog collector has not yet read ([audit.forward]); for a cron
+    /// job or systemd timer.
+    #[command(
+        after_help = "Exit codes: 0 everything sent (or nothing to send), 2 no [audit.forward] \
+in the settings file, 4 the collector could not be reached or did not confirm (the records stay \
+queued and are sent again next time)."
+    )]
+    Forward,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Also compare with a syslog collector's copy of the trail (one raw message per line,
+    /// as rsyslog's %rawmsg% writes it): records missing or different on either side.
+    #[arg(long, value_name = "FILE")]
+    pub against: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -103,7 +121,8 @@ pub struct ShowArgs {
 
 pub fn run(args: &AuditArgs, globals: Globals<'_>) -> ExitCode {
     match &args.command {
-        AuditCommand::Verify => verify(globals),
+        AuditCommand::Verify(verify_args) => verify(verify_args, globals),
+        AuditCommand::Forward => finish(forward(globals)),
         AuditCommand::Show(show_args) => finish(show(show_args, globals)),
         AuditCommand::Path => finish(path(globals)),
         AuditCommand::Reseal(reseal_args) => finish(reseal(reseal_args, globals)),
@@ -116,7 +135,7 @@ fn path(globals: Globals<'_>) -> Result<(), Failure> {
     Ok(())
 }
 
-fn verify(globals: Globals<'_>) -> ExitCode {
+fn verify(args: &VerifyArgs, globals: Globals<'_>) -> ExitCode {
     let home = match Home::resolve(globals.home, globals.sandbox) {
         Ok(home) => home,
         Err(e) => return Failure::usage(e).report(),
@@ -133,10 +152,23 @@ fn verify(globals: Globals<'_>) -> ExitCode {
     };
     print_report(&report);
     print_advice(&report);
+    let mut differs = false;
+    if let Some(collected) = &args.against {
+        match compare(&home.audit_dir, collected) {
+            Ok(against) => {
+                print_against(collected, &against);
+                differs = against.differs();
+            }
+            Err(e) => {
+                println!("{}: UNREADABLE: {e}", collected.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     record_verification(&home, &report);
     if report.unreadable() {
         ExitCode::from(2)
-    } else if report.tampered() {
+    } else if report.tampered() || differs {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -171,6 +203,98 @@ fn print_report(report: &VerifyReport) {
         }
         for chain_break in &file.breaks {
             println!("  BREAK: {chain_break}");
+        }
+    }
+}
+
+fn print_against(collected: &std::path::Path, report: &AgainstReport) {
+    let list = |seqs: &[u64], count: u64| {
+        let shown: Vec<String> = seqs.iter().map(u64::to_string).collect();
+        let more = count.saturating_sub(seqs.len() as u64);
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    println!(
+        "against {}: {} records here, {} at the collector",
+        collected.display(),
+        report.local_records,
+        report.collected_records
+    );
+    if report.missing_locally_count > 0 {
+        println!(
+            "  MISSING HERE: {} record(s) the collector holds are not in this trail (deleted, cut \
+             or changed here): records {}",
+            report.missing_locally_count,
+            list(&report.missing_locally, report.missing_locally_count)
+        );
+    }
+    if report.missing_at_collector_count > 0 {
+        println!(
+            "  MISSING AT THE COLLECTOR: {} record(s) here never reached it although later ones \
+             did (lost on the way, or changed here after sending): records {}",
+            report.missing_at_collector_count,
+            list(
+                &report.missing_at_collector,
+                report.missing_at_collector_count
+            )
+        );
+    }
+    if report.not_yet_forwarded > 0 {
+        println!(
+            "  note: the last {} record(s) have not been forwarded yet; `eps-tracker audit \
+             forward` sends them",
+            report.not_yet_forwarded
+        );
+    }
+    if report.differs() {
+        println!(
+            "  What to do: keep both copies as evidence and tell your IT security lead; the \
+             collector's copy is the one the application account cannot change."
+        );
+    } else {
+        println!("  the collector's copy matches this trail");
+    }
+}
+
+fn forward(globals: Globals<'_>) -> Result<(), Failure> {
+    let home = globals.resolve_home()?;
+    let config = Config::load(&home.config_file).map_err(Failure::usage)?;
+    let Some(settings) = config.audit.forward else {
+        return Err(Failure::usage(format!(
+            "no [audit.forward] in {}: add one (see config.example.toml) to send the audit \
+             trail to a syslog collector",
+            home.config_file.display()
+        )));
+    };
+    match forward_once(&home.audit_dir, &settings) {
+        Ok(report) => {
+            println!(
+                "sent {} record(s) to {}; the collector has read up to record {}",
+                report.sent,
+                settings.address,
+                report
+                    .cursor
+                    .map_or_else(|| "(none)".to_owned(), |c| c.to_string())
+            );
+            Ok(())
+        }
+        Err(ForwardError::Settings(message)) => {
+            Err(Failure::usage(format!("[audit.forward] {message}")))
+        }
+        Err(e) => {
+            let waiting = backlog(&home.audit_dir)
+                .map(|b| b.records.to_string())
+                .unwrap_or_else(|_| "some".to_owned());
+            Err(Failure::new(
+                NETWORK,
+                format!(
+                    "{e}. {waiting} record(s) stay queued and are sent again by the next \
+                     program that records something or the next `eps-tracker audit forward`"
+                ),
+            ))
         }
     }
 }

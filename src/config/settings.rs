@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::security::audit::AuditSettings;
 use crate::security::hashing::HashParams;
 use crate::security::rbac::{RoleMap, RolesConfig};
 use crate::tracker::client::EnvironmentConfig;
@@ -32,6 +33,9 @@ pub struct Config {
     /// out keep their defaults. Checked by the terminal app when it starts.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
+    /// The audit trail: forwarding to a syslog collector (`[audit.forward]`).
+    #[serde(default)]
+    pub audit: AuditSettings,
 }
 
 /// Sign-in, password and lockout rules.
@@ -97,6 +101,13 @@ impl Config {
             message: e.to_string().trim_end().to_owned(),
         })?;
         config.security.validate(path)?;
+        if let Some(forward) = &config.audit.forward {
+            forward.validate().map_err(|message| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key: "audit.forward",
+                message,
+            })?;
+        }
         if let Some(name) = &config.default_environment
             && !config.environments.contains_key(name)
         {

@@ -18,6 +18,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::bound::{bound_entry, bound_origin};
+use super::forward::{self, ForwardSettings, Forwarder};
 use super::head::{self, LastRecord, Mismatch};
 use super::origin::Origin;
 use super::record::{AuditEntry, Event};
@@ -113,6 +114,9 @@ struct Writer {
     /// While an administrator reseals: records refused because the trail's end does not
     /// match its head, kept to be written right after the `chain_break`.
     held: Option<Vec<(AuditEntry, DateTime<Utc>)>>,
+    /// Sends records off the machine, on its own thread, after each append.
+    forwarder: Option<Forwarder>,
+    forward_settings: Option<ForwardSettings>,
 }
 
 /// Where the file's chain ends, as read from its tail.
@@ -175,8 +179,39 @@ impl AuditLog {
                 file,
                 origin,
                 held: None,
+                forwarder: None,
+                forward_settings: None,
             })),
         }
+    }
+
+    /// Forwards every record to the collector in `settings` (none: no forwarding). A
+    /// backlog left by earlier programs goes first.
+    pub fn forwarding(self, settings: Option<ForwardSettings>) -> Self {
+        if let Some(settings) = settings {
+            let mut writer = self.writer();
+            let dir = writer
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            writer.forwarder = Some(Forwarder::start(dir, settings.clone()));
+            writer.forward_settings = Some(settings);
+        }
+        self
+    }
+
+    /// A warning for the user when records have waited too long for the collector.
+    pub fn stale_backlog_warning(&self, now: DateTime<Utc>) -> Option<String> {
+        let writer = self.writer();
+        let settings = writer.forward_settings.as_ref()?;
+        let dir = writer.path.parent()?;
+        let backlog = forward::backlog(dir).ok()?;
+        let mut warning = backlog.stale_warning(settings, now)?;
+        if let Some(error) = writer.forwarder.as_ref().and_then(Forwarder::last_error) {
+            warning.push_str(&format!(" (last attempt: {error})"));
+        }
+        Some(warning)
     }
 
     /// The active trail file.
@@ -397,6 +432,9 @@ impl Writer {
             path: head_path,
             source,
         })?;
+        if let Some(forwarder) = &self.forwarder {
+            forwarder.notify();
+        }
         Ok(seq)
     }
 
