@@ -518,7 +518,7 @@ impl Connection {
             match read {
                 Ok(0) => return Ok(true),
                 Ok(_) => continue,
-                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(true),
+                // A reset, not a close: the collector dropped data it had not read.
                 Err(e)
                     if matches!(
                         e.kind(),
