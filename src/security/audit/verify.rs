@@ -5,7 +5,7 @@
 //! and no write access.
 
 use std::fmt;
-use std::io;
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -88,71 +88,143 @@ impl VerifyReport {
     }
 }
 
-/// Checks every `*.jsonl` trail in `dir`. A missing directory or one without trails gives an
-/// empty report (nothing has been recorded yet), unless a head file shows a trail existed.
+/// Checks every `*.jsonl` trail in `dir`: the rotated files and the active one as one
+/// chain, in order, ending at the record the head file names; any other `*.jsonl` file on
+/// its own. Files are read line by line, so memory stays small whatever their size. A
+/// missing directory or one without trails gives an empty report (nothing has been recorded
+/// yet), unless a head file shows a trail existed.
 pub fn verify_dir(dir: &Path) -> Result<VerifyReport, io::Error> {
-    let mut paths = Vec::new();
+    let mut others = Vec::new();
     match std::fs::read_dir(dir) {
         Ok(entries) => {
             for entry in entries {
                 let path = entry?.path();
-                if path.extension().is_some_and(|e| e == "jsonl") {
-                    paths.push(path);
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name.ends_with(".jsonl") && name != ACTIVE_FILE && !is_rotated(name) {
+                    others.push(path);
                 }
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
+    let mut chain = trail_files(dir)?;
     let active = dir.join(ACTIVE_FILE);
-    if !paths.contains(&active) && head_path_for(&active).exists() {
-        paths.push(active);
+    if !chain.contains(&active) && head_path_for(&active).exists() {
+        chain.push(active);
     }
-    paths.sort();
+    let mut files = verify_chain(&chain);
+    others.sort();
+    for path in &others {
+        files.extend(verify_chain(std::slice::from_ref(path)));
+    }
     Ok(VerifyReport {
         dir: dir.to_path_buf(),
-        files: paths.iter().map(|p| verify_file(p)).collect(),
+        files,
     })
 }
 
-/// Checks one trail file against its chain and its head file.
-pub fn verify_file(path: &Path) -> FileReport {
-    let mut report = FileReport {
-        path: path.to_path_buf(),
-        records: 0,
-        chain: None,
-        result: FileResult::Intact,
-        notes: Vec::new(),
-        breaks: Vec::new(),
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => {
-            report.result = FileResult::Unreadable(format!("cannot read {}: {e}", path.display()));
-            return report;
+/// The trail's files in chain order: rotated files (oldest first), then the active one.
+pub(crate) fn trail_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut rotated = Vec::new();
+    let mut active = None;
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for entry in entries {
+                let path = entry?.path();
+                match path.file_name().and_then(|n| n.to_str()) {
+                    Some(ACTIVE_FILE) => active = Some(path),
+                    Some(name) if is_rotated(name) => rotated.push(path),
+                    _ => {}
+                }
+            }
         }
-    };
-    let head_path = head_path_for(path);
-    let head = match head::read_head(&head_path) {
-        Ok(head) => head,
-        Err(e) => {
-            report.result =
-                FileResult::Unreadable(format!("cannot read {}: {e}", head_path.display()));
-            return report;
-        }
-    };
-    let mut check = Checker::default();
-    let result = check
-        .run(&bytes, &mut report.notes)
-        .and_then(|()| check.against_head(&head));
-    report.breaks = std::mem::take(&mut check.breaks);
-    report.records = check.records;
-    report.chain = check.chain;
-    if let Err(tampering) = result {
-        report.result = FileResult::Tampered(tampering);
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
     }
-    report
+    // Names hold the first record's time and sequence number, so they sort in chain order.
+    rotated.sort();
+    rotated.extend(active);
+    Ok(rotated)
+}
+
+/// `audit-YYYYMMDDTHHMMSSZ-SEQ.jsonl`, as rotation names a full file.
+pub(crate) fn is_rotated(name: &str) -> bool {
+    name.starts_with("audit-") && name.ends_with(".jsonl")
+}
+
+/// Checks files as one chain: each file's first record must follow from the last record of
+/// the file before it, and the last file must end where its head file says.
+fn verify_chain(paths: &[PathBuf]) -> Vec<FileReport> {
+    let mut check = Checker::default();
+    let mut reports = Vec::new();
+    let mut broken = false;
+    for (index, path) in paths.iter().enumerate() {
+        let mut report = FileReport {
+            path: path.clone(),
+            records: 0,
+            chain: None,
+            result: FileResult::Intact,
+            notes: Vec::new(),
+            breaks: Vec::new(),
+        };
+        if broken {
+            report
+                .notes
+                .push("not checked: an earlier file of this trail is damaged".to_owned());
+            reports.push(report);
+            continue;
+        }
+        let last = index + 1 == paths.len();
+        let result = check_one(&mut check, path, last, &mut report);
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(tampering)) => {
+                report.result = FileResult::Tampered(tampering);
+                broken = true;
+            }
+            Err(message) => {
+                report.result = FileResult::Unreadable(message);
+                broken = true;
+            }
+        }
+        reports.push(report);
+    }
+    reports
+}
+
+fn check_one(
+    check: &mut Checker,
+    path: &Path,
+    last: bool,
+    report: &mut FileReport,
+) -> Result<Result<(), Tampering>, String> {
+    let reader = match std::fs::File::open(path) {
+        Ok(file) => Some(io::BufReader::new(file)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let before = check.records;
+    check.start_file(path);
+    let mut result = match reader {
+        Some(reader) => check
+            .run(reader, &mut report.notes)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        None => Ok(()),
+    };
+    if last {
+        check.unanswered_notes(&mut report.notes);
+        if result.is_ok() {
+            let head_path = head_path_for(path);
+            let head = head::read_head(&head_path)
+                .map_err(|e| format!("cannot read {}: {e}", head_path.display()))?;
+            result = check.against_head(&head);
+        }
+    }
+    report.breaks = std::mem::take(&mut check.breaks);
+    report.records = check.records - before;
+    report.chain.clone_from(&check.chain);
+    Ok(result)
 }
 
 /// What a line claims about itself.
@@ -244,57 +316,94 @@ struct Checker {
     breaks: Vec<String>,
     last_record_line: usize,
     /// Attempts (by trace ID) whose outcome has not been seen yet, with their line.
-    open_attempts: std::collections::HashMap<String, usize>,
+    open_attempts: std::collections::HashMap<String, (usize, String)>,
+    /// The next line is the first of a file.
+    file_start: bool,
+    /// The file being read, to place lines in notes.
+    file_name: String,
     /// A bad line not yet judged: it is a crash's torn line if the next record says so.
     pending: Option<(usize, usize, LineFault)>,
 }
 
 impl Checker {
-    fn run(&mut self, bytes: &[u8], notes: &mut Vec<String>) -> Result<(), Tampering> {
-        let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
-        // After the final newline `split` yields an empty piece; anything else there is a
-        // last line without its newline.
-        let unterminated = lines.pop().filter(|rest| !rest.is_empty());
-        for (index, line) in lines.iter().enumerate() {
-            self.line(index + 1, line, notes)?;
-        }
-        let last_line = lines.len() + 1;
-        let mut unanswered: Vec<usize> = self.open_attempts.drain().map(|(_, l)| l).collect();
-        unanswered.sort_unstable();
-        for line in unanswered {
-            notes.push(format!(
-                "line {line}: a request was recorded as sent but has no outcome: it is still \
-                 running, or the program was stopped (killed, power cut) before its answer was \
-                 recorded. Not tampering; the request may have reached Spine."
-            ));
-        }
-        if let Some((line, _, fault)) = self.pending.take() {
-            return Err(fault_tampering(line, &fault));
-        }
-        if let Some(rest) = unterminated {
+    /// A new file of the chain begins: line numbers restart.
+    fn start_file(&mut self, path: &Path) {
+        self.file_start = true;
+        self.file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.last_record_line = 0;
+    }
+
+    /// Checks every line from `reader`; the outer error is a read failure.
+    fn run(
+        &mut self,
+        mut reader: impl BufRead,
+        notes: &mut Vec<String>,
+    ) -> io::Result<Result<(), Tampering>> {
+        let mut buf = Vec::with_capacity(1024);
+        let mut number = 0;
+        loop {
+            buf.clear();
+            if reader.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            number += 1;
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+                if let Err(t) = self.line(number, &buf, notes) {
+                    return Ok(Err(t));
+                }
+                continue;
+            }
+            // The last line, without its newline.
+            if let Some((line, _, fault)) = self.pending.take() {
+                return Ok(Err(fault_tampering(line, &fault)));
+            }
+            let rest = &buf[..];
             match parse_line(rest) {
                 Ok(_) => {
-                    self.line(last_line, rest, notes)?;
+                    if let Err(t) = self.line(number, rest, notes) {
+                        return Ok(Err(t));
+                    }
                     notes.push(format!(
-                        "line {last_line} lacks its final newline (a crash while writing); the \
+                        "line {number} lacks its final newline (a crash while writing); the \
                          record itself is intact"
                     ));
                 }
                 Err(_) if holds_complete_record(rest) => {
-                    return Err(Tampering {
-                        line: last_line,
+                    return Ok(Err(Tampering {
+                        line: number,
                         kind: TamperKind::Edited,
-                        detail: format!("line {last_line} was changed: it is not a valid record"),
-                    });
+                        detail: format!("line {number} was changed: it is not a valid record"),
+                    }));
                 }
                 Err(_) => notes.push(format!(
-                    "line {last_line} is incomplete ({} bytes): a crash while writing it. The \
+                    "line {number} is incomplete ({} bytes): a crash while writing it. The \
                      records before it are intact.",
                     rest.len()
                 )),
             }
+            return Ok(Ok(()));
         }
-        Ok(())
+        if let Some((line, _, fault)) = self.pending.take() {
+            return Ok(Err(fault_tampering(line, &fault)));
+        }
+        Ok(Ok(()))
+    }
+
+    /// Notes for attempts that never got an outcome, once the whole trail has been read.
+    fn unanswered_notes(&mut self, notes: &mut Vec<String>) {
+        let mut unanswered: Vec<(usize, String)> = self.open_attempts.drain().map(|(_, l)| l).collect();
+        unanswered.sort();
+        for (_, at) in unanswered {
+            notes.push(format!(
+                "{at}: a request was recorded as sent but has no outcome: it is still \
+                 running, or the program was stopped (killed, power cut) before its answer was \
+                 recorded. Not tampering; the request may have reached Spine."
+            ));
+        }
     }
 
     fn line(
@@ -333,6 +442,18 @@ impl Checker {
             (None, None) => {}
         }
         let claims = &record.claims;
+        let first_of_file = std::mem::take(&mut self.file_start);
+        if first_of_file
+            && self.prev.is_some()
+            && claims.event == Event::ChainStart
+            && claims.seq == 0
+            && claims.prev == GENESIS
+        {
+            notes.push(format!(
+                "line {number} starts a new chain: the files before it belong to an earlier one"
+            ));
+            self.prev = None;
+        }
         if self.prev.is_none() {
             if claims.event != Event::ChainStart || claims.seq != 0 || claims.prev != GENESIS {
                 return Err(Tampering {
@@ -365,7 +486,10 @@ impl Checker {
             (Event::SearchAttempt | Event::RetrieveAttempt, Some(trace))
                 if claims.outcome == Some(Outcome::Sending) =>
             {
-                self.open_attempts.insert(trace.clone(), number);
+                self.open_attempts.insert(
+                    trace.clone(),
+                    (self.records as usize, format!("{} line {number}", self.file_name)),
+                );
             }
             (Event::SearchResult | Event::RetrieveResult, Some(trace)) => {
                 self.open_attempts.remove(trace);
