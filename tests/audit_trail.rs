@@ -308,7 +308,10 @@ fn an_attempt_without_an_outcome_is_a_note_not_tampering() {
     assert!(tampering(&report).is_none());
     let notes = &report.files[0].notes;
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(notes[0].starts_with("audit.jsonl line 3: a request"), "{notes:?}");
+    assert!(
+        notes[0].starts_with("audit.jsonl line 3: a request"),
+        "{notes:?}"
+    );
 }
 
 proptest! {

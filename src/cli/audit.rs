@@ -14,7 +14,7 @@ use crate::config::{Config, Home};
 use crate::security::audit::{
     ACTIVE_FILE, AgainstReport, AuditEntry, AuditError, AuditFilter, AuditLog, Event, FileResult,
     ForwardError, Origin, Outcome, Resealed, StoredRecord, VerifyReport, backlog, compare,
-    forward_once, read_records, verify_dir,
+    for_each_record, forward_once, verify_dir,
 };
 use crate::security::rbac::{Action, Role, authorize};
 use crate::tracker::dates::parse_user_date;
@@ -450,15 +450,18 @@ fn show(args: &ShowArgs, globals: Globals<'_>) -> Result<(), Failure> {
     entry.nhs.clone_from(&filter.nhs);
     entry.target_user.clone_from(&filter.user);
     audit.append(&entry, now).map_err(Failure::audit)?;
-    let records = read_records(&secured.home.audit_dir, &filter)
-        .map_err(|e| Failure::usage(format!("cannot read the audit trail: {e}")))?;
-    if args.json {
-        for record in &records {
-            println!("{}", serde_json::to_string(record).unwrap_or_default());
-        }
-    } else {
-        print_records(&records);
+    // Streamed: a trail of any size is listed without holding it in memory.
+    if !args.json {
+        print_header();
     }
+    for_each_record(&secured.home.audit_dir, &filter, |record| {
+        if args.json {
+            println!("{}", serde_json::to_string(&record).unwrap_or_default());
+        } else {
+            print_record(&record);
+        }
+    })
+    .map_err(|e| Failure::usage(format!("cannot read the audit trail: {e}")))?;
     Ok(())
 }
 
@@ -467,43 +470,44 @@ fn parse_day(flag: &str, text: &str) -> Result<NaiveDate, Failure> {
         .map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 
-fn print_records(records: &[StoredRecord]) {
+fn print_header() {
     println!(
         "{:>6}  {:<23}  {:<18} {:<12} {:<10} {:<10} {:<13} DETAIL",
         "SEQ", "TIME (UTC)", "EVENT", "USER", "ROLE", "NHS", "OUTCOME"
     );
-    for r in records {
-        let e = &r.entry;
-        let outcome = e.outcome.map(Outcome::name).unwrap_or("-");
-        let mut detail = Vec::new();
-        if let Some(p) = &e.prescription {
-            detail.push(format!("rx {p}"));
-        }
-        if let Some(n) = e.results {
-            detail.push(format!("{n} results"));
-        }
-        if let Some(code) = &e.spine_code {
-            detail.push(format!("spine {code}"));
-        }
-        if let Some(t) = &e.trace {
-            detail.push(format!("trace {t}"));
-        }
-        if let Some(t) = &e.target_user {
-            detail.push(format!("user {t}"));
-        }
-        if let Some(reason) = &e.reason {
-            detail.push(reason.clone());
-        }
-        println!(
-            "{:>6}  {:<23}  {:<18} {:<12} {:<10} {:<10} {:<13} {}",
-            r.seq,
-            r.ts.format("%Y-%m-%d %H:%M:%S%.3f"),
-            e.event.name(),
-            e.user.as_deref().unwrap_or("-"),
-            e.role.map(Role::name).unwrap_or("-"),
-            e.nhs.as_deref().unwrap_or("-"),
-            outcome,
-            detail.join(", ")
-        );
+}
+
+fn print_record(r: &StoredRecord) {
+    let e = &r.entry;
+    let outcome = e.outcome.map(Outcome::name).unwrap_or("-");
+    let mut detail = Vec::new();
+    if let Some(p) = &e.prescription {
+        detail.push(format!("rx {p}"));
     }
+    if let Some(n) = e.results {
+        detail.push(format!("{n} results"));
+    }
+    if let Some(code) = &e.spine_code {
+        detail.push(format!("spine {code}"));
+    }
+    if let Some(t) = &e.trace {
+        detail.push(format!("trace {t}"));
+    }
+    if let Some(t) = &e.target_user {
+        detail.push(format!("user {t}"));
+    }
+    if let Some(reason) = &e.reason {
+        detail.push(reason.clone());
+    }
+    println!(
+        "{:>6}  {:<23}  {:<18} {:<12} {:<10} {:<10} {:<13} {}",
+        r.seq,
+        r.ts.format("%Y-%m-%d %H:%M:%S%.3f"),
+        e.event.name(),
+        e.user.as_deref().unwrap_or("-"),
+        e.role.map(Role::name).unwrap_or("-"),
+        e.nhs.as_deref().unwrap_or("-"),
+        outcome,
+        detail.join(", ")
+    );
 }

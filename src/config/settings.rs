@@ -101,6 +101,16 @@ impl Config {
             message: e.to_string().trim_end().to_owned(),
         })?;
         config.security.validate(path)?;
+        if config.audit.rotate_bytes < 64 * 1024 {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key: "audit.rotate_bytes",
+                message: format!(
+                    "is {}: use at least 65536 (64 KiB); the default is 67108864 (64 MiB)",
+                    config.audit.rotate_bytes
+                ),
+            });
+        }
         if let Some(forward) = &config.audit.forward {
             forward.validate().map_err(|message| ConfigError::Invalid {
                 path: path.to_path_buf(),

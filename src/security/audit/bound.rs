@@ -48,6 +48,7 @@ pub(crate) fn bound_entry(entry: &mut AuditEntry) {
         &mut entry.reason,
         &mut entry.target_user,
         &mut entry.found,
+        &mut entry.continues,
     ] {
         bound(field, MAX_FIELD);
     }

@@ -24,6 +24,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use super::record::{Event, Outcome};
+use super::verify::trail_files;
 use super::writer::ACTIVE_FILE;
 use crate::config::files;
 
@@ -37,12 +38,29 @@ const FINISH_WAIT: Duration = Duration::from_secs(3);
 const SD_ID: &str = "eps@32473";
 
 /// `[audit]` in the settings file.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditSettings {
+    /// Past this size the next record starts a new file (the full one is kept, renamed
+    /// `audit-<time>-<seq>.jsonl`); the chain runs on across files.
+    #[serde(default = "default_rotate_bytes")]
+    pub rotate_bytes: u64,
     /// Send every record to a syslog collector off this machine.
     #[serde(default)]
     pub forward: Option<ForwardSettings>,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self {
+            rotate_bytes: default_rotate_bytes(),
+            forward: None,
+        }
+    }
+}
+
+fn default_rotate_bytes() -> u64 {
+    64 * 1024 * 1024
 }
 
 /// `[audit.forward]`: where to send every record.
@@ -350,28 +368,81 @@ struct Pending {
     lines: Vec<(u64, u64, Vec<u8>)>,
 }
 
-/// Reads the records after `cursor` from the active file. When the cursor's offset does
-/// not fit the file (cut, resealed, replaced), everything is read from the start again:
-/// duplicates are allowed, losses are not.
-fn pending_records(trail: &Path, cursor: Option<Cursor>) -> io::Result<Pending> {
-    let file = match File::open(trail) {
+/// Reads the records after `cursor`. The cursor's offset into the active file is tried
+/// first; when it does not fit (the file was rotated, cut, resealed or replaced), the file
+/// holding the cursor's record is found among the rotated ones and sending resumes after
+/// it; failing that, the whole active file is sent again. Duplicates are allowed, losses are
+/// not.
+fn pending_records(dir: &Path, cursor: Option<Cursor>) -> io::Result<Pending> {
+    let active = dir.join(ACTIVE_FILE);
+    let mut lines = Vec::new();
+    if let Some(c) = cursor
+        && read_file_records(&active, c.offset, Some(c.seq), &mut lines)?
+    {
+        return Ok(Pending { lines });
+    }
+    lines.clear();
+    let files = trail_files(dir)?;
+    let start = cursor.and_then(|c| {
+        files
+            .iter()
+            .rposition(|f| first_seq(f).is_some_and(|first| first <= c.seq))
+            .map(|index| (index, c.seq))
+    });
+    match start {
+        Some((index, after)) => {
+            for (n, file) in files[index..].iter().enumerate() {
+                let min = (n == 0).then_some(after);
+                read_file_records(file, 0, min, &mut lines)?;
+            }
+        }
+        None => {
+            read_file_records(&active, 0, None, &mut lines)?;
+        }
+    }
+    Ok(Pending { lines })
+}
+
+/// The first sequence number in a trail file: from a rotated file's name, else its first
+/// line.
+fn first_seq(path: &Path) -> Option<u64> {
+    let name = path.file_name()?.to_str()?;
+    if let Some(stem) = name.strip_suffix(".jsonl")
+        && name != ACTIVE_FILE
+    {
+        return stem.rsplit('-').next()?.parse().ok();
+    }
+    let mut first = String::new();
+    BufReader::new(File::open(path).ok()?)
+        .read_line(&mut first)
+        .ok()?;
+    serde_json::from_str::<SeqOnly>(first.trim_end())
+        .ok()
+        .map(|r| r.seq)
+}
+
+/// Appends the complete records of `path` from `offset` to `out` (sequence number, offset
+/// after the line, the line). With `after`, skips records up to that sequence number, and
+/// when reading from a non-zero offset, answers `false` (nothing read) unless the first
+/// record there is the very next one.
+fn read_file_records(
+    path: &Path,
+    offset: u64,
+    after: Option<u64>,
+    out: &mut Vec<(u64, u64, Vec<u8>)>,
+) -> io::Result<bool> {
+    let file = match File::open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Pending { lines: vec![] }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(offset == 0),
         Err(e) => return Err(e),
     };
-    let len = file.metadata()?.len();
+    if offset > file.metadata()?.len() {
+        return Ok(false);
+    }
     let mut reader = BufReader::new(file);
-    let from_offset = match cursor {
-        Some(c) if c.offset <= len => {
-            reader.seek(SeekFrom::Start(c.offset))?;
-            Some(c)
-        }
-        _ => None,
-    };
-    let mut lines = Vec::new();
-    let mut offset = from_offset.map_or(0, |c| c.offset);
-    // The first record after the offset must be the one after the cursor's.
-    let mut check_first = from_offset;
+    reader.seek(SeekFrom::Start(offset))?;
+    let mut position = offset;
+    let mut check_first = offset > 0;
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -379,20 +450,20 @@ fn pending_records(trail: &Path, cursor: Option<Cursor>) -> io::Result<Pending> 
         if read == 0 || !line.ends_with(b"\n") {
             break; // end, or a torn last line: sent once the next append completes it
         }
-        offset += read as u64;
+        position += read as u64;
         let body = &line[..line.len() - 1];
         let Ok(link) = serde_json::from_slice::<SeqOnly>(body) else {
             continue;
         };
-        if let Some(c) = check_first.take()
-            && link.seq != c.seq + 1
-        {
-            // The file changed under the cursor: start over from the beginning.
-            return pending_records(trail, None);
+        if std::mem::take(&mut check_first) && after.is_some_and(|a| link.seq != a + 1) {
+            return Ok(false);
         }
-        lines.push((link.seq, offset, body.to_vec()));
+        if after.is_some_and(|a| link.seq <= a) && offset == 0 {
+            continue;
+        }
+        out.push((link.seq, position, body.to_vec()));
     }
-    Ok(Pending { lines })
+    Ok(true)
 }
 
 #[derive(Deserialize)]
@@ -408,7 +479,7 @@ pub fn backlog(dir: &Path) -> io::Result<Backlog> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(e),
     };
-    let pending = pending_records(&dir.join(ACTIVE_FILE), cursor)?;
+    let pending = pending_records(dir, cursor)?;
     let oldest = pending
         .lines
         .first()
@@ -607,7 +678,7 @@ fn forward_locked(
     cursor_file: &mut File,
 ) -> Result<ForwardReport, ForwardError> {
     let cursor = read_cursor(cursor_file).map_err(ForwardError::Local)?;
-    let pending = pending_records(&dir.join(ACTIVE_FILE), cursor).map_err(ForwardError::Local)?;
+    let pending = pending_records(dir, cursor).map_err(ForwardError::Local)?;
     let Some(&(last_seq, last_offset, _)) = pending.lines.last() else {
         return Ok(ForwardReport {
             sent: 0,

@@ -24,7 +24,7 @@ pub use forward::{
 };
 pub use head::{Mismatch, MismatchKind};
 pub use origin::Origin;
-pub use reader::{AuditFilter, StoredRecord, read_records};
+pub use reader::{AuditFilter, StoredRecord, for_each_record, read_records};
 pub use record::{AuditEntry, Event, Filters, Outcome};
 pub use verify::{FileReport, FileResult, TamperKind, Tampering, VerifyReport, verify_dir};
 pub use writer::{ACTIVE_FILE, AuditError, AuditLog, Resealed};

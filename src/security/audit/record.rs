@@ -192,6 +192,9 @@ pub struct AuditEntry {
     /// For a `chain_break`: what was wrong with the trail when it was resealed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub found: Option<String>,
+    /// For the header of a file started by rotation: the file the chain continues from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues: Option<String>,
 }
 
 impl AuditEntry {
@@ -217,6 +220,7 @@ impl AuditEntry {
             reason: None,
             target_user: None,
             found: None,
+            continues: None,
         }
     }
 

@@ -395,7 +395,8 @@ impl Checker {
 
     /// Notes for attempts that never got an outcome, once the whole trail has been read.
     fn unanswered_notes(&mut self, notes: &mut Vec<String>) {
-        let mut unanswered: Vec<(usize, String)> = self.open_attempts.drain().map(|(_, l)| l).collect();
+        let mut unanswered: Vec<(usize, String)> =
+            self.open_attempts.drain().map(|(_, l)| l).collect();
         unanswered.sort();
         for (_, at) in unanswered {
             notes.push(format!(
@@ -488,7 +489,10 @@ impl Checker {
             {
                 self.open_attempts.insert(
                     trace.clone(),
-                    (self.records as usize, format!("{} line {number}", self.file_name)),
+                    (
+                        self.records as usize,
+                        format!("{} line {number}", self.file_name),
+                    ),
                 );
             }
             (Event::SearchResult | Event::RetrieveResult, Some(trace)) => {

@@ -117,10 +117,14 @@ struct Writer {
     /// Sends records off the machine, on its own thread, after each append.
     forwarder: Option<Forwarder>,
     forward_settings: Option<ForwardSettings>,
+    /// Start a new file when the active one has reached this size.
+    rotate_bytes: Option<u64>,
 }
 
 /// Where the file's chain ends, as read from its tail.
 struct FoundTail {
+    /// The file's length.
+    len: u64,
     last: Option<LastRecord>,
     /// The length of a torn last line left by a crash (or a cut mid-record).
     torn_bytes: Option<u64>,
@@ -181,6 +185,7 @@ impl AuditLog {
                 held: None,
                 forwarder: None,
                 forward_settings: None,
+                rotate_bytes: None,
             })),
         }
     }
@@ -198,6 +203,12 @@ impl AuditLog {
             writer.forwarder = Some(Forwarder::start(dir, settings.clone()));
             writer.forward_settings = Some(settings);
         }
+        self
+    }
+
+    /// Starts a new file once the active one has reached `bytes`.
+    pub fn rotate_at(self, bytes: u64) -> Self {
+        self.writer().rotate_bytes = Some(bytes);
         self
     }
 
@@ -286,7 +297,10 @@ impl Writer {
                         mismatch,
                     }),
                 },
-                Ok(()) => w.write_records(&tail, vec![(entry.clone(), now)]),
+                Ok(()) => {
+                    let tail = w.rotate_if_due(tail, now)?;
+                    w.write_records(&tail, vec![(entry.clone(), now)])
+                }
             }
         })
     }
@@ -345,9 +359,10 @@ impl Writer {
         Ok((tail, end))
     }
 
-    /// Refuses to write into a file that is no longer the trail (renamed, replaced or
-    /// unlinked under this process). The path is reopened for later appends, which the
-    /// head check then judges afresh; this append is refused either way.
+    /// Makes sure the file this process holds is the one the path names. Another process
+    /// may have rotated it: then the path's file is opened and locked instead, and the head
+    /// check that follows judges it. A path that names nothing (the trail was moved or
+    /// deleted) is refused: nothing is ever written into a file that is no longer the trail.
     fn check_same_file(&mut self) -> Result<(), AuditError> {
         let write_err = |source| AuditError::Write {
             path: self.path.clone(),
@@ -362,13 +377,114 @@ impl Writer {
         {
             return Ok(());
         }
-        if at_path.is_ok()
-            && let Ok(file) = open_trail(&self.path, false)
-        {
-            self.file = file;
-        }
-        Err(AuditError::Moved {
+        let moved = || AuditError::Moved {
             path: self.path.clone(),
+        };
+        if at_path.is_err() {
+            return Err(moved());
+        }
+        let file = open_trail(&self.path, false).map_err(|_| moved())?;
+        file.lock().map_err(|source| AuditError::Lock {
+            path: self.path.clone(),
+            source,
+        })?;
+        // Dropping the old handle releases its lock; the new one is held until `locked` ends.
+        self.file = file;
+        // The path may have changed again while waiting for the lock.
+        self.check_same_file()
+    }
+
+    /// When the active file has reached the rotation size, keeps it under a new name and
+    /// starts a new active file whose header continues the chain (same chain ID, next
+    /// sequence number, the last record's hash as `prev`, the kept file's name). The new
+    /// file is written and locked before it takes the active name, so another process never
+    /// sees an active file without its header.
+    fn rotate_if_due(
+        &mut self,
+        tail: FoundTail,
+        now: DateTime<Utc>,
+    ) -> Result<FoundTail, AuditError> {
+        let due = self.rotate_bytes.is_some_and(|limit| tail.len >= limit);
+        let Some(last) = tail
+            .last
+            .clone()
+            .filter(|_| due && tail.torn_bytes.is_none())
+        else {
+            return Ok(tail);
+        };
+        let write_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| AuditError::Write { path, source }
+        };
+        let first = first_record(&self.file).map_err(write_err(&self.path))?;
+        let dir = self
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let kept_name = format!(
+            "audit-{}-{:012}.jsonl",
+            first.ts.format("%Y%m%dT%H%M%SZ"),
+            first.seq
+        );
+        let kept = dir.join(&kept_name);
+        match std::fs::hard_link(&self.path, &kept) {
+            Ok(()) => {}
+            // A crash after linking last time: the same file already has its new name.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && same_file(&self.path, &kept) => {}
+            Err(e) => {
+                return Err(AuditError::Write {
+                    path: kept,
+                    source: e,
+                });
+            }
+        }
+        let next_path = dir.join(format!("{ACTIVE_FILE}.next"));
+        let next = files::private_options()
+            .read(true)
+            .append(true)
+            .create(true)
+            .truncate(false)
+            .open(&next_path)
+            .map_err(write_err(&next_path))?;
+        next.lock().map_err(|source| AuditError::Lock {
+            path: next_path.clone(),
+            source,
+        })?;
+        next.set_len(0).map_err(write_err(&next_path))?;
+        let header = AuditEntry {
+            chain: first.chain,
+            format: Some(FORMAT),
+            continues: Some(kept_name),
+            ..AuditEntry::new(Event::ChainStart)
+        };
+        let mut bytes = Vec::with_capacity(1024);
+        let seq = last.seq + 1;
+        let hash = push_line(
+            &mut bytes,
+            seq,
+            now,
+            &header,
+            None,
+            &self.origin,
+            &last.hash,
+        );
+        (&next).write_all(&bytes).map_err(write_err(&next_path))?;
+        next.sync_data().map_err(write_err(&next_path))?;
+        std::fs::rename(&next_path, &self.path).map_err(write_err(&self.path))?;
+        let _ = File::open(&dir).and_then(|d| d.sync_all());
+        let head_path = head_path_for(&self.path);
+        head::write_head(&head_path, seq, &hash).map_err(write_err(&head_path))?;
+        self.file = next;
+        Ok(FoundTail {
+            len: bytes.len() as u64,
+            last: Some(LastRecord {
+                seq,
+                hash,
+                prev: last.hash,
+            }),
+            torn_bytes: None,
+            needs_newline: false,
         })
     }
 
@@ -461,6 +577,33 @@ impl Writer {
     }
 }
 
+/// What a file's first record says: when and where it starts, and its chain.
+#[derive(serde::Deserialize)]
+struct FirstRecord {
+    seq: u64,
+    ts: DateTime<Utc>,
+    #[serde(default)]
+    chain: Option<String>,
+}
+
+fn first_record(file: &File) -> io::Result<FirstRecord> {
+    let mut buf = vec![0u8; FIRST_LOOK as usize];
+    let read = file.read_at(&mut buf, 0)?;
+    let line = buf[..read]
+        .split(|b| *b == b'\n')
+        .next()
+        .unwrap_or_default();
+    serde_json::from_slice(line)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the first line is not a record"))
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
 /// Serialises one record, appends it and its newline to `out`, and returns its hash.
 fn push_line(
     out: &mut Vec<u8>,
@@ -500,6 +643,7 @@ fn read_tail_within(
 ) -> Result<Option<FoundTail>, AuditError> {
     if len == 0 {
         return Ok(Some(FoundTail {
+            len,
             last: None,
             torn_bytes: None,
             needs_newline: false,
@@ -528,6 +672,7 @@ fn read_tail_within(
     {
         // A whole record whose newline was never written.
         return Ok(Some(FoundTail {
+            len,
             last: Some(record.into_last()),
             torn_bytes: None,
             needs_newline: true,
@@ -536,6 +681,7 @@ fn read_tail_within(
     let torn_bytes = (!rest.is_empty()).then_some(rest.len() as u64);
     if complete == 0 {
         return Ok(Some(FoundTail {
+            len,
             last: None,
             torn_bytes,
             needs_newline: false,
@@ -550,6 +696,7 @@ fn read_tail_within(
     let record = parse_line(&body[line_start..])
         .map_err(|_| damaged("its last complete line is not an unchanged audit record"))?;
     Ok(Some(FoundTail {
+        len,
         last: Some(record.into_last()),
         torn_bytes,
         needs_newline: false,
