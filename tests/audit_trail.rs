@@ -477,3 +477,122 @@ fn cut_two_records_sign_in_wrong_then_verify_fails_lookups_stop_until_an_admin_r
     assert!(text(&verify).contains("BREAK"), "{}", text(&verify));
     assert!(text(&verify).contains("INC-42"), "{}", text(&verify));
 }
+
+// ---- rotation ---------------------------------------------------------------------------
+
+fn rotated_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("audit-") && n.ends_with(".jsonl"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn rotation_keeps_one_chain_across_files_that_verify_and_show_walk_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two writers, as two processes, both rotating at 4 KiB.
+    let threads: Vec<_> = (0..2)
+        .map(|n| {
+            let path = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                let log = AuditLog::open(&path, Origin::default())
+                    .unwrap()
+                    .rotate_at(4096);
+                for i in 0..60 {
+                    log.append(&answer(n * 100 + i), Utc::now()).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let kept = rotated_files(dir.path());
+    assert!(kept.len() >= 3, "{kept:?}");
+    let report = verify_dir(dir.path()).unwrap();
+    assert!(tampering(&report).is_none(), "{report:?}");
+    assert_eq!(report.files.len(), kept.len() + 1);
+    // Every record once, in order: 120 appends, a header per file.
+    let records = eps_tracker::security::audit::read_records(
+        dir.path(),
+        &eps_tracker::security::audit::AuditFilter::default(),
+    )
+    .unwrap();
+    let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, (0..seqs.len() as u64).collect::<Vec<_>>());
+    assert_eq!(seqs.len(), 120 + kept.len() + 1);
+    // Every file after the first says which file it continues.
+    let active = fs::read_to_string(trail_path(dir.path())).unwrap();
+    assert!(
+        active
+            .lines()
+            .next()
+            .unwrap()
+            .contains(&format!("\"continues\":\"{}\"", kept.last().unwrap())),
+        "{active}"
+    );
+
+    // A kept file removed from the middle is named.
+    fs::remove_file(dir.path().join(&kept[1])).unwrap();
+    let (kind, detail) = tampering(&verify_dir(dir.path()).unwrap()).unwrap();
+    assert_eq!(kind, TamperKind::Deleted, "{detail}");
+}
+
+#[test]
+fn forwarding_sends_every_record_across_rotations() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // A collector that reads each connection to its end, then closes.
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let sink = std::sync::Arc::clone(&received);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut bytes = Vec::new();
+            let _ = stream.read_to_end(&mut bytes);
+            sink.lock().unwrap().extend_from_slice(&bytes);
+        }
+    });
+    let settings: eps_tracker::security::audit::ForwardSettings =
+        toml::from_str(&format!("address = \"127.0.0.1:{port}\"")).unwrap();
+    let log = AuditLog::open(dir.path(), Origin::default())
+        .unwrap()
+        .rotate_at(2048);
+    for i in 0..10 {
+        log.append(&answer(i), t0()).unwrap();
+    }
+    // Half goes out, then more records and rotations happen before the next send.
+    eps_tracker::security::audit::forward_once(dir.path(), &settings).unwrap();
+    for i in 10..40 {
+        log.append(&answer(i), t0()).unwrap();
+    }
+    assert!(rotated_files(dir.path()).len() >= 2);
+    eps_tracker::security::audit::forward_once(dir.path(), &settings).unwrap();
+    let text = String::from_utf8(received.lock().unwrap().clone()).unwrap();
+    let mut seen: Vec<u64> = text
+        .match_indices("{\"seq\":")
+        .map(|(at, _)| {
+            let digits: String = text[at + 7..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().unwrap()
+        })
+        .collect();
+    seen.dedup();
+    let last = read_last_seq(dir.path());
+    let mut unique = seen.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique, (0..=last).collect::<Vec<_>>(), "{seen:?}");
+}
+
+fn read_last_seq(dir: &Path) -> u64 {
+    let head = fs::read_to_string(head_path(dir)).unwrap();
+    head.split_whitespace().next().unwrap().parse().unwrap()
+}

@@ -34,6 +34,8 @@ const IO_TIMEOUT: Duration = Duration::from_secs(5);
 const RETRY_EVERY: Duration = Duration::from_secs(30);
 /// How long a finishing program waits for its last records to go out.
 const FINISH_WAIT: Duration = Duration::from_secs(3);
+/// Most records read and sent in one go, so a long backlog never fills memory.
+const MAX_BATCH: usize = 5000;
 /// The structured-data ID: `eps` under IANA's example enterprise number (RFC 5612).
 const SD_ID: &str = "eps@32473";
 
@@ -210,6 +212,7 @@ pub struct ForwardReport {
 /// Records not yet read by the collector.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Backlog {
+    /// How many (counted up to one batch, 5000: "at least" beyond that).
     pub records: u64,
     /// When the oldest of them was written.
     pub oldest: Option<DateTime<Utc>>,
@@ -383,17 +386,22 @@ fn pending_records(dir: &Path, cursor: Option<Cursor>) -> io::Result<Pending> {
     }
     lines.clear();
     let files = trail_files(dir)?;
-    let start = cursor.and_then(|c| {
-        files
+    // Nothing forwarded yet: every file, from the first.
+    let start = match cursor {
+        None => Some((0, None)),
+        Some(c) => files
             .iter()
             .rposition(|f| first_seq(f).is_some_and(|first| first <= c.seq))
-            .map(|index| (index, c.seq))
-    });
+            .map(|index| (index, Some(c.seq))),
+    };
     match start {
         Some((index, after)) => {
             for (n, file) in files[index..].iter().enumerate() {
-                let min = (n == 0).then_some(after);
+                let min = if n == 0 { after } else { None };
                 read_file_records(file, 0, min, &mut lines)?;
+                if lines.len() >= MAX_BATCH {
+                    break;
+                }
             }
         }
         None => {
@@ -444,7 +452,7 @@ fn read_file_records(
     let mut position = offset;
     let mut check_first = offset > 0;
     let mut line = Vec::new();
-    loop {
+    while out.len() < MAX_BATCH {
         line.clear();
         let read = reader.read_until(b'\n', &mut line)?;
         if read == 0 || !line.ends_with(b"\n") {
@@ -677,14 +685,40 @@ fn forward_locked(
     tls: Option<&Arc<rustls::ClientConfig>>,
     cursor_file: &mut File,
 ) -> Result<ForwardReport, ForwardError> {
-    let cursor = read_cursor(cursor_file).map_err(ForwardError::Local)?;
-    let pending = pending_records(dir, cursor).map_err(ForwardError::Local)?;
-    let Some(&(last_seq, last_offset, _)) = pending.lines.last() else {
-        return Ok(ForwardReport {
-            sent: 0,
-            cursor: cursor.map(|c| c.seq),
-        });
+    let mut report = ForwardReport {
+        sent: 0,
+        cursor: None,
     };
+    loop {
+        let cursor = read_cursor(cursor_file).map_err(ForwardError::Local)?;
+        report.cursor = cursor.map(|c| c.seq);
+        let pending = pending_records(dir, cursor).map_err(ForwardError::Local)?;
+        let Some(&(last_seq, last_offset, _)) = pending.lines.last() else {
+            return Ok(report);
+        };
+        send_batch(settings, tls, &pending)?;
+        write_cursor(
+            cursor_file,
+            Cursor {
+                seq: last_seq,
+                offset: last_offset,
+            },
+        )
+        .map_err(ForwardError::Local)?;
+        report.sent += pending.lines.len() as u64;
+        report.cursor = Some(last_seq);
+        if pending.lines.len() < MAX_BATCH {
+            return Ok(report);
+        }
+    }
+}
+
+/// Sends one batch on a fresh connection and waits for the collector to confirm it read it.
+fn send_batch(
+    settings: &ForwardSettings,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    pending: &Pending,
+) -> Result<(), ForwardError> {
     let procid = std::process::id();
     let mut frames = Vec::with_capacity(pending.lines.len() * 700);
     for (_, _, line) in &pending.lines {
@@ -699,23 +733,13 @@ fn forward_locked(
         source,
     };
     connection.write_all(&frames).map_err(send_err)?;
-    if !connection.finish().map_err(send_err)? {
-        return Err(ForwardError::Unconfirmed {
+    if connection.finish().map_err(send_err)? {
+        Ok(())
+    } else {
+        Err(ForwardError::Unconfirmed {
             address: settings.address.clone(),
-        });
+        })
     }
-    write_cursor(
-        cursor_file,
-        Cursor {
-            seq: last_seq,
-            offset: last_offset,
-        },
-    )
-    .map_err(ForwardError::Local)?;
-    Ok(ForwardReport {
-        sent: pending.lines.len() as u64,
-        cursor: Some(last_seq),
-    })
 }
 
 /// The background sender of one program: woken after every append, retrying a backlog now
