@@ -596,3 +596,69 @@ fn read_last_seq(dir: &Path) -> u64 {
     let head = fs::read_to_string(head_path(dir)).unwrap();
     head.split_whitespace().next().unwrap().parse().unwrap()
 }
+
+// ---- real processes: 4 × 200 appends at once, and kill -9 mid-append -------------------
+
+/// When run as a child (the test binary re-executed with `EPS_AUDIT_CHILD_DIR` set), appends
+/// `EPS_AUDIT_CHILD_COUNT` records (forever when 0) and exits; as a normal test, does nothing.
+#[test]
+fn child_appender() {
+    let Ok(dir) = std::env::var("EPS_AUDIT_CHILD_DIR") else {
+        return;
+    };
+    let count: usize = std::env::var("EPS_AUDIT_CHILD_COUNT")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let log = AuditLog::open(Path::new(&dir), Origin::default()).unwrap();
+    let mut i = 0;
+    while count == 0 || i < count {
+        log.append(&answer(i), Utc::now()).unwrap();
+        i += 1;
+    }
+}
+
+fn spawn_appender(dir: &Path, count: usize) -> std::process::Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_appender",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("EPS_AUDIT_CHILD_DIR", dir)
+        .env("EPS_AUDIT_CHILD_COUNT", count.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn four_processes_times_two_hundred_appends_keep_one_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let children: Vec<_> = (0..4).map(|_| spawn_appender(dir.path(), 200)).collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let report = verify_dir(dir.path()).unwrap();
+    assert!(tampering(&report).is_none(), "{report:?}");
+    assert_eq!(report.files[0].records, 801);
+}
+
+#[test]
+fn kill_9_mid_append_is_a_crash_never_tampering_and_appends_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..4u64 {
+        let mut child = spawn_appender(dir.path(), 0);
+        // Let it write for a while, then kill it wherever it is.
+        std::thread::sleep(std::time::Duration::from_millis(150 + 37 * round));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let report = verify_dir(dir.path()).unwrap();
+        assert!(tampering(&report).is_none(), "round {round}: {report:?}");
+        let log = AuditLog::open(dir.path(), Origin::default()).unwrap();
+        log.append(&entry(1), t0()).unwrap();
+        assert!(tampering(&verify_dir(dir.path()).unwrap()).is_none());
+    }
+}
