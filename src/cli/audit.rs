@@ -461,7 +461,13 @@ fn show(args: &ShowArgs, globals: Globals<'_>) -> Result<(), Failure> {
             print_record(&record);
         }
     })
-    .map_err(|e| Failure::usage(format!("cannot read the audit trail: {e}")))?;
+    .map_err(|e| {
+        Failure::usage(format!(
+            "cannot read the audit trail in {}: {e}. Check that this account can read every \
+             file there (ls -l), then try again",
+            secured.home.audit_dir.display()
+        ))
+    })?;
     Ok(())
 }
 

@@ -1,10 +1,10 @@
 //! Where the program runs, for the "where" of every record: host, operating-system user,
 //! terminal and SSH client address. Read once at start.
 //!
-//! The OS user is the account the process runs as (its real user ID, named from
-//! `/etc/passwd`), not `$USER`, which anyone can set; a `$USER` that differs is kept as
-//! `claimed_user`. The SSH client address comes from the environment and can be spoofed the
-//! same way: it is a hint, not evidence. Every field is bounded when written.
+//! The OS user is the account the process runs as (its user ID, named from `/etc/passwd`),
+//! not `$USER`, which anyone can set; a `$USER` that differs is kept as `claimed_user`. The
+//! SSH client address comes from the environment and can be spoofed the same way: it is a
+//! hint, not evidence. Every field is bounded when written.
 
 use std::io::IsTerminal;
 use std::os::unix::fs::MetadataExt;
@@ -60,7 +60,7 @@ impl Origin {
 
 /// The name of the account this process runs as, or `uid N` when it has no name.
 fn process_user() -> Option<String> {
-    // The owner of /proc/self is the process's real user ID.
+    // /proc/self belongs to the user the process runs as (its effective user ID).
     let uid = std::fs::metadata("/proc/self").ok()?.uid();
     let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     let named = passwd.lines().find_map(|line| {
