@@ -345,3 +345,114 @@ fn a_collector_that_accepts_then_hangs_is_not_counted_as_delivered() {
     assert!(matches!(err, ForwardError::Unconfirmed { .. }), "{err}");
     assert_eq!(backlog(dir.path()).unwrap().records, 3);
 }
+
+// ---- the auditor's check with the real binary -----------------------------------------
+
+fn run(home: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
+        .arg("--home")
+        .arg(home)
+        .arg("--sandbox")
+        .args(args)
+        .env_remove("EPS_TRACKER_HOME")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn search(home: &Path) -> std::process::Output {
+    run(
+        home,
+        &[
+            "search",
+            "--user",
+            "helpdesk",
+            "--nhs",
+            "9990548609",
+            "--password-stdin",
+        ],
+        "sandbox-demo\n",
+    )
+}
+
+#[test]
+fn lookups_go_on_while_rsyslog_is_down_and_every_record_reaches_it_afterwards() {
+    let Some(binary) = rsyslogd() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let collector_dir = work.path().join("collector");
+    fs::create_dir(&collector_dir).unwrap();
+    let home = work.path().join("home");
+    let sandbox_home = home.join("sandbox");
+    fs::create_dir_all(&sandbox_home).unwrap();
+    let port = free_port();
+    fs::write(
+        sandbox_home.join("config.toml"),
+        format!("[audit.forward]\naddress = \"127.0.0.1:{port}\"\ntransport = \"tcp\"\n"),
+    )
+    .unwrap();
+    let mut collector = Collector::start(&binary, &collector_dir, port, None);
+    let out = search(&home);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    collector.stop();
+    for _ in 0..2 {
+        let out = search(&home);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let down = run(&home, &["audit", "forward"], "");
+    assert_eq!(
+        down.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
+
+    collector.restart(None);
+    let sent = run(&home, &["audit", "forward"], "");
+    assert_eq!(
+        sent.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let audit = sandbox_home.join("audit");
+    let last: u64 = fs::read_to_string(audit.join("audit.jsonl.head"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let seqs = collector.wait_for(last);
+    assert_in_order(&seqs, last);
+    collector.stop();
+    let verify = run(
+        &home,
+        &[
+            "audit",
+            "verify",
+            "--against",
+            collector_dir.join("collected.log").to_str().unwrap(),
+        ],
+        "",
+    );
+    let text = String::from_utf8_lossy(&verify.stdout);
+    assert!(text.contains("matches this trail"), "{text}");
+}
