@@ -541,14 +541,14 @@ fn rotation_keeps_one_chain_across_files_that_verify_and_show_walk_in_order() {
     assert_eq!(kind, TamperKind::Deleted, "{detail}");
 }
 
-#[test]
-fn forwarding_sends_every_record_across_rotations() {
+type Received = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
+
+/// A collector that reads each connection to its end, then closes (as rsyslog does).
+fn fake_collector() -> (eps_tracker::security::audit::ForwardSettings, Received) {
     use std::io::Read;
-    let dir = tempfile::tempdir().unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    // A collector that reads each connection to its end, then closes.
-    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let received = Received::default();
     let sink = std::sync::Arc::clone(&received);
     std::thread::spawn(move || {
         for stream in listener.incoming() {
@@ -558,8 +558,31 @@ fn forwarding_sends_every_record_across_rotations() {
             sink.lock().unwrap().extend_from_slice(&bytes);
         }
     });
-    let settings: eps_tracker::security::audit::ForwardSettings =
-        toml::from_str(&format!("address = \"127.0.0.1:{port}\"")).unwrap();
+    let settings = toml::from_str(&format!("address = \"127.0.0.1:{port}\"")).unwrap();
+    (settings, received)
+}
+
+#[test]
+fn after_an_emptied_trail_is_resealed_the_new_chain_is_forwarded_too() {
+    let (settings, received) = fake_collector();
+    let (dir, log) = trail(3);
+    eps_tracker::security::audit::forward_once(dir.path(), &settings).unwrap();
+    fs::write(trail_path(dir.path()), b"").unwrap();
+    log.reseal(AuditEntry::new(Event::ChainBreak).reason("emptied"), t0())
+        .unwrap();
+    log.append(&answer(7), t0()).unwrap();
+    // The new chain's numbers are below the old cursor's: they are sent all the same.
+    let report = eps_tracker::security::audit::forward_once(dir.path(), &settings).unwrap();
+    assert_eq!(report.sent, 3, "{report:?}");
+    let text = String::from_utf8(received.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("\"event\":\"chain_break\""), "{text}");
+    assert!(text.contains("\"trace\":\"trace-7\""), "{text}");
+}
+
+#[test]
+fn forwarding_sends_every_record_across_rotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let (settings, received) = fake_collector();
     let log = AuditLog::open(dir.path(), Origin::default())
         .unwrap()
         .rotate_at(2048);

@@ -242,10 +242,13 @@ pub(crate) fn cursor_path(dir: &Path) -> PathBuf {
 
 /// Where forwarding stopped: the last record read by the collector, and the byte offset
 /// just after it in the active file (a hint, checked before use).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Cursor {
     seq: u64,
     offset: u64,
+    /// The record's hash: the next record names it as `prev`, and it is found again in
+    /// whichever file holds it after a rotation.
+    hash: String,
 }
 
 fn read_cursor(file: &mut File) -> io::Result<Option<Cursor>> {
@@ -257,15 +260,20 @@ fn read_cursor(file: &mut File) -> io::Result<Option<Cursor>> {
         match (
             parts.next().and_then(|s| s.parse().ok()),
             parts.next().and_then(|s| s.parse().ok()),
+            parts.next(),
         ) {
-            (Some(seq), Some(offset)) => Some(Cursor { seq, offset }),
+            (Some(seq), Some(offset), Some(hash)) => Some(Cursor {
+                seq,
+                offset,
+                hash: hash.to_owned(),
+            }),
             _ => None,
         },
     )
 }
 
 fn write_cursor(file: &mut File, cursor: Cursor) -> io::Result<()> {
-    let text = format!("{:020} {:020}\n", cursor.seq, cursor.offset);
+    let text = format!("{:020} {:020} {}\n", cursor.seq, cursor.offset, cursor.hash);
     file.set_len(0)?;
     file.seek(SeekFrom::Start(0))?;
     file.write_all(text.as_bytes())?;
@@ -368,80 +376,94 @@ pub(crate) fn format_message(
 
 /// The records of the active trail after the cursor, with the offset after each.
 struct Pending {
-    lines: Vec<(u64, u64, Vec<u8>)>,
+    lines: Vec<Line>,
+}
+
+/// One record to send: its sequence number, the offset just after it in its file, its
+/// hash, and the line itself.
+struct Line {
+    seq: u64,
+    offset: u64,
+    hash: String,
+    bytes: Vec<u8>,
 }
 
 /// Reads the records after `cursor`. The cursor's offset into the active file is tried
-/// first; when it does not fit (the file was rotated, cut, resealed or replaced), the file
-/// holding the cursor's record is found among the rotated ones and sending resumes after
-/// it; failing that, the whole active file is sent again. Duplicates are allowed, losses are
-/// not.
-fn pending_records(dir: &Path, cursor: Option<Cursor>) -> io::Result<Pending> {
+/// first (the record there must name the cursor's record as `prev`); when it does not fit
+/// (the file was rotated, cut, resealed or replaced), the file holding the cursor's record
+/// is found by its hash and sending resumes after it; failing that, the whole active file is
+/// sent again. Nothing forwarded yet: every file, from the first. Duplicates are allowed,
+/// losses are not.
+fn pending_records(dir: &Path, cursor: Option<&Cursor>) -> io::Result<Pending> {
     let active = dir.join(ACTIVE_FILE);
     let mut lines = Vec::new();
     if let Some(c) = cursor
-        && read_file_records(&active, c.offset, Some(c.seq), &mut lines)?
+        && c.offset > 0
+        && read_file_records(&active, c.offset, Some(&c.hash), &mut lines)?
     {
         return Ok(Pending { lines });
     }
     lines.clear();
     let files = trail_files(dir)?;
-    // Nothing forwarded yet: every file, from the first.
     let start = match cursor {
-        None => Some((0, None)),
-        Some(c) => files
-            .iter()
-            .rposition(|f| first_seq(f).is_some_and(|first| first <= c.seq))
-            .map(|index| (index, Some(c.seq))),
-    };
-    match start {
-        Some((index, after)) => {
-            for (n, file) in files[index..].iter().enumerate() {
-                let min = if n == 0 { after } else { None };
-                read_file_records(file, 0, min, &mut lines)?;
-                if lines.len() >= MAX_BATCH {
+        None => Some((0, 0)),
+        Some(c) => {
+            let mut found = None;
+            for (index, file) in files.iter().enumerate().rev() {
+                if let Some(offset) = offset_after(file, &c.hash)? {
+                    found = Some((index, offset));
                     break;
                 }
             }
+            found
         }
-        None => {
-            read_file_records(&active, 0, None, &mut lines)?;
+    };
+    let (index, offset) = start.unwrap_or((files.len().saturating_sub(1), 0));
+    for (n, file) in files.iter().enumerate().skip(index) {
+        let from = if n == index { offset } else { 0 };
+        read_file_records(file, from, None, &mut lines)?;
+        if lines.len() >= MAX_BATCH {
+            break;
         }
     }
     Ok(Pending { lines })
 }
 
-/// The first sequence number in a trail file: from a rotated file's name, else its first
-/// line.
-fn first_seq(path: &Path) -> Option<u64> {
-    let name = path.file_name()?.to_str()?;
-    if let Some(stem) = name.strip_suffix(".jsonl")
-        && name != ACTIVE_FILE
-    {
-        return stem.rsplit('-').next()?.parse().ok();
+/// The offset just after the record with `hash` in `path`, if it is there.
+fn offset_after(path: &Path, hash: &str) -> io::Result<Option<u64>> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let needle = format!(",\"hash\":\"{hash}\"}}");
+    let mut reader = BufReader::new(file);
+    let mut position = 0u64;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line)?;
+        if read == 0 {
+            return Ok(None);
+        }
+        position += read as u64;
+        if line.trim_ascii_end().ends_with(needle.as_bytes()) {
+            return Ok(Some(position));
+        }
     }
-    let mut first = String::new();
-    BufReader::new(File::open(path).ok()?)
-        .read_line(&mut first)
-        .ok()?;
-    serde_json::from_str::<SeqOnly>(first.trim_end())
-        .ok()
-        .map(|r| r.seq)
 }
 
-/// Appends the complete records of `path` from `offset` to `out` (sequence number, offset
-/// after the line, the line). With `after`, skips records up to that sequence number, and
-/// when reading from a non-zero offset, answers `false` (nothing read) unless the first
-/// record there is the very next one.
+/// Appends the complete records of `path` from `offset` to `out`. With `follows`, answers
+/// `false` (and reads nothing) unless the first record there names that hash as `prev`.
 fn read_file_records(
     path: &Path,
     offset: u64,
-    after: Option<u64>,
-    out: &mut Vec<(u64, u64, Vec<u8>)>,
+    follows: Option<&str>,
+    out: &mut Vec<Line>,
 ) -> io::Result<bool> {
     let file = match File::open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(offset == 0),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(follows.is_none()),
         Err(e) => return Err(e),
     };
     if offset > file.metadata()?.len() {
@@ -450,7 +472,7 @@ fn read_file_records(
     let mut reader = BufReader::new(file);
     reader.seek(SeekFrom::Start(offset))?;
     let mut position = offset;
-    let mut check_first = offset > 0;
+    let mut check_first = follows;
     let mut line = Vec::new();
     while out.len() < MAX_BATCH {
         line.clear();
@@ -461,15 +483,22 @@ fn read_file_records(
         position += read as u64;
         let body = &line[..line.len() - 1];
         let Ok(link) = serde_json::from_slice::<SeqOnly>(body) else {
+            if check_first.is_some() {
+                return Ok(false);
+            }
             continue;
         };
-        if std::mem::take(&mut check_first) && after.is_some_and(|a| link.seq != a + 1) {
+        if let Some(prev) = check_first.take()
+            && link.prev != prev
+        {
             return Ok(false);
         }
-        if after.is_some_and(|a| link.seq <= a) && offset == 0 {
-            continue;
-        }
-        out.push((link.seq, position, body.to_vec()));
+        out.push(Line {
+            seq: link.seq,
+            offset: position,
+            hash: link.hash.unwrap_or_default(),
+            bytes: body.to_vec(),
+        });
     }
     Ok(true)
 }
@@ -478,6 +507,10 @@ fn read_file_records(
 struct SeqOnly {
     seq: u64,
     ts: DateTime<Utc>,
+    #[serde(default)]
+    prev: String,
+    #[serde(default)]
+    hash: Option<String>,
 }
 
 /// The records waiting for the collector.
@@ -487,11 +520,11 @@ pub fn backlog(dir: &Path) -> io::Result<Backlog> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(e),
     };
-    let pending = pending_records(dir, cursor)?;
+    let pending = pending_records(dir, cursor.as_ref())?;
     let oldest = pending
         .lines
         .first()
-        .and_then(|(_, _, line)| serde_json::from_slice::<SeqOnly>(line).ok())
+        .and_then(|line| serde_json::from_slice::<SeqOnly>(&line.bytes).ok())
         .map(|r| r.ts);
     Ok(Backlog {
         records: pending.lines.len() as u64,
@@ -691,22 +724,23 @@ fn forward_locked(
     };
     loop {
         let cursor = read_cursor(cursor_file).map_err(ForwardError::Local)?;
-        report.cursor = cursor.map(|c| c.seq);
-        let pending = pending_records(dir, cursor).map_err(ForwardError::Local)?;
-        let Some(&(last_seq, last_offset, _)) = pending.lines.last() else {
+        report.cursor = cursor.as_ref().map(|c| c.seq);
+        let pending = pending_records(dir, cursor.as_ref()).map_err(ForwardError::Local)?;
+        let Some(last) = pending.lines.last() else {
             return Ok(report);
         };
         send_batch(settings, tls, &pending)?;
         write_cursor(
             cursor_file,
             Cursor {
-                seq: last_seq,
-                offset: last_offset,
+                seq: last.seq,
+                offset: last.offset,
+                hash: last.hash.clone(),
             },
         )
         .map_err(ForwardError::Local)?;
         report.sent += pending.lines.len() as u64;
-        report.cursor = Some(last_seq);
+        report.cursor = Some(last.seq);
         if pending.lines.len() < MAX_BATCH {
             return Ok(report);
         }
@@ -721,8 +755,8 @@ fn send_batch(
 ) -> Result<(), ForwardError> {
     let procid = std::process::id();
     let mut frames = Vec::with_capacity(pending.lines.len() * 700);
-    for (_, _, line) in &pending.lines {
-        if let Some(message) = format_message(line, settings, procid) {
+    for line in &pending.lines {
+        if let Some(message) = format_message(&line.bytes, settings, procid) {
             frames.extend_from_slice(format!("{} ", message.len()).as_bytes());
             frames.extend_from_slice(&message);
         }
