@@ -12,6 +12,8 @@ use super::settings::ForwardSettings;
 const RETRY_EVERY: Duration = Duration::from_secs(30);
 /// How long a finishing program waits for its last records to go out.
 const FINISH_WAIT: Duration = Duration::from_secs(3);
+/// How long the sender waits after a wake-up for more records to send with it.
+const GATHER: Duration = Duration::from_millis(50);
 
 /// The background sender of one program: woken after every append, retrying a backlog now
 /// and then, and given a few seconds to finish when the program ends.
@@ -116,6 +118,13 @@ fn run(shared: &Shared, dir: &Path, settings: &ForwardSettings) {
                 shared.wake.notify_all();
                 return;
             }
+            // Let the records of the same moment (an attempt and its result) go out together:
+            // one connection per lookup, not per record. A program that is ending goes at once.
+            state = shared
+                .wake
+                .wait_timeout_while(state, GATHER, |s| !s.stopping)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
             state.dirty = false;
             state.busy = true;
         }
