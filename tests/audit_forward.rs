@@ -456,3 +456,36 @@ fn lookups_go_on_while_rsyslog_is_down_and_every_record_reaches_it_afterwards() 
     let text = String::from_utf8_lossy(&verify.stdout);
     assert!(text.contains("matches this trail"), "{text}");
 }
+
+#[test]
+fn commands_warn_on_stderr_when_records_wait_too_long_for_the_collector() {
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path().join("home");
+    let sandbox_home = home.join("sandbox");
+    fs::create_dir_all(&sandbox_home).unwrap();
+    // Nothing listens there; any record waiting counts as too old.
+    fs::write(
+        sandbox_home.join("config.toml"),
+        format!(
+            "[audit.forward]\naddress = \"127.0.0.1:{}\"\nwarn_after_minutes = 0\n",
+            free_port()
+        ),
+    )
+    .unwrap();
+    let first = search(&home);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    let second = search(&home);
+    assert_eq!(second.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("have not reached the syslog collector"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("eps-tracker audit forward"), "{stderr}");
+}

@@ -33,7 +33,8 @@ pub struct Config {
     /// out keep their defaults. Checked by the terminal app when it starts.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
-    /// The audit trail: forwarding to a syslog collector (`[audit.forward]`).
+    /// The audit trail: rotation (`[audit]`) and forwarding to a syslog collector
+    /// (`[audit.forward]`).
     #[serde(default)]
     pub audit: AuditSettings,
 }
