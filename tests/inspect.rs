@@ -133,7 +133,7 @@ fn spine_and_gateway_errors_exit_1_naming_what_came_back() {
     let output = inspect_fixture("gateway_502.html", &["--http-status", "502"]);
     assert_eq!(
         stderr(&output).trim(),
-        "eps-tracker inspect: the Spine gateway answered 502 Bad Gateway (HTML page \"502 Bad \
+        "error: the Spine gateway answered 502 Bad Gateway (HTML page \"502 Bad \
          Gateway\"), not a Tracker response"
     );
 }

@@ -361,7 +361,7 @@ fn results() {
 }
 
 #[test]
-fn results_empty_explains_the_28_day_rule() {
+fn results_empty_says_what_was_searched() {
     let mut state = signed_in();
     send(&mut state, typed(NHS));
     let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
@@ -373,6 +373,67 @@ fn results_empty_explains_the_28_day_rule() {
         },
     );
     both_sizes("results_empty", &state);
+}
+
+/// At 80 columns a long status is shown whole and the last-event column gives way; dates
+/// are never cut.
+#[test]
+fn long_statuses_are_not_cut_at_80_columns() {
+    let mut state = signed_in();
+    send(&mut state, typed(NHS));
+    let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
+    let future = prescription(
+        ACUTE,
+        PrescriptionStatus::FutureInstance,
+        "Prescription future instance",
+        TreatmentType::Acute,
+        20,
+    );
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(ResponseKind::Search, vec![future], "TRACE-FUTURE")),
+        },
+    );
+    let narrow = screen(&state, 80, 24);
+    assert!(narrow.contains("Prescription future instance"), "{narrow}");
+    assert!(narrow.contains("20 Nov 2026"), "{narrow}");
+    assert!(!narrow.contains("Last event"), "{narrow}");
+}
+
+/// Spine's code 1 to a search with filters left set: the empty state, not an error, with
+/// the window and every filter, in the list and in the collapsed query line.
+#[test]
+fn not_found_with_filters_names_them() {
+    let mut state = signed_in();
+    send(&mut state, typed(NHS));
+    // Status: 0008 Claimed (the eighth choice); EPS version R1.
+    send(
+        &mut state,
+        [key(KeyCode::Down), key(KeyCode::Down), key(KeyCode::Down)],
+    );
+    send(&mut state, (0..8).map(|_| key(KeyCode::Right)));
+    send(&mut state, [key(KeyCode::Down), key(KeyCode::Right)]);
+    let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
+    let mut failure = Failure::new(FailureKind::Spine, "no prescription found");
+    failure.spine = Some(SpineError::new("1", "Prescription not found"));
+    failure.trace_id = Some("TRACE-NOT-FOUND".into());
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Err(failure),
+        },
+    );
+    let screen = screen(&state, 80, 24);
+    assert!(!screen.contains("Error"), "{screen}");
+    assert_eq!(
+        screen.matches("No prescriptions found").count(),
+        1,
+        "{screen}"
+    );
+    both_sizes("not_found_with_filters", &state);
 }
 
 #[test]
@@ -460,10 +521,23 @@ fn detail_clinical() {
         Some("2 LOW ROAD, CROYDON, CR0 2BB"),
         Some("0208 765 4321"),
     );
-    update(
+    // With no issue number, the basic retrieve is asked first which issue is current;
+    // then the clinical detail.
+    let cmds = update(
         &mut state,
         Msg::Fetched {
             id,
+            result: Ok(answer(
+                ResponseKind::Retrieve,
+                vec![p.clone()],
+                "TRACE-BASIC",
+            )),
+        },
+    );
+    update(
+        &mut state,
+        Msg::Fetched {
+            id: fetch_id(&cmds),
             result: Ok(answer(
                 ResponseKind::ClinicalDetail,
                 vec![p],

@@ -228,6 +228,50 @@ fn sign_in_search_open_erd_move_issues_quit_and_the_terminal_is_restored() {
     assert!(!log.contains("9990548609"), "{log}");
 }
 
+/// The 12-issue eRD whose current issue (4) was issued months ago: the default search
+/// finds it, `]` steps to issue 12, and one more `]` says it is the last without asking
+/// Spine for an issue 13.
+#[test]
+fn the_default_search_finds_the_long_erd_and_steps_to_its_last_issue_without_a_request_past_it() {
+    let home = tempfile::tempdir().unwrap();
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_eps-tracker"));
+    command.args(["--home", home.path().to_str().unwrap(), "--sandbox"]);
+    let (mut s, mut child, _master) = spawn(command);
+    s.wait_for("User ID");
+    s.send("helpdesk\r");
+    s.send("sandbox-demo\r");
+    s.wait_for("Confidential");
+
+    s.send("9990100101\r");
+    let screen = s.wait_for("Current (");
+    assert!(screen.contains("eRD 4/12"), "found by default:\n{screen}");
+    assert!(
+        screen.contains(" – "),
+        "the window searched is shown:\n{screen}"
+    );
+    s.send("\r");
+    let screen = s.wait_for("Issue          4 of 12 (the current issue)");
+    assert!(screen.contains("With Dispenser - Active"), "{screen}");
+    for n in 5..=12 {
+        s.send("]");
+        s.wait_for(&format!("Issue          {n} of 12 (current: 4)"));
+    }
+    s.send("]");
+    let screen = s.wait_for("Issue 12 is the last of 12.");
+    assert!(screen.contains("Issue          12 of 12"), "{screen}");
+    assert!(!screen.contains("Error"), "{screen}");
+
+    // One retrieve for the current issue and one for each of 5 to 12: none for 13.
+    let trail = std::fs::read_to_string(home.path().join("sandbox/audit/audit.jsonl")).unwrap();
+    let retrieves = trail
+        .lines()
+        .filter(|l| l.contains("\"retrieve_attempt\""))
+        .count();
+    assert_eq!(retrieves, 9, "{trail}");
+    s.send("q");
+    assert!(child.wait().unwrap().success());
+}
+
 #[test]
 fn sigterm_and_sighup_restore_the_terminal_and_wipe_the_screen() {
     for signal in ["TERM", "HUP"] {

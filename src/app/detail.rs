@@ -29,6 +29,9 @@ impl Shown {
     /// The issue this answer is about: the only one sent, or the current one.
     pub fn issue_number(&self) -> Option<u32> {
         let p = &self.prescription;
+        if let Some(answered) = p.answered_issue {
+            return Some(answered);
+        }
         match p.issues.as_slice() {
             [only] => Some(only.number),
             _ => p.current_issue,
@@ -54,6 +57,9 @@ pub struct Detail {
     /// not exist (the basic answers do not say how many issues there are).
     pub last_issue: HashMap<PrescriptionId, u32>,
     pub scroll: u16,
+    /// Said above the detail of this prescription until the next query (e.g. that the
+    /// issue asked for does not exist, with that answer's trace ID).
+    pub note: Option<(PrescriptionId, String)>,
 }
 
 impl Detail {

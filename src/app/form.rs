@@ -9,6 +9,7 @@ use crate::tracker::dates::parse_user_date;
 use crate::tracker::ids::{NhsNumber, PrescriptionId};
 use crate::tracker::model::{EpsVersion, PrescriptionStatus};
 use crate::tracker::query::{QueryError, QueryWarning, RetrieveQuery, SearchQuery, TrackerRequest};
+use crate::tracker::window::{DEFAULT_WINDOW_DAYS, default_earliest};
 
 /// Search by NHS number, or retrieve by prescription ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -88,7 +89,7 @@ impl VersionChoice {
 }
 
 /// The query form as typed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct QueryForm {
     pub mode: QueryMode,
     pub focus: usize,
@@ -106,6 +107,32 @@ pub struct QueryForm {
     pub clinical_allowed: bool,
     /// Why the last Enter did not send, until the next edit.
     pub note: Option<String>,
+    /// Days a search looks back when Earliest is blank (`[search] default_window_days`).
+    pub window_days: u32,
+    /// The focused field's text is selected: the next character typed or pasted replaces
+    /// it (after `n`, so the next caller's number never lands after the last one's).
+    pub selected: bool,
+}
+
+impl Default for QueryForm {
+    fn default() -> Self {
+        QueryForm {
+            mode: QueryMode::default(),
+            focus: 0,
+            nhs: Input::default(),
+            earliest: Input::default(),
+            latest: Input::default(),
+            status: None,
+            version: VersionChoice::default(),
+            clinical: false,
+            prescription_id: Input::default(),
+            issue: Input::default(),
+            clinical_allowed: false,
+            note: None,
+            window_days: DEFAULT_WINDOW_DAYS,
+            selected: false,
+        }
+    }
 }
 
 /// The verdict on one field: nothing to say, a warning (sendable), or an error.
@@ -117,6 +144,31 @@ pub enum Verdict {
 }
 
 impl QueryForm {
+    /// An empty form for a session: whether clinical detail may be offered, and the
+    /// configured search window.
+    pub fn fresh(clinical_allowed: bool, window_days: u32) -> QueryForm {
+        QueryForm {
+            clinical_allowed,
+            window_days,
+            ..QueryForm::default()
+        }
+    }
+
+    /// A new caller: every field and filter back to its default, nothing of the last
+    /// caller left to hide their prescriptions.
+    pub fn clear_for_new_caller(&mut self) {
+        *self = QueryForm::fresh(self.clinical_allowed, self.window_days);
+    }
+
+    /// Back to the NHS number (or prescription ID) field with its text selected, so typing
+    /// starts a new query (`n`).
+    pub fn focus_main_field(&mut self) {
+        self.focus = 0;
+        self.selected = self
+            .input(self.focused())
+            .is_some_and(|i| !i.value().is_empty());
+    }
+
     pub fn fields(&self) -> Vec<Field> {
         let mut fields = match self.mode {
             QueryMode::Search => vec![
@@ -196,17 +248,56 @@ impl QueryForm {
     /// the NHS number field moves to retrieve mode, where it belongs.
     pub fn edit(&mut self, request: InputRequest) {
         let field = self.focused();
+        let replace = std::mem::take(&mut self.selected);
         if let Some(input) = self.input_mut(field) {
-            input.handle(request);
+            match request {
+                // Typing or deleting over the selection replaces it, as in any text box.
+                InputRequest::InsertChar(_) if replace => {
+                    input.reset();
+                    input.handle(request);
+                }
+                InputRequest::DeletePrevChar | InputRequest::DeleteNextChar if replace => {
+                    input.reset();
+                }
+                _ => {
+                    input.handle(request);
+                }
+            }
         }
         if field == Field::Nhs {
             self.redirect_prescription_id();
         }
     }
 
-    /// Inserts pasted text into the focused field, dropping line breaks.
+    /// Inserts pasted text into the focused field, dropping line breaks. A whole NHS
+    /// number or prescription ID pasted into the number or ID field is a new query: it
+    /// replaces what was there (and an ID switches to retrieve mode).
     pub fn paste(&mut self, text: &str) {
-        for ch in text.chars().filter(|c| !c.is_control()) {
+        let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+        let whole = clean.trim();
+        let field = self.focused();
+        let is_query = NhsNumber::parse(whole).is_ok() || PrescriptionId::parse(whole).is_ok();
+        if matches!(field, Field::Nhs | Field::PrescriptionId) && is_query {
+            self.selected = false;
+            if PrescriptionId::parse(whole).is_ok() {
+                self.prescription_id = Input::new(whole.to_string());
+                self.nhs.reset();
+                self.issue.reset();
+                self.mode = QueryMode::Retrieve;
+            } else {
+                self.nhs = Input::new(whole.to_string());
+                self.prescription_id.reset();
+                self.mode = QueryMode::Search;
+            }
+            self.focus = 0;
+            return;
+        }
+        if std::mem::take(&mut self.selected)
+            && let Some(input) = self.input_mut(field)
+        {
+            input.reset();
+        }
+        for ch in clean.chars() {
             let field = self.focused();
             if let Some(input) = self.input_mut(field) {
                 input.handle(InputRequest::InsertChar(ch));
@@ -320,10 +411,15 @@ impl QueryForm {
             QueryMode::Search => {
                 let nhs =
                     NhsNumber::parse(self.nhs.value()).map_err(|e| format!("NHS number: {e}"))?;
+                let latest = date(&self.latest, "Latest date")?;
+                // A blank Earliest means the configured window, sent explicitly: Spine's own
+                // 28 days would miss long-running repeat dispensing.
+                let earliest = date(&self.earliest, "Earliest date")?
+                    .unwrap_or_else(|| default_earliest(latest, today, self.window_days));
                 let query = SearchQuery {
                     nhs_number: nhs,
-                    earliest: date(&self.earliest, "Earliest date")?,
-                    latest: date(&self.latest, "Latest date")?,
+                    earliest: Some(earliest),
+                    latest,
                     status: self
                         .status
                         .and_then(|i| PrescriptionStatus::KNOWN.get(i))
@@ -368,6 +464,7 @@ impl QueryForm {
 fn concerns(error: &QueryError, field: Field) -> bool {
     match error {
         QueryError::EarliestAfterLatest { .. } => field == Field::Latest,
+        QueryError::EarliestInFuture(_) => field == Field::Earliest,
         QueryError::UnknownStatus(_) => field == Field::Status,
         QueryError::UnknownVersion(_) => field == Field::Version,
         QueryError::CheckCharacter { .. } => field == Field::PrescriptionId,
@@ -378,7 +475,6 @@ fn concerns(error: &QueryError, field: Field) -> bool {
 fn warning_concerns(warning: &QueryWarning, field: Field) -> bool {
     match warning {
         QueryWarning::LatestTooOldWithoutEarliest => field == Field::Latest,
-        QueryWarning::EarliestInFuture => field == Field::Earliest,
         QueryWarning::CheckCharacter(_) => field == Field::PrescriptionId,
     }
 }

@@ -41,6 +41,7 @@ pub enum Action {
     NewSearch,
     Lock,
     SignOut,
+    NewCaller,
 }
 
 /// Where a binding applies: everywhere, or only when the focus is not in a text field.
@@ -53,7 +54,7 @@ pub enum Scope {
 
 impl Action {
     /// Every action, in the order the help screen lists them.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::Submit,
         Action::Cancel,
         Action::NextPane,
@@ -62,6 +63,7 @@ impl Action {
         Action::PrevField,
         Action::ToggleMode,
         Action::NewSearch,
+        Action::NewCaller,
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -117,6 +119,7 @@ impl Action {
             Action::NewSearch => "new_search",
             Action::Lock => "lock",
             Action::SignOut => "sign_out",
+            Action::NewCaller => "new_caller",
         }
     }
 
@@ -152,6 +155,7 @@ impl Action {
             Action::NewSearch => "go to the query and start a new search",
             Action::Lock => "lock the screen now",
             Action::SignOut => "sign out",
+            Action::NewCaller => "new caller: clear the query, its filters and the results",
         }
     }
 
@@ -200,6 +204,7 @@ impl Action {
             Action::NewSearch => &["n"],
             Action::Lock => &["ctrl-l"],
             Action::SignOut => &["ctrl-o"],
+            Action::NewCaller => &["ctrl-n"],
         }
     }
 }

@@ -16,4 +16,6 @@ pub use state::{ListState, Pane, Settings, State};
 pub use update::update;
 
 #[cfg(test)]
+mod helpdesk_tests;
+#[cfg(test)]
 mod tests;

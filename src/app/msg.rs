@@ -173,6 +173,7 @@ impl Failure {
                 Some("1" | "6") => {
                     "Check the number or ID with the caller; a search only covers the dates asked for."
                 }
+                Some("2") => "Search by the patient's NHS number instead.",
                 Some("4" | "5") => {
                     "Retry; if it keeps failing, quote the trace ID to the national service desk."
                 }

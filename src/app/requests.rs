@@ -19,8 +19,22 @@ pub fn send_list(state: &mut State, request: TrackerRequest) -> Vec<Cmd> {
     };
     state.detail.showing = None;
     state.detail.load = DetailLoad::Idle;
-    cmds.push(Cmd::Fetch { id, request });
+    state.detail.note = None;
+    cmds.push(Cmd::Fetch {
+        id,
+        request: first_step(request),
+    });
     cmds
+}
+
+/// What to ask first. The clinical detail of a repeat-dispensing prescription needs an
+/// issue number, so a clinical retrieve with none first asks the basic retrieve which
+/// issue is current (as a search does); the detail then asks for that issue.
+fn first_step(request: TrackerRequest) -> TrackerRequest {
+    match request {
+        TrackerRequest::ClinicalDetail(q) if q.issue.is_none() => TrackerRequest::Retrieve(q),
+        other => other,
+    }
 }
 
 /// Cancels every request in flight (Esc).
@@ -56,15 +70,15 @@ pub fn on_fetched(
     (false, Vec::new())
 }
 
+/// Spine's own notice, for the helpdesk view. Decoder warnings are for the log and
+/// `inspect`, not for helpdesk staff.
 fn notes_of(answer: &Answer) -> Vec<String> {
-    let mut notes: Vec<String> = answer
+    answer
         .response
         .notice
         .iter()
         .map(ToString::to_string)
-        .collect();
-    notes.extend(answer.response.warnings.iter().cloned());
-    notes
+        .collect()
 }
 
 fn on_list_answer(state: &mut State, result: Result<Answer, Failure>) -> Vec<Cmd> {
@@ -84,8 +98,33 @@ fn on_list_answer(state: &mut State, result: Result<Answer, Failure>) -> Vec<Cmd
                 TrackerRequest::Retrieve(q) | TrackerRequest::ClinicalDetail(q) => Some(q.clone()),
                 _ => None,
             };
-            // A retrieve answers with the whole prescription: it is also the detail.
-            if let (Some(query), Some(p)) = (&retrieved, answer.response.prescriptions.first()) {
+            let missing = match (&retrieved, &answer.response.notice) {
+                (Some(q), Some(notice)) if notice.is_issue_not_found() => q.issue,
+                _ => None,
+            };
+            // The look-up before a clinical retrieve is basic: the detail comes next.
+            let looked_up = first_step(request.clone()) != request;
+            if let (Some(asked), Some(p)) = (missing, answer.response.prescriptions.first()) {
+                // Spine answered "no such issue" with the rest of the prescription: say so
+                // where the detail is, with this answer's trace ID, and show the current
+                // issue (fetched next) rather than a blank one.
+                let current = p
+                    .current_issue
+                    .map_or(String::new(), |c| format!(", which is issue {c}"));
+                let trace = answer
+                    .trace_id
+                    .as_deref()
+                    .map_or(String::new(), |t| format!(" (trace ID {t})"));
+                state.detail.note = Some((
+                    p.id.clone(),
+                    format!(
+                        "Issue {asked} does not exist{trace}. Showing the current issue{current}."
+                    ),
+                ));
+            } else if let (Some(query), Some(p), false) =
+                (&retrieved, answer.response.prescriptions.first(), looked_up)
+            {
+                // A retrieve answers with the whole prescription: it is also the detail.
                 let key = DetailKey {
                     id: p.id.clone(),
                     issue: query.issue,
@@ -134,19 +173,23 @@ fn on_detail_answer(state: &mut State, result: Result<Answer, Failure>) {
             if let (Some(asked), Some(notice)) = (key.issue, &answer.response.notice)
                 && notice.is_issue_not_found()
             {
-                // Spine sends the rest of the prescription with blank issue details: say
-                // plainly that the issue does not exist, and remember where the issues end.
-                let last = asked.saturating_sub(1);
-                if last >= 1 {
+                // Spine sends the rest of the prescription with blank issue details. Stepping
+                // on from an issue that exists means the issues end there: keep it shown and
+                // say so, as when the total is known.
+                let previous = DetailKey {
+                    issue: Some(asked.saturating_sub(1)),
+                    ..key.clone()
+                };
+                if asked > 1 && state.detail.cache.contains_key(&previous) {
+                    let last = asked - 1;
                     state.detail.last_issue.insert(key.id.clone(), last);
+                    state.detail.showing = Some(previous);
+                    state.detail.load = DetailLoad::Idle;
+                    state.notice = Some(format!("Issue {last} is the last of {last}."));
+                    return;
                 }
-                let mut failure = Failure::new(
-                    FailureKind::Spine,
-                    format!(
-                        "Issue {asked} does not exist: this prescription has {last} issue{}.",
-                        if last == 1 { "" } else { "s" }
-                    ),
-                );
+                let mut failure =
+                    Failure::new(FailureKind::Spine, format!("Issue {asked} does not exist."));
                 failure.spine = Some(notice.clone());
                 failure.trace_id = answer.trace_id;
                 state.detail.load = DetailLoad::Failed(failure);
@@ -284,6 +327,16 @@ fn show(
     known: KnownPrescription,
     current: Option<u32>,
 ) -> Vec<Cmd> {
+    // The clinical detail of an eRD prescription must name an issue: the current one. It
+    // is cached under that number, so a detail fetched for another issue is never passed
+    // off as the current one.
+    let key = match (key.issue, current) {
+        (None, Some(current)) if key.clinical && known.repeat_dispensing => DetailKey {
+            issue: Some(current),
+            ..key
+        },
+        _ => key,
+    };
     if state.detail.showing.as_ref() == Some(&key)
         && (state.detail.loading().is_some() || state.detail.cache.contains_key(&key))
     {
@@ -299,14 +352,9 @@ fn show(
         state.detail.load = DetailLoad::Idle;
         return cmds;
     }
-    // The clinical detail of an eRD prescription must name an issue: the current one.
-    let issue = match key.issue {
-        None if key.clinical && known.repeat_dispensing => current,
-        other => other,
-    };
     let query = RetrieveQuery {
         id: key.id.clone(),
-        issue,
+        issue: key.issue,
     };
     let request = if key.clinical {
         TrackerRequest::ClinicalDetail(query)

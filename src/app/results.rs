@@ -132,6 +132,15 @@ impl ResultList {
             .unwrap_or(0)
     }
 
+    /// How many prescriptions in `group` the filter lets through.
+    pub fn matching(&self, group: StatusGroup) -> usize {
+        let needle = self.filter.value().trim().to_lowercase();
+        self.prescriptions
+            .iter()
+            .filter(|p| group_of(p) == group && matches_filter(p, &needle))
+            .count()
+    }
+
     /// The selected prescription, if any row is shown.
     pub fn selected(&self) -> Option<&Prescription> {
         self.visible
@@ -221,14 +230,27 @@ impl ResultList {
             if p.total_issues.is_none() {
                 p.total_issues = fuller.total_issues;
             }
+            // A row from an answer for an issue that does not exist has no status: the
+            // current issue, fetched next, gives it one.
+            if p.issues.is_empty() && p.status_text.is_none() && fuller.current_issue.is_some() {
+                p.issues = fuller.issues.clone();
+                p.current_issue = fuller.current_issue;
+            }
         }
     }
 }
 
 fn matches_filter(p: &Prescription, needle: &str) -> bool {
+    // Both the style on screen (27 Nov 2026) and ISO (2026-11-27) match.
     let date = |d: Option<crate::tracker::model::SpineDate>| {
-        d.map(|d| d.date().format("%Y-%m-%d").to_string())
-            .unwrap_or_default()
+        d.map(|d| {
+            format!(
+                "{} {}",
+                crate::tracker::dates::people_date(d.date()),
+                d.date().format("%Y-%m-%d")
+            )
+        })
+        .unwrap_or_default()
     };
     [
         p.id.as_str().to_string(),

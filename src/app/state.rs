@@ -43,6 +43,8 @@ pub struct Settings {
     pub demo_accounts: Vec<String>,
     pub demo_password: Option<String>,
     pub keymap: Keymap,
+    /// `[search] default_window_days`: how far back a search looks by default.
+    pub search_window_days: u32,
 }
 
 impl Default for Settings {
@@ -53,6 +55,7 @@ impl Default for Settings {
             demo_accounts: Vec::new(),
             demo_password: None,
             keymap: Keymap::default(),
+            search_window_days: crate::tracker::window::DEFAULT_WINDOW_DAYS,
         }
     }
 }
@@ -144,6 +147,10 @@ pub struct State {
 
 impl State {
     pub fn new(settings: Settings, today: NaiveDate) -> State {
+        let form = QueryForm {
+            window_days: settings.search_window_days,
+            ..QueryForm::default()
+        };
         State {
             list: ListState::Empty,
             detail: Detail::default(),
@@ -156,7 +163,7 @@ impl State {
             last_trace: None,
             idle_lock_in: None,
             focus: Pane::Query,
-            form: QueryForm::default(),
+            form,
             help: None,
             spinner: 0,
             quit: false,

@@ -335,7 +335,7 @@ pub fn answer(kind: ResponseKind, prescriptions: Vec<Prescription>, trace: &str)
     }
 }
 
-fn only_fetch(cmds: &[Cmd]) -> (RequestId, TrackerRequest) {
+pub fn only_fetch(cmds: &[Cmd]) -> (RequestId, TrackerRequest) {
     let fetches: Vec<_> = cmds
         .iter()
         .filter_map(|c| match c {
@@ -395,18 +395,23 @@ fn earliest_after_latest_is_refused_beside_the_latest_date() {
 }
 
 #[test]
-fn an_old_latest_date_warns_about_the_28_day_rule_but_still_sends() {
+fn an_old_latest_date_with_no_earliest_searches_the_window_before_it() {
     let mut state = signed_in();
     type_text(&mut state, NHS);
     update(&mut state, key(KeyCode::Down));
     update(&mut state, key(KeyCode::Down));
     type_text(&mut state, "-60d");
-    match state.form.verdict(super::form::Field::Latest, state.today) {
-        super::form::Verdict::Warning(w) => assert!(w.contains("28 days"), "{w}"),
-        other => panic!("{other:?}"),
-    }
-    let cmds = update(&mut state, key(KeyCode::Enter));
-    assert_eq!(cmds.len(), 1, "{cmds:?}");
+    assert_eq!(
+        state.form.verdict(super::form::Field::Latest, state.today),
+        super::form::Verdict::Fine
+    );
+    let (_, request) = only_fetch(&update(&mut state, key(KeyCode::Enter)));
+    let TrackerRequest::Search(q) = request else {
+        panic!("{request:?}")
+    };
+    let latest = today() - chrono::Days::new(60);
+    assert_eq!(q.latest, Some(latest));
+    assert_eq!(q.earliest, Some(latest - chrono::Days::new(730)));
 }
 
 #[test]
@@ -862,19 +867,15 @@ fn an_issue_spine_does_not_have_is_said_plainly_and_ends_the_steps() {
             result: Ok(reply),
         },
     );
-    match &state.detail.load {
-        DetailLoad::Failed(f) => assert!(f.message.contains("Issue 4 does not exist"), "{f:?}"),
-        other => panic!("{other:?}"),
-    }
+    // Issue 3 stays shown; the footer says where the issues end.
+    assert!(matches!(state.detail.load, DetailLoad::Idle));
+    assert_eq!(state.detail.shown().unwrap().issue_number(), Some(3));
     assert!(update(&mut state, key(KeyCode::Char(']'))).is_empty());
     assert!(
         state.notice.as_deref().unwrap().contains("last of 3"),
         "{:?}",
         state.notice
     );
-    assert!(
-        update(&mut state, key(KeyCode::Char('['))).is_empty(),
-        "issue 3 is cached"
-    );
-    assert_eq!(state.detail.shown().unwrap().issue_number(), Some(3));
+    let (_, request) = only_fetch(&update(&mut state, key(KeyCode::Char('['))));
+    assert!(matches!(request, TrackerRequest::Retrieve(q) if q.issue == Some(2)));
 }

@@ -85,7 +85,7 @@ fn sign_out(state: &mut State) -> Vec<Cmd> {
     state.session = None;
     state.list = ListState::Empty;
     state.detail = Detail::default();
-    state.form = QueryForm::default();
+    state.form = QueryForm::fresh(false, state.settings.search_window_days);
     state.focus = Pane::Query;
     state.last_trace = None;
     state.idle_lock_in = None;
@@ -122,10 +122,8 @@ fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, St
             if unlocking {
                 return;
             }
-            state.form = QueryForm {
-                clinical_allowed: welcome.clinical_allowed,
-                ..QueryForm::default()
-            };
+            state.form =
+                QueryForm::fresh(welcome.clinical_allowed, state.settings.search_window_days);
             state.session = Some(welcome.who);
             state.focus = Pane::Query;
         }
@@ -286,10 +284,15 @@ fn on_global_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
             Action::Help => state.help = Some(0),
             Action::NextPane => state.focus = state.focus.next(true),
             Action::PrevPane => state.focus = state.focus.next(false),
-            Action::NewSearch => state.focus = Pane::Query,
+            Action::NewSearch => {
+                state.focus = Pane::Query;
+                state.form.focus_main_field();
+            }
+            Action::NewCaller => return new_caller(state),
             Action::Cancel => {
                 let cmds = requests::cancel_all(state);
-                if cmds.is_empty() && state.focus == Pane::Detail {
+                // Esc leaves the query form (as help says) or the detail.
+                if cmds.is_empty() && state.focus != Pane::Results {
                     state.focus = Pane::Results;
                 }
                 return cmds;
@@ -322,6 +325,18 @@ fn on_global_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
     }
     state.dirty = false;
     Vec::new()
+}
+
+/// A new caller: nothing of the last one stays (query, filters, list, detail), and the
+/// cursor waits in the NHS number field.
+fn new_caller(state: &mut State) -> Vec<Cmd> {
+    let cmds = requests::cancel_all(state);
+    state.form.clear_for_new_caller();
+    state.list = ListState::Empty;
+    state.detail = Detail::default();
+    state.focus = Pane::Query;
+    state.notice = Some("Cleared for a new caller.".into());
+    cmds
 }
 
 /// The prescription ID and trace ID on the clipboard, together, as the helpdesk quotes them.
@@ -449,6 +464,11 @@ fn on_results_key(
                 state.notice = Some(format!("Sorted {}.", list.sort.label()));
             }
             Action::Filter => list.filtering = true,
+            // Nothing selected (an empty group): there is no detail to open.
+            Action::Submit if list.selected().is_none() => {
+                state.dirty = false;
+                return Some(Vec::new());
+            }
             Action::Submit => {
                 state.focus = Pane::Detail;
                 return Some(requests::show_selected(state));

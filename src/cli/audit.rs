@@ -7,14 +7,17 @@ use std::process::ExitCode;
 use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
 
+use super::csv;
 use super::exit::{Failure, NETWORK, finish};
+use super::output::{self, print_raw};
 use super::password_input::PasswordInput;
 use super::secure::{Globals, Secured};
+use super::table::{Column, Table};
 use crate::config::{Config, Home};
 use crate::security::audit::{
     ACTIVE_FILE, AgainstReport, AuditEntry, AuditError, AuditFilter, AuditLog, Event, FileResult,
     ForwardError, Origin, Outcome, Resealed, StoredRecord, VerifyReport, backlog, compare,
-    for_each_record, forward_once, verify_dir,
+    for_each_record, forward_once, read_records, verify_dir,
 };
 use crate::security::rbac::{Action, Role, authorize};
 use crate::tracker::dates::parse_user_date;
@@ -105,18 +108,22 @@ pub struct ShowArgs {
     /// Only records about this NHS number.
     #[arg(long, value_name = "NUMBER")]
     pub nhs: Option<String>,
-    /// Only records on or after this day (UTC): 2026-11-01, 01/11/2026, today, -28d.
-    #[arg(long, value_name = "DATE")]
+    /// Only records on or after this day (UTC): 2026-11-01, 01/11/2026, today, -28d
+    /// (with or without `=`).
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
     pub from: Option<String>,
     /// Only records on or before this day (UTC), written like --from.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
     pub to: Option<String>,
     /// Only this event, e.g. search_attempt, access_denied, sign_in_failed.
     #[arg(long)]
     pub event: Option<String>,
     /// One JSON object per line instead of a table.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// CSV (RFC 4180), a row per record, the columns named as --json names them.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 pub fn run(args: &AuditArgs, globals: Globals<'_>) -> ExitCode {
@@ -450,25 +457,34 @@ fn show(args: &ShowArgs, globals: Globals<'_>) -> Result<(), Failure> {
     entry.nhs.clone_from(&filter.nhs);
     entry.target_user.clone_from(&filter.user);
     audit.append(&entry, now).map_err(Failure::audit)?;
-    // Streamed: a trail of any size is listed without holding it in memory.
-    if !args.json {
-        print_header();
-    }
-    for_each_record(&secured.home.audit_dir, &filter, |record| {
-        if args.json {
-            println!("{}", serde_json::to_string(&record).unwrap_or_default());
-        } else {
-            print_record(&record);
-        }
-    })
-    .map_err(|e| {
+    let unreadable = |e: std::io::Error| {
         Failure::usage(format!(
             "cannot read the audit trail in {}: {e}. Check that this account can read every \
              file there (ls -l), then try again",
             secured.home.audit_dir.display()
         ))
-    })?;
-    Ok(())
+    };
+    if args.json {
+        // Streamed: a trail of any size is listed without holding it in memory.
+        return for_each_record(&secured.home.audit_dir, &filter, |record| {
+            println!("{}", serde_json::to_string(&record).unwrap_or_default());
+        })
+        .map_err(unreadable);
+    }
+    // The table and CSV size their columns from every row: the matching records are held.
+    let records = read_records(&secured.home.audit_dir, &filter).map_err(unreadable)?;
+    if args.csv {
+        let values: Vec<_> = records
+            .iter()
+            .filter_map(|r| serde_json::to_value(r).ok())
+            .collect();
+        print_raw(&csv::objects(
+            &values,
+            &["seq", "ts", "event", "user", "role", "nhs", "outcome"],
+        ))
+    } else {
+        print_records(&records)
+    }
 }
 
 fn parse_day(flag: &str, text: &str) -> Result<NaiveDate, Failure> {
@@ -476,44 +492,51 @@ fn parse_day(flag: &str, text: &str) -> Result<NaiveDate, Failure> {
         .map_err(|e| Failure::usage(format!("{flag}: {e}")))
 }
 
-fn print_header() {
-    println!(
-        "{:>6}  {:<23}  {:<18} {:<12} {:<10} {:<10} {:<13} DETAIL",
-        "SEQ", "TIME (UTC)", "EVENT", "USER", "ROLE", "NHS", "OUTCOME"
-    );
-}
-
-fn print_record(r: &StoredRecord) {
-    let e = &r.entry;
-    let outcome = e.outcome.map(Outcome::name).unwrap_or("-");
-    let mut detail = Vec::new();
-    if let Some(p) = &e.prescription {
-        detail.push(format!("rx {p}"));
+/// The table fits the width (see `table`): DETAIL is dropped first, then ROLE, TIME and
+/// OUTCOME; USER and DETAIL are shortened; NHS numbers are never cut.
+fn print_records(records: &[StoredRecord]) -> Result<(), Failure> {
+    let mut table = Table::new(&[
+        Column::whole("SEQ").right(),
+        Column::whole("TIME (UTC)").dropped(3),
+        Column::whole("EVENT"),
+        Column::text("USER", 6),
+        Column::whole("ROLE").dropped(2),
+        Column::whole("NHS"),
+        Column::whole("OUTCOME").dropped(4),
+        Column::text("DETAIL", 12).dropped(1),
+    ]);
+    for r in records {
+        let e = &r.entry;
+        let outcome = e.outcome.map(Outcome::name).unwrap_or("-");
+        let mut detail = Vec::new();
+        if let Some(p) = &e.prescription {
+            detail.push(format!("rx {p}"));
+        }
+        if let Some(n) = e.results {
+            detail.push(format!("{n} result{}", if n == 1 { "" } else { "s" }));
+        }
+        if let Some(code) = &e.spine_code {
+            detail.push(format!("spine {code}"));
+        }
+        if let Some(t) = &e.trace {
+            detail.push(format!("trace {t}"));
+        }
+        if let Some(t) = &e.target_user {
+            detail.push(format!("user {t}"));
+        }
+        if let Some(reason) = &e.reason {
+            detail.push(reason.clone());
+        }
+        table.row(vec![
+            r.seq.to_string(),
+            r.ts.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+            e.event.name().to_owned(),
+            e.user.as_deref().unwrap_or("-").to_owned(),
+            e.role.map(Role::name).unwrap_or("-").to_owned(),
+            e.nhs.as_deref().unwrap_or("-").to_owned(),
+            outcome.to_owned(),
+            detail.join(", "),
+        ]);
     }
-    if let Some(n) = e.results {
-        detail.push(format!("{n} results"));
-    }
-    if let Some(code) = &e.spine_code {
-        detail.push(format!("spine {code}"));
-    }
-    if let Some(t) = &e.trace {
-        detail.push(format!("trace {t}"));
-    }
-    if let Some(t) = &e.target_user {
-        detail.push(format!("user {t}"));
-    }
-    if let Some(reason) = &e.reason {
-        detail.push(reason.clone());
-    }
-    println!(
-        "{:>6}  {:<23}  {:<18} {:<12} {:<10} {:<10} {:<13} {}",
-        r.seq,
-        r.ts.format("%Y-%m-%d %H:%M:%S%.3f"),
-        e.event.name(),
-        e.user.as_deref().unwrap_or("-"),
-        e.role.map(Role::name).unwrap_or("-"),
-        e.nhs.as_deref().unwrap_or("-"),
-        outcome,
-        detail.join(", ")
-    );
+    print_raw(&table.render(output::width()))
 }

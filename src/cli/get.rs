@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::exit::{EXIT_CODES_HELP, Failure, finish};
+use super::exit::{EXIT_CODES_HELP, Failure, finish_as};
 use super::lookup::{self, LookupArgs};
 use super::secure::Globals;
 use crate::tracker::ids::PrescriptionId;
@@ -29,7 +29,10 @@ pub struct GetArgs {
 pub fn run(args: &GetArgs, globals: Globals<'_>) -> ExitCode {
     let id = match PrescriptionId::parse(&args.prescription_id) {
         Ok(id) => id,
-        Err(e) => return finish(Err(Failure::usage(format!("prescription ID: {e}")))),
+        Err(e) => {
+            let failure = Failure::usage(format!("prescription ID: {e}"));
+            return finish_as(Err(failure), args.lookup.json);
+        }
     };
     let query = RetrieveQuery {
         id,

@@ -1,17 +1,25 @@
 //! `eps-tracker inspect`: decode a saved Tracker response body and summarise it.
 //!
 //! Exit codes: 0 a successful response was decoded; 1 the body is a Spine error or a
-//! gateway / XML error; 2 the input is not a Tracker response at all (or cannot be read).
+//! gateway / XML error; 2 the input is not a Tracker response at all (or cannot be read,
+//! or is our own `--json` output, which is recognised and named).
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use unicode_width::UnicodeWidthStr;
+
+use super::exit::Failure;
+use super::{output, safe};
 use crate::tracker::error::{FailureClass, ResponseError};
-use crate::tracker::model::{Coded, Issue, LineItem, Organisation, Prescription, TrackerResponse};
+use crate::tracker::model::{
+    Coded, Issue, LineItem, Organisation, Prescription, ResponseKind, TrackerResponse,
+};
 use crate::tracker::{MAX_BODY_BYTES, decode};
+use crate::ui::text::wrap;
 
 /// Decode a saved Tracker response body and summarise it.
 ///
@@ -19,7 +27,7 @@ use crate::tracker::{MAX_BODY_BYTES, decode};
 /// it is (search, retrieve, clinical summary, clinical detail) or which error came back,
 /// and prints a readable summary. Exit codes: 0 decoded, 1 Spine or gateway error,
 /// 2 not a Tracker response (empty, truncated, binary, not UTF-8, nested too deep,
-/// over 16 MiB) or unreadable.
+/// over 16 MiB, or eps-tracker's own --json output) or unreadable.
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
     /// The saved response body, or `-` for standard input.
@@ -41,41 +49,80 @@ pub fn run(args: &InspectArgs) -> ExitCode {
     let body = match read_capped(&args.file) {
         Ok(body) => body,
         Err(message) => {
-            eprintln!("eps-tracker inspect: {message}");
+            eprintln!("error: {}", safe::lines(&message));
             return ExitCode::from(EXIT_NOT_A_RESPONSE);
         }
     };
     let result = decode(args.http_status, &body);
-    let printed = match &result {
-        Ok(response) => {
+    let own = result.as_ref().err().and_then(|_| own_document(&body));
+    let printed = match (&result, &own) {
+        (Ok(response), _) => {
             for warning in &response.warnings {
-                eprintln!("warning: {warning}");
+                eprintln!("warning: {}", safe::lines(warning));
             }
             if let Some(notice) = &response.notice {
-                eprintln!("note: {notice}");
+                eprintln!("note: {}", safe::lines(&notice.to_string()));
             }
             if args.json {
                 print_json(response)
             } else {
-                print_text(&summary(response))
+                output::print(&summary(response, output::width()))
             }
         }
-        Err(error) => {
-            eprintln!("eps-tracker inspect: {error}");
+        (Err(_), Some(message)) => {
+            eprintln!("error: {message}");
+            if args.json {
+                print_json(
+                    &serde_json::json!({"class": "eps-tracker-document", "message": message}),
+                )
+            } else {
+                Ok(())
+            }
+        }
+        (Err(error), None) => {
+            eprintln!("error: {}", safe::lines(&error.to_string()));
             if args.json { print_json(error) } else { Ok(()) }
         }
     };
-    // A closed pipe (`| head`) is the reader's choice, not a failure.
-    if let Err(error) = printed
-        && error.kind() != io::ErrorKind::BrokenPipe
-    {
-        eprintln!("eps-tracker inspect: cannot write the output: {error}");
-        return ExitCode::from(EXIT_NOT_A_RESPONSE);
+    if let Err(failure) = printed {
+        return failure.report();
     }
-    match result {
-        Ok(_) => ExitCode::SUCCESS,
-        Err(error) => ExitCode::from(exit_code(&error)),
+    match (result, own) {
+        (Ok(_), _) => ExitCode::SUCCESS,
+        (Err(_), Some(_)) => ExitCode::from(EXIT_NOT_A_RESPONSE),
+        (Err(error), None) => ExitCode::from(exit_code(&error)),
     }
+}
+
+/// eps-tracker's own `--json` output (a response or an error document) fed back in: say
+/// what it is instead of why it is not a Spine response.
+fn own_document(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if let (Some(kind), Some(prescriptions), Some(_)) = (
+        value.get("kind").and_then(|k| k.as_str()),
+        value.get("prescriptions").and_then(|p| p.as_array()),
+        value.get("warnings").and_then(|w| w.as_array()),
+    ) {
+        let kind = [
+            ResponseKind::Search,
+            ResponseKind::Retrieve,
+            ResponseKind::ClinicalSummary,
+            ResponseKind::ClinicalDetail,
+        ]
+        .into_iter()
+        .find(|k| k.name() == kind)?;
+        let count = prescriptions.len();
+        return Some(format!(
+            "this is eps-tracker's own --json output ({} with {count} prescription{}), already \
+             decoded; it is not a Spine response body. Read it as it is, or inspect the body \
+             Spine sent",
+            kind.name(),
+            if count == 1 { "" } else { "s" }
+        ));
+    }
+    (value.get("class").is_some() && value.get("message").is_some()).then(|| {
+        "this is an eps-tracker --json error document, not a Spine response body".to_owned()
+    })
 }
 
 fn exit_code(error: &ResponseError) -> u8 {
@@ -113,35 +160,77 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
     Ok(body)
 }
 
-fn print_json<T: serde::Serialize>(value: &T) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    out.flush()
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+    output::print_raw(&(serde_json::to_string_pretty(value).unwrap_or_default() + "\n"))
 }
 
-fn print_text(text: &str) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()
+/// The summary being written: lines wrap to the width, long values under their label.
+struct Lines {
+    text: String,
+    width: Option<usize>,
 }
 
-/// The readable summary: one block per prescription, in the model's reading order.
-pub fn summary(response: &TrackerResponse) -> String {
-    let mut out = String::new();
+impl Lines {
+    /// A heading or other line of our own words.
+    fn plain(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.text.push('\n');
+    }
+
+    /// `prefix` then `value` (made safe for the terminal); when too wide, the value wraps
+    /// onto lines indented by `hang` columns.
+    fn put(&mut self, prefix: &str, value: &str, hang: usize) {
+        let value = safe::field(value);
+        let fits = self
+            .width
+            .is_none_or(|w| prefix.width() + value.width() <= w);
+        if fits {
+            self.text.push_str(prefix);
+            self.text.push_str(&value);
+            self.text.push('\n');
+            return;
+        }
+        let room = self.width.unwrap_or(80).saturating_sub(hang).max(20);
+        let mut first = true;
+        for line in wrap(&value, room) {
+            if first {
+                self.text.push_str(prefix);
+                self.text
+                    .push_str(&" ".repeat(hang.saturating_sub(prefix.width())));
+                first = false;
+            } else {
+                self.text.push_str(&" ".repeat(hang));
+            }
+            self.text.push_str(&line);
+            self.text.push('\n');
+        }
+    }
+
+    fn field(&mut self, label: &str, value: impl std::fmt::Display) {
+        self.put(&format!("  {label:<22}"), &value.to_string(), 24);
+    }
+}
+
+/// The readable summary: one block per prescription, in the model's reading order, with
+/// long values wrapped to `width` under their label. Every string from the body is made
+/// safe for the terminal.
+pub fn summary(response: &TrackerResponse, width: Option<usize>) -> String {
+    let mut out = Lines {
+        text: String::new(),
+        width,
+    };
     let count = response.prescriptions.len();
-    let _ = writeln!(
-        out,
+    out.plain(&format!(
         "{}: {} prescription{}",
         kind_title(response),
         count,
         if count == 1 { "" } else { "s" }
-    );
+    ));
     for prescription in &response.prescriptions {
-        out.push('\n');
+        out.plain("");
         prescription_block(&mut out, prescription);
     }
-    out
+    out.text
 }
 
 fn kind_title(response: &TrackerResponse) -> &'static str {
@@ -167,18 +256,14 @@ fn coded<C>(value: &Coded<C>, code: &str, known: bool) -> String {
     }
 }
 
-fn field(out: &mut String, label: &str, value: impl std::fmt::Display) {
-    let _ = writeln!(out, "  {label:<22}{value}");
-}
-
-fn prescription_block(out: &mut String, p: &Prescription) {
-    let _ = writeln!(out, "Prescription {}", p.id);
+fn prescription_block(out: &mut Lines, p: &Prescription) {
+    out.plain(&format!("Prescription {}", p.id));
     if let Some(warning) = p.id.check_warning() {
-        field(out, "ID warning", warning);
+        out.field("ID warning", warning);
     }
-    field(out, "NHS number", p.nhs_number);
+    out.field("NHS number", p.nhs_number);
     if let Some(t) = &p.treatment {
-        field(out, "Treatment", coded(t, t.code.code(), t.code.is_known()));
+        out.field("Treatment", coded(t, t.code.code(), t.code.is_known()));
     }
     if let Some(status) = p.current_status() {
         let mut line = coded(&status, status.code.code(), status.code.is_known());
@@ -188,32 +273,32 @@ fn prescription_block(out: &mut String, p: &Prescription) {
         if p.status_unreliable() {
             line.push_str(" (EPS R1: status may be unreliable)");
         }
-        field(out, "Status", line);
+        out.field("Status", line);
     }
     if p.pending_cancellation {
-        field(
-            out,
+        out.field(
             "Pending cancellation",
             "yes: completes only if the pharmacy returns it or marks it not dispensed",
         );
     }
     if let Some(t) = &p.prescriber_type {
-        field(
-            out,
+        out.field(
             "Prescriber type",
             coded(t, t.code.code(), t.code.is_known()),
         );
     }
     if let Some(version) = &p.eps_version {
-        field(out, "EPS version", version.code());
+        out.field("EPS version", version.code());
     }
     match (p.current_issue, p.total_issues) {
-        (Some(current), Some(total)) => {
-            field(out, "Current issue", format!("{current} of {total}"))
-        }
-        (Some(current), None) => field(out, "Current issue", current),
-        (None, Some(total)) => field(out, "Issues authorised", total),
+        (Some(current), Some(total)) => out.field("Current issue", format!("{current} of {total}")),
+        (Some(current), None) => out.field("Current issue", current),
+        (None, Some(total)) => out.field("Issues authorised", total),
         (None, None) => {}
+    }
+    // The clinical detail answers about one issue without saying which is current.
+    if let Some(answered) = p.answered_issue {
+        out.field("Issue shown", answered);
     }
     for (label, date) in [
         ("Issued", p.issue_date),
@@ -225,11 +310,11 @@ fn prescription_block(out: &mut String, p: &Prescription) {
         ("Last issue dispensed", p.last_issue_dispensed_date),
     ] {
         if let Some(date) = date {
-            field(out, label, date);
+            out.field(label, date);
         }
     }
     if let Some(days) = p.days_supply {
-        field(out, "Days' supply", days);
+        out.field("Days' supply", days);
     }
     for (label, org) in [
         ("Prescriber", &p.prescriber),
@@ -237,17 +322,17 @@ fn prescription_block(out: &mut String, p: &Prescription) {
         ("Dispensing pharmacy", &p.dispensing_pharmacy),
     ] {
         if let Some(org) = org {
-            field(out, label, organisation(org));
+            out.field(label, organisation(org));
         }
     }
     if !p.line_items.is_empty() {
-        let _ = writeln!(out, "  Line items");
+        out.plain("  Line items");
         for item in &p.line_items {
-            line_item(out, item, "    ");
+            out.put("    ", &line_item(item), 6);
         }
     }
     if !p.issues.is_empty() {
-        let _ = writeln!(out, "  Issues");
+        out.plain("  Issues");
         for issue in &p.issues {
             issue_block(out, issue);
         }
@@ -265,8 +350,9 @@ fn organisation(org: &Organisation) -> String {
     text
 }
 
-fn issue_block(out: &mut String, issue: &Issue) {
-    let mut line = format!("    {:>2}", issue.number);
+fn issue_block(out: &mut Lines, issue: &Issue) {
+    let number = format!("    {:>2}", issue.number);
+    let mut line = String::new();
     if let Some(status) = &issue.status {
         let _ = write!(
             line,
@@ -286,17 +372,18 @@ fn issue_block(out: &mut String, issue: &Issue) {
     if issue.applied_cancellations {
         line.push_str("  (cancellations applied)");
     }
-    if line.trim() == issue.number.to_string() {
+    if line.is_empty() {
         line.push_str("  nothing recorded yet");
     }
-    let _ = writeln!(out, "{line}");
+    out.put(&number, &line, 8);
     for (position, item) in issue.line_items.iter().enumerate() {
-        let _ = write!(out, "       item {}: ", position + 1);
-        line_item(out, item, "");
+        let prefix = format!("       item {}: ", position + 1);
+        let hang = prefix.width();
+        out.put(&prefix, &line_item(item), hang);
     }
 }
 
-fn line_item(out: &mut String, item: &LineItem, indent: &str) {
+fn line_item(item: &LineItem) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(description) = &item.description {
         parts.push(description.clone());
@@ -320,7 +407,7 @@ fn line_item(out: &mut String, item: &LineItem, indent: &str) {
     {
         parts.push(id.clone());
     }
-    let _ = writeln!(out, "{indent}{}", parts.join(" · "));
+    parts.join(" · ")
 }
 
 #[cfg(test)]
@@ -349,7 +436,7 @@ mod tests {
             notice: None,
             warnings: vec![],
         };
-        let text = summary(&response);
+        let text = summary(&response, None);
         assert!(text.starts_with("Basic search: 1 prescription\n"), "{text}");
         assert!(
             text.contains("NHS number            999 054 8609"),

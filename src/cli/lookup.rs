@@ -2,22 +2,24 @@
 //! sandbox or the configured environment), go through the gate, print, and exit with the
 //! documented code.
 
-use std::io::{self, Write};
 use std::process::ExitCode;
 
 use chrono::Utc;
 use clap::Args;
 
-use super::exit::{self, Failure, finish};
+use super::exit::{self, Failure, finish_as};
 use super::inspect::summary;
+use super::output::{self, print, print_raw};
 use super::password_input::PasswordInput;
 use super::results::search_table;
+use super::safe;
 use super::secure::{Globals, Secured};
 use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::gate::{Gate, GateError};
-use crate::tracker::ResponseError;
+use crate::security::session::Session;
 use crate::tracker::client::{FetchFailure, Fetched, TrackerClient};
-use crate::tracker::query::TrackerRequest;
+use crate::tracker::query::{SearchQuery, TrackerRequest};
+use crate::tracker::window::{filter_words, window_text, with_default_window};
 
 /// Sign-in and output flags of the lookups.
 #[derive(Debug, Args)]
@@ -31,24 +33,33 @@ pub struct LookupArgs {
     /// Read the password from the first line of standard input instead of prompting.
     #[arg(long)]
     pub password_stdin: bool,
-    /// Print the normalised model as JSON (the same document as `inspect --json`).
-    #[arg(long)]
+    /// Print the normalised model as JSON (the same document as `inspect --json`); a
+    /// failure prints a JSON error document (with the trace ID) instead.
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// Print CSV (RFC 4180) for a spreadsheet: a row per prescription (`search`) or per
+    /// issue (`get`), the columns named as `--json` names the fields.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 /// Runs one lookup and returns the exit code.
 pub fn run(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> ExitCode {
-    finish(lookup(globals, args, request))
+    finish_as(lookup(globals, args, request), args.json)
 }
 
 fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> Result<(), Failure> {
-    let warnings = request
-        .validate(Utc::now().date_naive())
-        .map_err(Failure::usage)?;
-    for warning in warnings {
-        eprintln!("warning: {warning}");
-    }
     let mut secured = Secured::open(globals)?;
+    let today = Utc::now().date_naive();
+    // No --from means the configured window, sent explicitly (Spine's own is 28 days).
+    let request = with_default_window(request, today, secured.config.search.default_window_days);
+    let warnings = request.validate(today).map_err(Failure::usage)?;
+    for warning in warnings {
+        eprintln!("warning: {}", safe::lines(&warning.to_string()));
+    }
+    if let TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) = &request {
+        eprintln!("searching {}", searched(q, &request, today));
+    }
     let environment = if globals.sandbox {
         None
     } else {
@@ -70,10 +81,7 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
         .enable_all()
         .build()
         .map_err(|e| {
-            Failure::new(
-                exit::NETWORK,
-                format!("cannot start the network runtime: {e}"),
-            )
+            Failure::new(exit::NETWORK, "cannot start the network runtime").caused_by(&e)
         })?;
     let audit = secured.auth.audit().clone();
     let outcome = runtime.block_on(async {
@@ -83,7 +91,7 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
                 EmbeddedSandbox::start(EmbeddedOptions::default())
                     .await
                     .map_err(|e| {
-                        Failure::new(exit::NETWORK, format!("cannot start the sandbox: {e}"))
+                        Failure::new(exit::NETWORK, "cannot start the sandbox").caused_by(&e)
                     })?,
             ),
         };
@@ -92,12 +100,20 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
             (None, Some(sandbox)) => sandbox.client_settings(),
             (None, None) => return Err(Failure::usage("no Spine environment to connect to")),
         };
-        let client = TrackerClient::new(&settings).map_err(|e| Failure::new(exit::NETWORK, e))?;
+        let client = TrackerClient::new(&settings).map_err(|e| {
+            Failure::new(exit::NETWORK, "the Tracker client cannot be set up").caused_by(&e)
+        })?;
         for warning in client.warnings() {
-            eprintln!("warning: {warning}");
+            eprintln!("warning: {}", safe::lines(&warning.to_string()));
         }
         let gate = Gate::new(client, audit);
-        let result = gate.request(&session, request.clone(), Utc::now()).await;
+        let result = match current_issue_first(&gate, &session, &request).await {
+            Ok(request) => gate
+                .request(&session, request.clone(), Utc::now())
+                .await
+                .map(|fetched| (fetched, request)),
+            Err(error) => Err(error),
+        };
         if let Some(sandbox) = sandbox {
             sandbox.shutdown().await;
         }
@@ -107,72 +123,163 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
         eprintln!("note: the sign-out was not recorded: {e}");
     }
     match outcome? {
-        Ok(fetched) => show(&fetched, &request, args.json),
-        Err(error) => Err(failure(error, args.json)),
+        Ok((fetched, request)) => show(&fetched, &request, args),
+        Err(error) => Err(match empty_search(&error, &request) {
+            // Spine's code 1 to a search is the empty answer: say what was searched.
+            Some(trace) => {
+                let failure = failure(error);
+                Failure::new(failure.code, nothing_found(&request)).trace(trace)
+            }
+            None => failure(error),
+        }),
     }
 }
 
-fn show(fetched: &Fetched, request: &TrackerRequest, json: bool) -> Result<(), Failure> {
+fn show(fetched: &Fetched, request: &TrackerRequest, args: &LookupArgs) -> Result<(), Failure> {
     let response = &fetched.response;
     for warning in &response.warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", safe::lines(warning));
     }
-    if let Some(notice) = &response.notice {
-        eprintln!("note: {notice}");
+    let issue_missing = response
+        .notice
+        .as_ref()
+        .filter(|notice| notice.is_issue_not_found());
+    if let Some(notice) = &response.notice
+        && issue_missing.is_none()
+    {
+        eprintln!("note: {}", safe::lines(&notice.to_string()));
     }
-    let text = if json {
-        serde_json::to_string_pretty(response).unwrap_or_default() + "\n"
-    } else if matches!(
+    let search = matches!(
         request,
         TrackerRequest::Search(_) | TrackerRequest::ClinicalSummary(_)
-    ) {
-        search_table(&response.prescriptions)
+    );
+    if args.json {
+        print_raw(&(serde_json::to_string_pretty(response).unwrap_or_default() + "\n"))?;
+    } else if args.csv && search {
+        print_raw(&super::csv::prescriptions(&response.prescriptions))?;
+    } else if args.csv {
+        print_raw(&super::csv::issues(&response.prescriptions))?;
+    } else if search {
+        print(&search_table(&response.prescriptions, output::width()))?;
     } else {
-        summary(response)
-    };
-    let mut out = io::stdout().lock();
-    // A closed pipe (`| head`) is the reader's choice, not a failure.
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-            eprintln!("error: cannot write the output: {e}");
-        }
-        _ => {}
+        print(&summary(response, output::width()))?;
     }
     eprintln!("trace ID {}", fetched.trace_id);
+    // The document is out: what follows is said on stderr only.
+    if let Some(notice) = issue_missing {
+        return Err(Failure::new(exit::NOT_FOUND, notice).after_output());
+    }
     if response.prescriptions.is_empty() {
-        return Err(Failure::new(
-            exit::NOT_FOUND,
-            "no prescriptions found (without --from, Spine looks back 28 days only)",
-        ));
+        return Err(Failure::new(exit::NOT_FOUND, nothing_found(request))
+            .trace(&fetched.trace_id)
+            .after_output());
     }
     Ok(())
 }
 
-fn failure(error: GateError, json: bool) -> Failure {
+/// The clinical detail of a repeat-dispensing prescription needs an issue number: with
+/// none given, the basic retrieve is asked first which issue is current (as a search
+/// would), and the detail is asked for that one.
+async fn current_issue_first(
+    gate: &Gate,
+    session: &Session,
+    request: &TrackerRequest,
+) -> Result<TrackerRequest, GateError> {
+    let TrackerRequest::ClinicalDetail(q) = request else {
+        return Ok(request.clone());
+    };
+    if q.issue.is_some() {
+        return Ok(request.clone());
+    }
+    let basic = gate
+        .request(session, TrackerRequest::Retrieve(q.clone()), Utc::now())
+        .await?;
+    let mut query = q.clone();
+    if let Some(p) = basic.response.prescriptions.first()
+        && p.is_repeat_dispensing()
+        && let Some(current) = p.current_issue
+    {
+        eprintln!(
+            "the current issue is {current} (trace ID {})",
+            basic.trace_id
+        );
+        query.issue = Some(current);
+    }
+    Ok(TrackerRequest::ClinicalDetail(query))
+}
+
+/// The trace ID of Spine's "nothing found" (code 1) to a search.
+fn empty_search(error: &GateError, request: &TrackerRequest) -> Option<String> {
+    let GateError::Fetch(fetch) = error else {
+        return None;
+    };
+    let FetchFailure::Response(response) = &fetch.failure else {
+        return None;
+    };
+    let is_search = matches!(
+        request,
+        TrackerRequest::Search(_) | TrackerRequest::ClinicalSummary(_)
+    );
+    (is_search && response.spine().is_some_and(|s| s.code == "1"))
+        .then(|| fetch.trace_id.to_string())
+}
+
+/// What a search covered: the NHS number, the dates and every filter.
+fn searched(q: &SearchQuery, request: &TrackerRequest, today: chrono::NaiveDate) -> String {
+    let mut parts = vec![
+        format!("NHS number {}", q.nhs_number),
+        window_text(q, today),
+    ];
+    parts.extend(filter_words(request));
+    parts.join(" · ")
+}
+
+/// The empty answer, with what was searched and how to look wider.
+fn nothing_found(request: &TrackerRequest) -> String {
+    match request {
+        TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) => {
+            let today = Utc::now().date_naive();
+            let mut text = format!("no prescriptions found for {}", searched(q, request, today));
+            if q.status.is_some() || q.version.is_some() {
+                text.push_str("; drop --status/--eps-version to see the rest");
+            }
+            text.push_str("; use --from (e.g. --from=-1825d) to look further back");
+            text
+        }
+        _ => "no prescription found".to_owned(),
+    }
+}
+
+fn failure(error: GateError) -> Failure {
     match error {
         GateError::SessionLocked | GateError::Denied(_) | GateError::Identity(_) => {
             Failure::denied(error)
         }
-        GateError::AuditUnavailable(_) | GateError::ResultNotRecorded(_) => Failure::audit(error),
+        GateError::AuditUnavailable(audit) => {
+            Failure::audit("the request was not sent because the audit trail cannot be written")
+                .caused_by(&audit)
+        }
+        GateError::ResultNotRecorded(audit) => Failure::audit(
+            "the answer arrived but could not be recorded in the audit trail, so it is not shown",
+        )
+        .caused_by(&audit),
         GateError::Fetch(fetch) => {
-            let trace = &fetch.trace_id;
+            let trace = fetch.trace_id.to_string();
             match &fetch.failure {
-                FetchFailure::Transport(_) => {
-                    Failure::new(exit::NETWORK, format!("{fetch} (trace ID {trace})"))
+                FetchFailure::Transport(transport) => {
+                    Failure::new(exit::NETWORK, "could not reach Spine")
+                        .caused_by(transport)
+                        .trace(trace)
                 }
                 FetchFailure::Response(response) => {
-                    if json {
-                        print_error_json(response);
-                    }
-                    Failure::new(exit::NOT_FOUND, format!("{fetch} (trace ID {trace})"))
+                    let code = if response.is_unavailable() {
+                        exit::UNAVAILABLE
+                    } else {
+                        exit::NOT_FOUND
+                    };
+                    Failure::new(code, response).trace(trace).detail(response)
                 }
             }
         }
-    }
-}
-
-fn print_error_json(error: &ResponseError) {
-    if let Ok(text) = serde_json::to_string_pretty(error) {
-        println!("{text}");
     }
 }

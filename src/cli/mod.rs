@@ -1,15 +1,21 @@
 //! The command line: global flags, subcommands, and hand-over to each command's module.
 
 mod audit;
+mod csv;
+mod doctor;
 mod exit;
 mod get;
 mod inspect;
 mod lookup;
+mod output;
 mod password_input;
 mod results;
+mod safe;
 mod sandbox;
 mod search;
 mod secure;
+mod shell;
+mod table;
 mod tui;
 mod user;
 
@@ -18,12 +24,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use exit::Failure;
+
 /// Track NHS EPS prescriptions through the Spine Prescription Tracker.
 ///
 /// With no subcommand, starts the terminal app. Try `eps-tracker --sandbox` first: it runs
 /// against a local simulator of Spine with synthetic patients.
 #[derive(Debug, Parser)]
-#[command(name = "eps-tracker", version, about, long_about)]
+#[command(name = "eps-tracker", version, about, long_about, after_help = exit::EXIT_CODES_HELP)]
 pub struct Cli {
     /// Run against the embedded sandbox (a local Spine simulator) instead of a real Spine.
     #[arg(long, global = true)]
@@ -61,10 +69,24 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Run the sandbox: a local Spine Tracker simulator over mutual TLS.
     Sandbox(sandbox::SandboxArgs),
+    /// Check settings, certificates, DNS, TCP, TLS and the audit trail (no sign-in).
+    Doctor(doctor::DoctorArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) to standard output.
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff) to standard output.
+    Man,
 }
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    output::exit_quietly_on_closed_stdout();
+    if cli.sandbox && cli.environment.is_some() {
+        return Failure::usage(
+            "--env cannot be used with --sandbox: the sandbox is an environment of its own. \
+             Leave out --env to use the sandbox, or --sandbox to use that environment",
+        )
+        .report();
+    }
     let globals = secure::Globals {
         sandbox: cli.sandbox,
         home: cli.home.as_deref(),
@@ -77,6 +99,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::User(args)) => user::run(&args, globals),
         Some(Command::Audit(args)) => audit::run(&args, globals),
         Some(Command::Sandbox(args)) => sandbox::run(&args, globals.home),
+        Some(Command::Doctor(args)) => doctor::run(&args, globals),
+        Some(Command::Completions(args)) => shell::completions(&args),
+        Some(Command::Man) => shell::man(),
         None => tui::run(globals, cli.no_color),
     }
 }

@@ -1,19 +1,27 @@
 //! The search result as a table, one row per prescription, for `search` (a retrieve is
 //! printed with `inspect`'s summary). Spine's own status text is shown; the code tables
 //! only group.
+//!
+//! At a narrow width (see `table`), columns give way in this order: LAST EVENT is dropped,
+//! then TYPE, ISSUE, GROUP and ISSUED; STATUS and TYPE are shortened with `…`. The
+//! prescription ID is never cut.
 
-use std::fmt::Write;
-
+use super::table::{Column, Table};
 use crate::tracker::model::{Coded, Prescription};
 
+const COLUMNS: &[Column] = &[
+    Column::whole("PRESCRIPTION ID"),
+    Column::whole("ISSUED").dropped(5),
+    Column::text("TYPE", 6).dropped(2),
+    Column::whole("ISSUE").dropped(3),
+    Column::text("STATUS", 10),
+    Column::whole("GROUP").dropped(4),
+    Column::whole("LAST EVENT").dropped(1),
+];
+
 /// One row per prescription, with a header and a count, ending with a newline.
-pub fn search_table(prescriptions: &[Prescription]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<37}  {:<10}  {:<19}  {:<6}  {:<31}  {:<7}  LAST EVENT",
-        "PRESCRIPTION ID", "ISSUED", "TYPE", "ISSUE", "STATUS", "GROUP"
-    );
+pub fn search_table(prescriptions: &[Prescription], width: Option<usize>) -> String {
+    let mut table = Table::new(COLUMNS);
     for p in prescriptions {
         let status = p
             .current_status()
@@ -24,21 +32,23 @@ pub fn search_table(prescriptions: &[Prescription]) -> String {
         } else {
             status
         };
-        let _ = writeln!(
-            out,
-            "{:<37}  {:<10}  {:<19}  {:<6}  {:<31}  {:<7}  {}",
-            p.id.as_str(),
+        table.row(vec![
+            p.id.as_str().to_owned(),
             p.issue_date
                 .map(|d| d.date().to_string())
                 .unwrap_or_default(),
-            p.treatment.as_ref().map(|t| t.text.as_str()).unwrap_or("-"),
+            p.treatment
+                .as_ref()
+                .map(|t| t.text.clone())
+                .unwrap_or_else(|| "-".to_owned()),
             issue_of(p),
             status,
-            p.group().map(|g| g.label()).unwrap_or("-"),
+            p.group().map(|g| g.label()).unwrap_or("-").to_owned(),
             p.last_event_date.map(|d| d.to_string()).unwrap_or_default(),
-        );
+        ]);
     }
-    let _ = writeln!(out, "{} prescription(s)", prescriptions.len());
+    let mut out = table.render(width);
+    out.push_str(&format!("{} prescription(s)\n", prescriptions.len()));
     out
 }
 

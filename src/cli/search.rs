@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::Args;
 
-use super::exit::{EXIT_CODES_HELP, Failure, finish};
+use super::exit::{EXIT_CODES_HELP, Failure, finish_as};
 use super::lookup::{self, LookupArgs};
 use super::secure::Globals;
 use crate::tracker::dates::parse_user_date;
@@ -19,12 +19,14 @@ pub struct SearchArgs {
     /// The patient's NHS number (10 digits; spaces or dashes between them are fine).
     #[arg(long, value_name = "NUMBER")]
     pub nhs: String,
-    /// Earliest prescription date: 2026-11-01, 01/11/2026 (day first), today or -28d.
-    /// Without it Spine looks back 28 days.
-    #[arg(long, value_name = "DATE")]
+    /// Earliest prescription date: 2026-11-01, 01/11/2026 (day first), today, -28d, -4w,
+    /// -6m or -2y (with or without `=`). Without it the search covers `[search]
+    /// default_window_days` back (730 days unless changed), so long-running repeat
+    /// dispensing is found.
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
     pub from: Option<String>,
     /// Latest prescription date (the whole day is included), written like --from.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true)]
     pub to: Option<String>,
     /// Only prescriptions in this status: a four-digit code such as 0001 (to be dispensed).
     #[arg(long, value_name = "CODE")]
@@ -42,11 +44,27 @@ pub struct SearchArgs {
 pub fn run(args: &SearchArgs, globals: Globals<'_>) -> ExitCode {
     match request(args) {
         Ok(request) => lookup::run(globals, &args.lookup, request),
-        Err(failure) => finish(Err(failure)),
+        Err(failure) => finish_as(Err(failure), args.lookup.json),
     }
 }
 
+/// Longer than any value these flags take: refused before a message would echo it back.
+const MAX_FLAG_VALUE: usize = 64;
+
 fn request(args: &SearchArgs) -> Result<TrackerRequest, Failure> {
+    for (flag, value) in [
+        ("--status", &args.status),
+        ("--eps-version", &args.eps_version),
+    ] {
+        if let Some(value) = value
+            && value.chars().count() > MAX_FLAG_VALUE
+        {
+            return Err(Failure::usage(format!(
+                "{flag}: {} characters is far too long: see --help for the values it takes",
+                value.chars().count()
+            )));
+        }
+    }
     let today = Utc::now().date_naive();
     let mut query = SearchQuery::new(
         NhsNumber::parse(&args.nhs).map_err(|e| Failure::usage(format!("--nhs: {e}")))?,

@@ -40,7 +40,9 @@ fn prepare(globals: Globals<'_>, no_color: bool) -> Result<Start, Failure> {
             settings: Box::new(env.client_settings(secured.home.config_file.parent())),
         }
     };
+    let search_window_days = secured.config.search.default_window_days;
     Ok(Start {
+        search_window_days,
         home: secured.home,
         auth: secured.auth,
         keymap,

@@ -7,8 +7,10 @@ use chrono::Utc;
 use clap::{Args, Subcommand};
 
 use super::exit::{self, Failure, finish};
+use super::output::{self, print_raw};
 use super::password_input::PasswordInput;
 use super::secure::{Globals, Secured};
+use super::table::{Column, Table};
 use crate::security::admin::{self, AdminError, NewUser};
 use crate::security::identity::{LocalUserId, OdsCode, RoleProfileId, SpineUserId};
 use crate::security::rbac::Role;
@@ -140,7 +142,7 @@ fn dispatch(args: &UserArgs, globals: Globals<'_>) -> Result<(), Failure> {
         UserCommand::List { signer } => {
             let session = admin_session(&mut secured, signer, &mut passwords)?;
             refuse_unless_admin(&secured, &session)?;
-            print_users(secured.auth.store().users());
+            print_users(secured.auth.store().users())?;
         }
         UserCommand::Passwd { id, signer } => match &signer.admin {
             None => {
@@ -184,8 +186,7 @@ fn dispatch(args: &UserArgs, globals: Globals<'_>) -> Result<(), Failure> {
                     .store()
                     .find(id)
                     .ok_or_else(|| Failure::usage(format!("there is no user \"{id}\"")))?;
-                print_users(std::slice::from_ref(user));
-                return Ok(());
+                return print_users(std::slice::from_ref(user));
             }
             let add = add
                 .iter()
@@ -266,12 +267,17 @@ fn admin_failure(error: AdminError) -> Failure {
     }
 }
 
-fn print_users(users: &[UserRecord]) {
+/// The table fits the width (see `table`): ROLE PROFILES and NAME are shortened, then
+/// SPINE USER and STATE dropped.
+fn print_users(users: &[UserRecord]) -> Result<(), Failure> {
     let now = Utc::now();
-    println!(
-        "{:<16} {:<24} {:<12}  {:<10} ROLE PROFILES",
-        "ID", "NAME", "SPINE USER", "STATE"
-    );
+    let mut table = Table::new(&[
+        Column::whole("ID"),
+        Column::text("NAME", 8),
+        Column::whole("SPINE USER").dropped(1),
+        Column::whole("STATE").dropped(2),
+        Column::text("ROLE PROFILES", 20),
+    ]);
     for user in users {
         let state = if user.disabled {
             "locked".to_owned()
@@ -285,13 +291,13 @@ fn print_users(users: &[UserRecord]) {
             .iter()
             .map(|p| format!("{}:{}:{}", p.id, p.ods, p.role))
             .collect();
-        println!(
-            "{:<16} {:<24} {:<12}  {:<10} {}",
-            user.id,
-            user.display_name,
-            user.spine_user_id,
+        table.row(vec![
+            user.id.to_string(),
+            user.display_name.to_string(),
+            user.spine_user_id.to_string(),
             state,
-            profiles.join(" ")
-        );
+            profiles.join(" "),
+        ]);
     }
+    print_raw(&table.render(output::width()))
 }

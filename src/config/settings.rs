@@ -13,6 +13,7 @@ use crate::security::audit::AuditSettings;
 use crate::security::hashing::HashParams;
 use crate::security::rbac::{RoleMap, RolesConfig};
 use crate::tracker::client::EnvironmentConfig;
+use crate::tracker::window::SearchSettings;
 
 /// Everything the settings file can hold.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -37,6 +38,9 @@ pub struct Config {
     /// (`[audit.forward]`).
     #[serde(default)]
     pub audit: AuditSettings,
+    /// `[search]`: the default search window.
+    #[serde(default)]
+    pub search: SearchSettings,
 }
 
 /// Sign-in, password and lockout rules.
@@ -118,6 +122,13 @@ impl Config {
                 key: "audit.forward",
                 message,
             })?;
+        }
+        if let Some(message) = config.search.problem() {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key: "search.default_window_days",
+                message,
+            });
         }
         if let Some(name) = &config.default_environment
             && !config.environments.contains_key(name)
@@ -245,6 +256,17 @@ mod tests {
         let config = Config::parse(Path::new("config.example.toml"), text).unwrap();
         assert_eq!(config.security, SecuritySettings::default());
         assert_eq!(config.role_map(), RoleMap::default());
+        assert_eq!(config.search, SearchSettings::default());
+    }
+
+    #[test]
+    fn a_search_window_of_zero_days_is_refused_with_its_key() {
+        let err = Config::parse(Path::new("c.toml"), "[search]\ndefault_window_days = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("search.default_window_days"), "{err}");
+        let ok = Config::parse(Path::new("c.toml"), "[search]\ndefault_window_days = 28\n");
+        assert_eq!(ok.unwrap().search.default_window_days, 28);
     }
 
     #[test]

@@ -11,3 +11,6 @@ pub mod server;
 pub mod tls;
 pub mod validate;
 mod wire;
+
+#[cfg(test)]
+mod guidance_check;

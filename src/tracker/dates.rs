@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use chrono::{Days, Duration, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Days, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Serialize, Serializer};
 use thiserror::Error;
 
@@ -146,18 +146,31 @@ impl Serialize for SpineDate {
     }
 }
 
+/// A calendar day for people, the one date style on screen and in plain output:
+/// `27 Nov 2026` (ISO stays in `--json`).
+pub fn people_date(day: NaiveDate) -> String {
+    day.format("%-d %b %Y").to_string()
+}
+
 /// Why a typed date was not understood. Each message says what to type instead.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DateInputError {
-    #[error("enter a date: 2026-11-01, 01/11/2026 (day first), today, yesterday, -28d or -4w")]
+    #[error(
+        "enter a date: 2026-11-01, 01/11/2026 (day first), today, yesterday, -28d, -4w, -6m \
+         or -2y"
+    )]
     Empty,
     #[error(
-        "'{0}' is not a date: use 2026-11-01, 01/11/2026 (day first), today, yesterday, -28d \
-         or -4w"
+        "'{0}' is not a date: use 2026-11-01, 01/11/2026 (day first), today, yesterday, -28d, \
+         -4w, -6m or -2y"
     )]
     NotADate(String),
-    #[error("month {month} does not exist: dates are day first, so 1 November 2026 is 01/11/2026")]
-    NoSuchMonth { month: u32 },
+    #[error("month {month} does not exist{}", if *.day_first {
+        ": dates are day first, so 1 November 2026 is 01/11/2026"
+    } else {
+        " (year-month-day: 2026-11-01)"
+    })]
+    NoSuchMonth { month: u32, day_first: bool },
     #[error("{year}-{month:02} has no day {day}")]
     NoSuchDay { year: i32, month: u32, day: u32 },
     #[error("'{0}' is too far from today")]
@@ -168,8 +181,8 @@ pub enum DateInputError {
 /// what today is.
 ///
 /// Accepted: `2026-11-01`, `20261101`, `01/11/2026` or `1/11/26` (UK order, day first;
-/// `-` and `.` work as separators too), `today`, `yesterday`, `-28d`, `-4w` (and `+Nd`,
-/// `+Nw`; a bare `Nd` counts back).
+/// `-` and `.` work as separators too), `today`, `yesterday`, `-28d`, `-4w`, `-6m`, `-2y`
+/// (and `+Nd`, `+Nw`; a bare `Nd` counts back).
 pub fn parse_user_date(input: &str, today: NaiveDate) -> Result<NaiveDate, DateInputError> {
     let text = input.trim();
     if text.is_empty() {
@@ -202,7 +215,7 @@ pub fn parse_user_date(input: &str, today: NaiveDate) -> Result<NaiveDate, DateI
             .get(6..8)
             .and_then(|s| s.parse().ok())
             .ok_or_else(not_a_date)?;
-        return calendar_date(year, month, day);
+        return calendar_date(year, month, day, false);
     }
     let parts: Vec<&str> = lower.split(['-', '/', '.']).collect();
     let [a, b, c] = parts.as_slice() else {
@@ -225,10 +238,10 @@ pub fn parse_user_date(input: &str, today: NaiveDate) -> Result<NaiveDate, DateI
         return Err(not_a_date());
     };
     if a.len() == 4 {
-        calendar_date(first as i32, second, third)
+        calendar_date(first as i32, second, third, false)
     } else if c.len() == 4 || c.len() == 2 {
         let year = if c.len() == 2 { 2000 + third } else { third };
-        calendar_date(year as i32, second, first)
+        calendar_date(year as i32, second, first, true)
     } else {
         Err(not_a_date())
     }
@@ -246,11 +259,26 @@ fn relative(text: &str, today: NaiveDate) -> Option<Option<NaiveDate>> {
     let days_per = match unit {
         'd' => 1u64,
         'w' => 7,
+        'm' | 'y' => 0,
         _ => return None,
     };
     let count = rest.get(..rest.len() - 1)?.trim();
     if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
         return None;
+    }
+    if days_per == 0 {
+        // Calendar months and years: -6m from 31 Aug is 28 Feb (or 29), never 2 Mar.
+        let months = count
+            .parse::<u32>()
+            .ok()
+            .and_then(|n| n.checked_mul(if unit == 'y' { 12 } else { 1 }));
+        return Some(months.and_then(|m| {
+            if forward {
+                today.checked_add_months(Months::new(m))
+            } else {
+                today.checked_sub_months(Months::new(m))
+            }
+        }));
     }
     let days = count
         .parse::<u64>()
@@ -265,9 +293,14 @@ fn relative(text: &str, today: NaiveDate) -> Option<Option<NaiveDate>> {
     }))
 }
 
-fn calendar_date(year: i32, month: u32, day: u32) -> Result<NaiveDate, DateInputError> {
+fn calendar_date(
+    year: i32,
+    month: u32,
+    day: u32,
+    day_first: bool,
+) -> Result<NaiveDate, DateInputError> {
     if !(1..=12).contains(&month) {
-        return Err(DateInputError::NoSuchMonth { month });
+        return Err(DateInputError::NoSuchMonth { month, day_first });
     }
     NaiveDate::from_ymd_opt(year, month, day).ok_or(DateInputError::NoSuchDay { year, month, day })
 }
@@ -341,6 +374,8 @@ mod tests {
             ("28d", ymd(2026, 10, 28)),
             ("-4w", ymd(2026, 10, 28)),
             ("+7d", ymd(2026, 12, 2)),
+            ("-6m", ymd(2026, 5, 25)),
+            ("-2y", ymd(2024, 11, 25)),
         ] {
             assert_eq!(parse_user_date(input, today), Ok(expected), "{input}");
         }
@@ -352,8 +387,15 @@ mod tests {
         assert_eq!(parse_user_date("", today), Err(DateInputError::Empty));
         assert_eq!(
             parse_user_date("11/25/2026", today),
-            Err(DateInputError::NoSuchMonth { month: 25 })
+            Err(DateInputError::NoSuchMonth {
+                month: 25,
+                day_first: true
+            })
         );
+        let iso = parse_user_date("2026-13-01", today)
+            .unwrap_err()
+            .to_string();
+        assert!(!iso.contains("day first"), "{iso}");
         assert!(
             parse_user_date("11/25/2026", today)
                 .unwrap_err()

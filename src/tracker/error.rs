@@ -256,6 +256,19 @@ impl ResponseError {
         }
     }
 
+    /// Spine or its gateway cannot answer now and a later try may work: a gateway page
+    /// with a 5xx status (or none: a bare gateway body), HTTP 408/429, or Spine's own
+    /// code 5 "unexpected error: try again".
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            ResponseError::Gateway { status, .. } => {
+                status.is_none_or(|s| s >= 500 || s == 408 || s == 429)
+            }
+            ResponseError::Spine(error) => error.code == "5",
+            ResponseError::NotAResponse(_) => false,
+        }
+    }
+
     /// The Spine error, when Spine itself answered with one.
     pub fn spine(&self) -> Option<&SpineError> {
         match self {
@@ -354,6 +367,14 @@ mod tests {
              Tracker response"
         );
         assert_eq!(error.class(), FailureClass::Answered);
+        assert!(error.is_unavailable());
+        let forbidden = ResponseError::Gateway {
+            status: Some(403),
+            body: BodyKind::Empty,
+        };
+        assert!(!forbidden.is_unavailable());
+        assert!(ResponseError::Spine(SpineError::new("5", "")).is_unavailable());
+        assert!(!ResponseError::Spine(SpineError::new("1", "")).is_unavailable());
         assert_eq!(
             ResponseError::from(NotAResponse::Empty).class(),
             FailureClass::NotAResponse

@@ -9,7 +9,10 @@ use chrono::{Days, NaiveDate};
 use serde::Deserialize;
 use thiserror::Error;
 
-use super::model::{Issue, LineItemStatus, Organisation, Prescription, SpineDate};
+use super::dates::people_date;
+use super::model::{
+    Issue, LineItemStatus, Organisation, Prescription, PrescriptionStatus, SpineDate,
+};
 
 const BUILTIN: &str = include_str!("../../assets/guidance.toml");
 
@@ -29,6 +32,8 @@ struct Entry {
     meaning: String,
     next: Option<String>,
     next_nominated: Option<String>,
+    /// Added to the meaning for repeat-dispensing prescriptions only.
+    erd: Option<String>,
 }
 
 /// The explanations, keyed by Spine's four-digit codes.
@@ -37,6 +42,8 @@ struct Entry {
 pub struct Guidance {
     prescription: BTreeMap<String, Entry>,
     line_item: BTreeMap<String, Entry>,
+    /// Line item 0005 when the whole prescription is cancelled.
+    line_item_whole_cancellation: Entry,
     pending_cancellation: Entry,
     r1: Entry,
 }
@@ -56,7 +63,7 @@ pub struct PrescriptionGuidance {
     pub status: Option<Explanation>,
     pub pending_cancellation: Option<Explanation>,
     pub r1: Option<Explanation>,
-    /// One entry per distinct line-item status in the shown issue, in code order.
+    /// One entry per distinct line-item status in the shown issue, in item order.
     pub line_items: Vec<Explanation>,
 }
 
@@ -94,33 +101,48 @@ impl Guidance {
         let status = issue
             .and_then(|issue| issue.status.clone())
             .or_else(|| prescription.current_status());
-        let status = status.map(|status| match self.prescription.get(status.code.code()) {
+        let whole_cancelled = status.as_ref().is_some_and(|s| {
+            matches!(
+                s.code,
+                PrescriptionStatus::Cancelled | PrescriptionStatus::CancelledFutureInstance
+            )
+        });
+        let mut status = status.map(|status| match self.prescription.get(status.code.code()) {
             Some(entry) if status.code.is_known() => facts.fill(&status.text, entry),
             _ => unknown(&status.text, status.code.code()),
         });
         let pending_cancellation = prescription
             .pending_cancellation
             .then(|| facts.fill("Pending cancellation", &self.pending_cancellation));
+        // A pending cancellation outranks the status's next step ("go to the pharmacy").
+        if pending_cancellation.is_some()
+            && let Some(status) = status.as_mut()
+        {
+            status.next = None;
+        }
         let r1 = prescription
             .status_unreliable()
             .then(|| facts.fill("R1 (paper era)", &self.r1));
         let mut seen: Vec<&LineItemStatus> = Vec::new();
         let mut line_items = Vec::new();
         let items = issue.map_or(&prescription.line_items[..], |issue| &issue.line_items[..]);
-        let mut coded: Vec<_> = items
-            .iter()
-            .filter_map(|item| item.status.as_ref())
-            .collect();
-        coded.sort_by(|a, b| a.code.code().cmp(b.code.code()));
-        for status in coded {
+        // In item order, so the first explanation is about item 1.
+        for status in items.iter().filter_map(|item| item.status.as_ref()) {
             if seen.contains(&&status.code) {
                 continue;
             }
             seen.push(&status.code);
             let heading = format!("Line items: {}", status.text);
-            line_items.push(match self.line_item.get(status.code.code()) {
-                Some(entry) if status.code.is_known() => facts.fill(&heading, entry),
-                _ => unknown(&heading, status.code.code()),
+            let entry = match &status.code {
+                LineItemStatus::Cancelled if whole_cancelled => {
+                    Some(&self.line_item_whole_cancellation)
+                }
+                code if code.is_known() => self.line_item.get(code.code()),
+                _ => None,
+            };
+            line_items.push(match entry {
+                Some(entry) => facts.fill(&heading, entry),
+                None => unknown(&heading, status.code.code()),
             });
         }
         PrescriptionGuidance {
@@ -147,9 +169,10 @@ fn unknown(heading: &str, code: &str) -> Explanation {
 struct Facts {
     dispenser: String,
     nominated: Option<String>,
-    on_date: String,
-    start_date: String,
+    download: String,
+    reason: String,
     due_date: String,
+    repeat_dispensing: bool,
 }
 
 impl Facts {
@@ -160,25 +183,34 @@ impl Facts {
         let dispenser = named(issue.and_then(|issue| issue.dispenser.as_ref()))
             .or_else(|| named(prescription.dispensing_pharmacy.as_ref()))
             .unwrap_or_else(|| "a pharmacy".to_owned());
-        let on_date = prescription
-            .last_event_date
-            .map(|date| format!(" on {}", day_month(date.date())))
-            .unwrap_or_default();
-        let start_date = issue
-            .and_then(|issue| issue.issue_date)
-            .or(prescription.issue_date)
-            .map(|date| format!(" ({})", long_date(date.date())))
-            .unwrap_or_default();
-        let due_date = issue
-            .and_then(|issue| erd_download_date(prescription, issue.number))
-            .map(|date| format!(" (around {})", long_date(date)))
+        // Only Spine's download date is a download date; the last event only bounds it.
+        let download = match (prescription.download_date, prescription.last_event_date) {
+            (Some(date), _) => format!(" on {}", people_date(date.date())),
+            (None, Some(date)) => format!(
+                ", with it since at least {} (Spine gives no download date here)",
+                people_date(date.date())
+            ),
+            (None, None) => String::new(),
+        };
+        let reason = match issue.and_then(|issue| issue.cancellation_reason.as_deref()) {
+            Some(reason) => format!(" Reason: {reason}."),
+            None => " Spine did not send the reason with this answer.".to_owned(),
+        };
+        // The clinical detail names its issue without listing it among the issues.
+        let number = issue
+            .map(|issue| issue.number)
+            .or(prescription.answered_issue);
+        let due_date = number
+            .and_then(|number| erd_download_date(prescription, number))
+            .map(|date| format!(" (around {})", people_date(date)))
             .unwrap_or_default();
         Self {
             dispenser,
             nominated: named(prescription.nominated_dispenser.as_ref()),
-            on_date,
-            start_date,
+            download,
+            reason,
             due_date,
+            repeat_dispensing: prescription.is_repeat_dispensing(),
         }
     }
 
@@ -187,9 +219,14 @@ impl Facts {
             (Some(_), Some(nominated)) => Some(nominated),
             _ => entry.next.as_ref(),
         };
+        let mut meaning = self.substitute(&entry.meaning);
+        if let (true, Some(erd)) = (self.repeat_dispensing, &entry.erd) {
+            meaning.push(' ');
+            meaning.push_str(&self.substitute(erd));
+        }
         Explanation {
             heading: heading.to_owned(),
-            meaning: self.substitute(&entry.meaning),
+            meaning,
             next: next.map(|text| self.substitute(text)),
         }
     }
@@ -203,8 +240,8 @@ impl Facts {
                     .as_deref()
                     .unwrap_or("the nominated pharmacy"),
             )
-            .replace("{on_date}", &self.on_date)
-            .replace("{start_date}", &self.start_date)
+            .replace("{download}", &self.download)
+            .replace("{reason}", &self.reason)
             .replace("{due_date}", &self.due_date)
     }
 }
@@ -224,19 +261,11 @@ fn erd_download_date(prescription: &Prescription, issue_number: u32) -> Option<N
         .checked_sub_days(Days::new(ERD_RELEASE_LEAD_DAYS))
 }
 
-fn day_month(date: NaiveDate) -> String {
-    date.format("%-d %b").to_string()
-}
-
-fn long_date(date: NaiveDate) -> String {
-    date.format("%-d %b %Y").to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tracker::ids::{NhsNumber, PrescriptionId};
-    use crate::tracker::model::{Coded, LineItem, PrescriptionStatus, TreatmentType};
+    use crate::tracker::model::{Coded, LineItem, TreatmentType};
 
     /// Every code in the model's tables, to check the guidance covers them all.
     fn all_known<C>(
@@ -317,10 +346,12 @@ mod tests {
         let explained = Guidance::builtin().explain(&p, None);
         let status = explained.status.unwrap();
         assert_eq!(status.heading, "With Dispenser");
+        // The last event only bounds the download: it is never called the download date.
         assert!(
-            status
-                .meaning
-                .starts_with("Downloaded by CROYDON PHARMACY (FA666) on 7 May;"),
+            status.meaning.starts_with(
+                "Downloaded by CROYDON PHARMACY (FA666), with it since at least 7 May 2026 \
+                 (Spine gives no download date here);"
+            ),
             "{}",
             status.meaning
         );
@@ -329,6 +360,73 @@ mod tests {
                 .next
                 .unwrap()
                 .contains("Send the caller to that pharmacy")
+        );
+        p.download_date = Some(SpineDate::Day(NaiveDate::from_ymd_opt(2026, 5, 1).unwrap()));
+        let status = Guidance::builtin().explain(&p, None).status.unwrap();
+        assert!(
+            status
+                .meaning
+                .starts_with("Downloaded by CROYDON PHARMACY (FA666) on 1 May 2026;"),
+            "{}",
+            status.meaning
+        );
+    }
+
+    #[test]
+    fn a_pending_cancellation_replaces_the_status_next_step() {
+        let mut p = prescription("0002", "With Dispenser");
+        p.pending_cancellation = true;
+        let explained = Guidance::builtin().explain(&p, None);
+        assert_eq!(explained.status.unwrap().next, None);
+        let pending = explained.pending_cancellation.unwrap().next.unwrap();
+        assert!(pending.contains("speak to the prescriber"), "{pending}");
+    }
+
+    #[test]
+    fn a_cancellation_gives_its_reason_and_item_texts_fit_a_whole_cancellation() {
+        let mut p = prescription("0005", "Cancelled");
+        p.issues[0].cancellation_reason = Some("Prescribing Error".into());
+        p.issues[0].line_items.push(LineItem {
+            status: Some(Coded::new(LineItemStatus::Cancelled, "Item Cancelled")),
+            ..LineItem::default()
+        });
+        let explained = Guidance::builtin().explain(&p, None);
+        let meaning = explained.status.unwrap().meaning;
+        assert!(meaning.ends_with("Reason: Prescribing Error."), "{meaning}");
+        let item = &explained.line_items[0].meaning;
+        assert_eq!(item, "Cancelled with the whole prescription.");
+        // On a prescription that carries on, a cancelled item is cancelled alone.
+        let mut p = prescription("0001", "To Be Dispensed");
+        p.issues[0].line_items.push(LineItem {
+            status: Some(Coded::new(LineItemStatus::Cancelled, "Item Cancelled")),
+            ..LineItem::default()
+        });
+        let explained = Guidance::builtin().explain(&p, None);
+        assert!(explained.line_items[0].meaning.contains("alone"));
+    }
+
+    #[test]
+    fn repeat_dispensing_sentences_only_for_repeat_dispensing() {
+        let acute = prescription("0006", "Dispensed");
+        let meaning = Guidance::builtin()
+            .explain(&acute, None)
+            .status
+            .unwrap()
+            .meaning;
+        assert!(!meaning.contains("issue"), "{meaning}");
+        let mut erd = prescription("0006", "Dispensed");
+        erd.treatment = Some(Coded::new(
+            TreatmentType::RepeatDispensing,
+            "Repeat Dispensing",
+        ));
+        let meaning = Guidance::builtin()
+            .explain(&erd, None)
+            .status
+            .unwrap()
+            .meaning;
+        assert!(
+            meaning.ends_with("Spine releases the next issue."),
+            "{meaning}"
         );
     }
 
@@ -436,7 +534,7 @@ mod tests {
     }
 
     #[test]
-    fn line_item_statuses_are_explained_once_each_in_code_order() {
+    fn line_item_statuses_are_explained_once_each_in_item_order() {
         let mut p = prescription("0003", "With Dispenser - Active");
         for (code, text) in [
             ("0004", "Not Dispensed - Owing"),
@@ -456,7 +554,7 @@ mod tests {
             .collect();
         assert_eq!(
             headings,
-            ["Line items: Dispensed", "Line items: Not Dispensed - Owing"]
+            ["Line items: Not Dispensed - Owing", "Line items: Dispensed"]
         );
     }
 

@@ -20,10 +20,23 @@ pub enum NhsNumberError {
     BadCharacter { ch: char, position: usize },
     #[error("{0} digits, need 10")]
     WrongLength(usize),
-    #[error("check digit should be {expected}, not {found}: a digit is mistyped")]
-    CheckDigit { expected: u8, found: u8 },
-    #[error("no NHS number starts with these nine digits (no valid check digit exists)")]
+    // Never name the digit that would pass: someone who mistyped a middle digit could
+    // "fix" the last one and reach another valid number, perhaps another patient's.
+    #[error(
+        "not a valid NHS number: the check digit does not match; check every digit with the \
+         caller"
+    )]
+    CheckDigit,
+    #[error(
+        "not a valid NHS number: no NHS number starts with these nine digits; check every \
+         digit with the caller"
+    )]
     NoCheckDigit,
+    #[error(
+        "not an NHS number: one digit repeated ten times passes the check but is never \
+         issued; check every digit with the caller"
+    )]
+    NeverIssued,
 }
 
 impl NhsNumber {
@@ -59,10 +72,11 @@ impl NhsNumber {
             None => return Err(NhsNumberError::NoCheckDigit),
         };
         if expected != digits[9] {
-            return Err(NhsNumberError::CheckDigit {
-                expected,
-                found: digits[9],
-            });
+            return Err(NhsNumberError::CheckDigit);
+        }
+        // 0000000000, 2222222222, … pass Modulus 11 but are dummies, never a patient's.
+        if digits.iter().all(|d| *d == digits[0]) {
+            return Err(NhsNumberError::NeverIssued);
         }
         Ok(Self(digits))
     }
@@ -123,7 +137,7 @@ pub enum IdForm {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PrescriptionId {
     text: String,
-    expected_check: Option<char>,
+    check_fails: bool,
 }
 
 /// Why a piece of text is not a prescription ID.
@@ -242,12 +256,8 @@ impl PrescriptionId {
             }
         }
         let (body, check) = text.split_at(text.len() - 1);
-        let expected = mod37_check_character(body);
-        let expected_check = (!check.starts_with(expected)).then_some(expected);
-        Ok(Self {
-            text,
-            expected_check,
-        })
+        let check_fails = !check.starts_with(mod37_check_character(body));
+        Ok(Self { text, check_fails })
     }
 
     pub fn as_str(&self) -> &str {
@@ -264,17 +274,17 @@ impl PrescriptionId {
 
     /// Whether the check character is valid.
     pub fn check_ok(&self) -> bool {
-        self.expected_check.is_none()
+        !self.check_fails
     }
 
-    /// A warning to show beside the ID when its check character fails.
+    /// A warning to show beside the ID when its check character fails. It never names the
+    /// character that would pass (see [`NhsNumberError::CheckDigit`]).
     pub fn check_warning(&self) -> Option<String> {
-        let expected = self.expected_check?;
-        let found = self.text.chars().last().unwrap_or(' ');
-        Some(format!(
-            "check character is '{found}', expected '{expected}': the ID may be mistyped \
-             (Spine holds some IDs like this)"
-        ))
+        self.check_fails.then(|| {
+            "the check character does not match: the ID may be mistyped, so check every \
+             character with the caller (Spine holds some IDs like this)"
+                .to_owned()
+        })
     }
 }
 
@@ -327,16 +337,12 @@ mod tests {
         );
         assert_eq!(
             NhsNumber::parse("9990548601").unwrap_err(),
-            NhsNumberError::CheckDigit {
-                expected: 9,
-                found: 1
-            }
+            NhsNumberError::CheckDigit
         );
-        assert!(
-            NhsNumber::parse("9990548601")
-                .unwrap_err()
-                .to_string()
-                .starts_with("check digit should be 9")
+        assert_eq!(
+            NhsNumber::parse("9990548608").unwrap_err().to_string(),
+            "not a valid NHS number: the check digit does not match; check every digit with \
+             the caller"
         );
         assert_eq!(
             NhsNumber::parse("99905x8609").unwrap_err(),
@@ -346,6 +352,32 @@ mod tests {
             }
         );
         assert_eq!(NhsNumber::parse("  ").unwrap_err(), NhsNumberError::Empty);
+    }
+
+    #[test]
+    fn check_messages_never_name_a_digit_or_character() {
+        for typed in ["9990548600", "9990548601", "9990548608", "0000000060"] {
+            let message = NhsNumber::parse(typed).unwrap_err().to_string();
+            assert!(!message.chars().any(|c| c.is_ascii_digit()), "{message}");
+        }
+        let warning = PrescriptionId::parse("0FBD16-C81007-00001T")
+            .unwrap()
+            .check_warning()
+            .unwrap();
+        assert!(!warning.contains('\''), "{warning}");
+        assert!(!warning.contains(" S"), "{warning}");
+    }
+
+    #[test]
+    fn numbers_never_issued_are_refused() {
+        for dummy in ["0000000000", "2222222222", "000 000 0000"] {
+            assert_eq!(
+                NhsNumber::parse(dummy).unwrap_err(),
+                NhsNumberError::NeverIssued,
+                "{dummy}"
+            );
+        }
+        assert!(NhsNumber::parse("9990548609").is_ok());
     }
 
     #[test]
@@ -391,7 +423,7 @@ mod tests {
         let id = PrescriptionId::parse("0FBD16-C81007-00001T").unwrap();
         assert!(!id.check_ok());
         let warning = id.check_warning().unwrap();
-        assert!(warning.contains("expected 'S'"), "{warning}");
+        assert!(warning.contains("check every character"), "{warning}");
     }
 
     #[test]
@@ -437,6 +469,9 @@ mod tests {
         fn valid_nhs_number() -> impl Strategy<Value = String> {
             prop::collection::vec(0u8..10, 9).prop_filter_map("no check digit exists", |digits| {
                 let check = nhs_check_digit(&digits)?;
+                if digits.iter().chain([&check]).all(|d| *d == check) {
+                    return None;
+                }
                 Some(
                     digits
                         .iter()

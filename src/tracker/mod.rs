@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod query;
+pub mod window;
 pub mod xml;
 
 pub use decode::decode;

@@ -107,6 +107,9 @@ pub struct Issue {
     pub line_items: Vec<LineItem>,
     /// Whether Spine reports cancellations applied to this issue.
     pub applied_cancellations: bool,
+    /// The prescriber's reason ("Prescribing Error"), where Spine sends it in place of
+    /// the applied-cancellations flag.
+    pub cancellation_reason: Option<String>,
     pub last_dispense_date: Option<SpineDate>,
     pub dispenser: Option<Organisation>,
 }
@@ -120,6 +123,7 @@ impl Issue {
             status: None,
             line_items: Vec::new(),
             applied_cancellations: false,
+            cancellation_reason: None,
             last_dispense_date: None,
             dispenser: None,
         }
@@ -141,8 +145,12 @@ pub struct Prescription {
     pub last_event_date: Option<SpineDate>,
     pub signing_date: Option<SpineDate>,
     pub days_supply: Option<u32>,
+    /// The issue Spine calls current (never guessed: `None` when the answer does not say).
     pub current_issue: Option<u32>,
     pub total_issues: Option<u32>,
+    /// The issue a clinical detail answers about (the one asked for), which need not be
+    /// the current one.
+    pub answered_issue: Option<u32>,
     /// A cancellation arrived after a pharmacy downloaded it and is not yet applied.
     pub pending_cancellation: bool,
     pub eps_version: Option<EpsVersion>,
@@ -175,6 +183,7 @@ impl Prescription {
             days_supply: None,
             current_issue: None,
             total_issues: None,
+            answered_issue: None,
             pending_cancellation: false,
             eps_version: None,
             status_text: None,

@@ -73,7 +73,10 @@ pub enum QueryError {
     UnknownStatus(String),
     #[error("the version filter '{0}' must be R1 or R2")]
     UnknownVersion(String),
-    #[error("the clinical detail needs a prescription ID with a valid check character: {warning}")]
+    #[error(
+        "Spine refuses the clinical detail for an ID whose check character does not match \
+         ({warning}); turn Clinical off to see where the prescription is (status, pharmacy)"
+    )]
     CheckCharacter { warning: String },
     #[error("issue number 0 does not exist: issues are numbered from 1")]
     IssueZero,
@@ -82,6 +85,11 @@ pub enum QueryError {
          (1 to {})", total.map_or_else(|| "the number authorised".to_owned(), |t| t.to_string())
     )]
     IssueNeeded { total: Option<u32> },
+    #[error(
+        "the earliest date {} is in the future: Spine refuses it (code 57); set a date up to \
+         today", super::dates::people_date(*.0)
+    )]
+    EarliestInFuture(NaiveDate),
 }
 
 impl QueryError {
@@ -94,6 +102,7 @@ impl QueryError {
             QueryError::CheckCharacter { .. } => Some("51"),
             QueryError::IssueZero => Some("8"),
             QueryError::IssueNeeded { .. } => None,
+            QueryError::EarliestInFuture(_) => Some("57"),
         }
     }
 }
@@ -106,10 +115,8 @@ pub enum QueryWarning {
          nothing (set an earliest date)"
     )]
     LatestTooOldWithoutEarliest,
-    #[error("the prescription ID's check character fails: {0}")]
+    #[error("{0}")]
     CheckCharacter(String),
-    #[error("the earliest date is in the future: Spine will find nothing")]
-    EarliestInFuture,
 }
 
 /// What Spine knows about the prescription that a clinical-detail request is for, when the
@@ -234,8 +241,8 @@ impl TrackerRequest {
                 {
                     warnings.push(QueryWarning::LatestTooOldWithoutEarliest);
                 }
-                if q.earliest.is_some_and(|earliest| earliest > today) {
-                    warnings.push(QueryWarning::EarliestInFuture);
+                if let Some(earliest) = q.earliest.filter(|earliest| *earliest > today) {
+                    return Err(QueryError::EarliestInFuture(earliest));
                 }
             }
             TrackerRequest::Retrieve(q) => {

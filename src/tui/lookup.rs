@@ -20,10 +20,21 @@ pub async fn fetch(
         return Err(Failure::new(FailureKind::Session, "nobody is signed in"));
     };
     match gate.request(&session, request, Utc::now()).await {
-        Ok(fetched) => Ok(Answer {
-            trace_id: Some(fetched.trace_id.as_str().to_string()),
-            response: fetched.response,
-        }),
+        Ok(fetched) => {
+            // The helpdesk view leaves decoder warnings out; the log counts them (their
+            // text can name the prescription) and `inspect` shows them.
+            if !fetched.response.warnings.is_empty() {
+                tracing::warn!(
+                    trace_id = %fetched.trace_id,
+                    count = fetched.response.warnings.len(),
+                    "the answer decoded with warnings"
+                );
+            }
+            Ok(Answer {
+                trace_id: Some(fetched.trace_id.as_str().to_string()),
+                response: fetched.response,
+            })
+        }
         Err(error) => Err(failure_of(error)),
     }
 }

@@ -40,6 +40,8 @@ pub struct Start {
     pub keymap: Keymap,
     pub connection: Connection,
     pub no_color: bool,
+    /// `[search] default_window_days`.
+    pub search_window_days: u32,
 }
 
 /// Where lookups go.
@@ -129,6 +131,7 @@ pub fn run(start: Start) -> ExitCode {
             Vec::new()
         },
         demo_password: sandbox.then(|| DEMO_PASSWORD.to_string()),
+        search_window_days: start.search_window_days,
     };
     let access = Access::new(start.auth);
     let idle = Duration::from_secs(u64::from(access.idle_lock_minutes()) * 60);

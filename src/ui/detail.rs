@@ -8,14 +8,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::failure::failure_lines;
-use super::results::date;
 use super::text::wrap;
 use super::theme::Theme;
 use crate::app::detail::{DetailLoad, Shown};
 use crate::app::keymap::Action;
-use crate::app::state::{Pane, State};
+use crate::app::state::{ListState, Pane, State};
+use crate::tracker::dates::{SpineDate, people_date};
 use crate::tracker::guidance::{Explanation, Guidance};
-use crate::tracker::model::{Coded, Issue, Organisation};
+use crate::tracker::model::{Coded, Issue, Organisation, PrescriptionStatus};
 
 const LABEL: usize = 15;
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
@@ -55,6 +55,22 @@ impl Sheet {
 
     fn gap(&mut self) {
         self.lines.push(Line::raw(""));
+    }
+}
+
+/// A Spine date in the one style for people: `27 Nov 2026`, with the time where Spine
+/// gives one.
+fn day(date: Option<SpineDate>) -> String {
+    match date {
+        Some(SpineDate::Moment(moment)) => {
+            format!(
+                "{} {} UTC",
+                people_date(moment.date()),
+                moment.format("%H:%M")
+            )
+        }
+        Some(date) => people_date(date.date()),
+        None => "not given".to_owned(),
     }
 }
 
@@ -113,7 +129,7 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
     if let Some(version) = &p.eps_version {
         sheet.plain("EPS version", version.label());
     }
-    let mut signed = date(p.signing_date.or(p.issue_date));
+    let mut signed = day(p.signing_date.or(p.issue_date));
     if let Some(days) = p.days_supply {
         signed.push_str(&format!(" · days supply {days}"));
     }
@@ -136,27 +152,7 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
     sheet.gap();
 
     if p.is_repeat_dispensing() {
-        let number = shown
-            .issue_number()
-            .map_or("?".to_string(), |n| n.to_string());
-        let total = p
-            .total_issues
-            .or(state.detail.last_issue.get(&p.id).copied())
-            .map_or(String::new(), |n| format!(" of {n}"));
-        let current = match (p.current_issue, shown.issue_number()) {
-            (Some(c), Some(n)) if c == n => " (the current issue)".to_string(),
-            (Some(c), _) => format!(" (current issue: {c})"),
-            _ => String::new(),
-        };
-        sheet.field(
-            "Issue",
-            &format!(
-                "{number}{total}{current} · {}/{} previous/next issue",
-                keys.label(Action::PrevIssue),
-                keys.label(Action::NextIssue)
-            ),
-            theme.heading(),
-        );
+        sheet.field("Issue", &issue_line(shown, state), theme.heading());
     }
     match issue.and_then(|i| i.status.as_ref()) {
         Some(status) => sheet.field("Status", &coded(status), theme.heading()),
@@ -174,22 +170,55 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
     }
     if let Some(issue) = issue {
         if let Some(date) = issue.issue_date {
-            sheet.plain("Issued", &date.date().format("%Y-%m-%d").to_string());
+            let label = if p.is_repeat_dispensing() {
+                "Issue issued"
+            } else {
+                "Issued"
+            };
+            sheet.plain(label, &day(Some(date)));
         }
         if let Some(org) = &issue.dispenser {
             sheet.plain("Dispenser", &organisation(org, true));
         }
         if let Some(d) = issue.last_dispense_date {
-            sheet.plain("Last dispensed", &d.date().format("%Y-%m-%d").to_string());
+            // On a not-dispensed prescription the date records that, not a supply.
+            let not_dispensed = issue
+                .status
+                .as_ref()
+                .is_some_and(|s| s.code == PrescriptionStatus::NotDispensed);
+            let label = if not_dispensed {
+                "Not-dispensed recorded"
+            } else {
+                "Last dispensed"
+            };
+            sheet.plain(label, &day(Some(d)));
         }
         if issue.applied_cancellations {
-            sheet.plain("Cancellations", "applied to this issue");
+            let text = match &issue.cancellation_reason {
+                Some(reason) => format!("applied to this issue · reason: {reason}"),
+                None => "applied to this issue".to_owned(),
+            };
+            sheet.plain("Cancellations", &text);
         }
     }
     if let Some(org) = &p.dispensing_pharmacy {
         sheet.plain("Dispensing", &organisation(org, true));
     }
-    sheet.plain("Last event", &date(p.last_event_date));
+    // The clinical detail's own dates, each only where Spine gives it.
+    for (label, date) in [
+        ("Downloaded", p.download_date),
+        ("Dispensed", p.dispensed_date),
+        ("Claimed", p.claimed_date),
+    ] {
+        if date.is_some() {
+            sheet.plain(label, &day(date));
+        }
+    }
+    if p.last_issue_dispensed_date.is_some() {
+        let text = format!("dispensed {}", day(p.last_issue_dispensed_date));
+        sheet.plain("Previous issue", &text);
+    }
+    sheet.plain("Last event", &day(p.last_event_date));
 
     let items: &[crate::tracker::model::LineItem] = match issue {
         Some(i) if !i.line_items.is_empty() => &i.line_items,
@@ -250,6 +279,37 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
     }
 }
 
+/// "4 of 6 (the current issue)", "4 of 6 (current: 2)", "4 of 6": the current issue is
+/// named only when Spine said which it is, in this answer or in the list's.
+fn issue_line(shown: &Shown, state: &State) -> String {
+    let p = &shown.prescription;
+    let keys = &state.settings.keymap;
+    let listed = state
+        .list
+        .ready()
+        .and_then(|l| l.prescriptions.iter().find(|l| l.id == p.id));
+    let number = shown.issue_number();
+    let total = p
+        .total_issues
+        .or(listed.and_then(|l| l.total_issues))
+        .or(state.detail.last_issue.get(&p.id).copied());
+    let current = p.current_issue.or(listed.and_then(|l| l.current_issue));
+    let mut line = number.map_or_else(|| "?".to_owned(), |n| n.to_string());
+    if let Some(total) = total {
+        line.push_str(&format!(" of {total}"));
+    }
+    match (current, number) {
+        (Some(c), Some(n)) if c == n => line.push_str(" (the current issue)"),
+        (Some(c), _) => line.push_str(&format!(" (current: {c})")),
+        _ => {}
+    }
+    format!(
+        "{line} · {}/{} previous/next issue",
+        keys.label(Action::PrevIssue),
+        keys.label(Action::NextIssue)
+    )
+}
+
 pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     let focused = state.focus == Pane::Detail;
     let block = theme.pane("Detail", focused);
@@ -263,6 +323,12 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
         theme,
     };
     let detail = &state.detail;
+    if let (Some((id, note)), Some(key)) = (&detail.note, &detail.showing)
+        && *id == key.id
+    {
+        sheet.text(note, theme.warning());
+        sheet.gap();
+    }
     match &detail.load {
         DetailLoad::Loading(_) => {
             let spin = SPINNER[state.spinner % SPINNER.len()];
@@ -297,10 +363,12 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
             sheet_for(shown, state, &mut sheet);
         }
         None if matches!(detail.load, DetailLoad::Idle) => {
-            let text = if state.list.ready().is_some() {
-                "Select a prescription in the list to see its detail."
-            } else {
-                "The detail of a prescription shows here once you search."
+            let text = match &state.list {
+                ListState::Ready(_) => "Select a prescription in the list to see its detail.",
+                ListState::Failed { .. } | ListState::Cancelled { .. } => {
+                    "No prescription to show."
+                }
+                _ => "The detail of a prescription shows here once you search.",
             };
             sheet.text(text, theme.dim());
         }

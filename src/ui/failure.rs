@@ -43,10 +43,11 @@ pub fn failure_lines(
         );
         add(spine.explanation.clone(), ratatui::style::Style::new());
     }
+    // The message often repeats Spine's code and our explanation: say it once.
     if failure
         .spine
         .as_ref()
-        .is_none_or(|s| s.explanation != failure.message)
+        .is_none_or(|s| !failure.message.contains(&s.explanation))
     {
         add(failure.message.clone(), ratatui::style::Style::new());
     }

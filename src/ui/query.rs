@@ -10,9 +10,15 @@ use super::text::{fit, pad, wrap};
 use super::theme::Theme;
 use crate::app::form::{Field, QueryForm, QueryMode, Verdict};
 use crate::app::keymap::Action;
-use crate::app::state::{Pane, State};
+use crate::app::state::{ListState, Pane, State};
+use crate::tracker::dates::{parse_user_date, people_date};
+use crate::tracker::query::TrackerRequest;
+use crate::tracker::window::{default_earliest, filter_words, window_text};
+use chrono::NaiveDate;
+use unicode_width::UnicodeWidthStr;
 
-const LABEL: usize = 16;
+// Wide enough for "▸ Prescription ID" and a space before the value.
+const LABEL: usize = 18;
 const VALUE: usize = 24;
 
 fn title(form: &QueryForm) -> &'static str {
@@ -40,17 +46,26 @@ fn form_lines(
     for field in form.fields() {
         let focused = focused_pane && form.focused() == field;
         let marker = if focused { "▸ " } else { "  " };
-        let value_width = if wide {
+        // A long-form (R1) prescription ID is 37 characters: show it whole where it fits.
+        let value_width = if wide && field == Field::PrescriptionId && width >= LABEL + 38 + 20 {
+            38
+        } else if wide {
             VALUE
         } else {
             width.saturating_sub(4).max(4)
         };
         let (value, cursor_col) = field_value(form, field, value_width);
         let label = Span::styled(format!("{marker}{}", field.label()), theme.label());
-        let value_span = Span::styled(pad(&value, value_width), theme.input(focused));
+        // After `n` the text is selected: the next key replaces it.
+        let value_style = if focused && form.selected {
+            theme.selected()
+        } else {
+            theme.input(focused)
+        };
+        let value_span = Span::styled(pad(&value, value_width), value_style);
         let verdict = form.verdict(field, state.today);
         let (verdict_text, verdict_style) = match &verdict {
-            Verdict::Fine => (None, theme.good()),
+            Verdict::Fine => (date_meaning(form, field, state.today), theme.dim()),
             Verdict::Warning(w) => (Some(format!("Warning: {w}")), theme.warning()),
             Verdict::Error(e) => (Some(format!("✗ {e}")), theme.error()),
         };
@@ -59,7 +74,7 @@ fn form_lines(
                 pad(&format!("{marker}{}", field.label()), LABEL),
                 theme.label(),
             );
-            let rest = width.saturating_sub(LABEL + VALUE + 1);
+            let rest = width.saturating_sub(LABEL + value_width + 1);
             let mut parts = verdict_text
                 .as_deref()
                 .map(|t| wrap(t, rest))
@@ -77,7 +92,7 @@ fn form_lines(
             ]));
             for more in parts {
                 lines.push(Line::from(vec![
-                    Span::raw(" ".repeat(LABEL + VALUE + 1)),
+                    Span::raw(" ".repeat(LABEL + value_width + 1)),
                     Span::styled(more, verdict_style),
                 ]));
             }
@@ -169,30 +184,96 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
 pub fn draw_folded(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     let block = block(state, theme, "Query");
     let inner = block.inner(area);
-    let form = &state.form;
-    let summary = match form.mode {
-        QueryMode::Search => {
-            let typed = form.nhs.value().trim();
-            let nhs = crate::tracker::ids::NhsNumber::parse(typed)
-                .map_or_else(|_| typed.to_string(), |n| n.to_string());
-            let mut parts = vec![format!("NHS number {nhs}")];
-            if !form.earliest.value().trim().is_empty() {
-                parts.push(format!("from {}", form.earliest.value().trim()));
-            }
-            if !form.latest.value().trim().is_empty() {
-                parts.push(format!("to {}", form.latest.value().trim()));
-            }
-            parts.join(" · ")
-        }
-        QueryMode::Retrieve => format!("Prescription {}", form.prescription_id.value().trim()),
+    let width = usize::from(inner.width);
+    let text = match sent(state) {
+        Some(request) => summary(request, state.today),
+        None => typed_summary(state),
     };
     let hint = format!(
         "  ({} to edit)",
         state.settings.keymap.label(Action::NewSearch)
     );
-    let line = Line::from(vec![
-        Span::raw(fit(&summary, usize::from(inner.width))),
-        Span::styled(hint, theme.dim()),
-    ]);
+    // Every filter must stay visible: the hint goes first, then the words "NHS number".
+    let line = if text.width() + hint.width() <= width {
+        Line::from(vec![Span::raw(text), Span::styled(hint, theme.dim())])
+    } else {
+        let short = if text.width() > width {
+            text.replacen("NHS number ", "", 1)
+        } else {
+            text
+        };
+        Line::raw(fit(&short, width))
+    };
     frame.render_widget(Paragraph::new(line).block(block), area);
+}
+
+/// The request the list pane is showing (or waiting for, or failed on): what was sent,
+/// which can differ from the form once it has been edited.
+pub fn sent(state: &State) -> Option<&TrackerRequest> {
+    match &state.list {
+        ListState::Empty => None,
+        ListState::Loading { request, .. }
+        | ListState::Failed { request, .. }
+        | ListState::Cancelled { request } => Some(request),
+        ListState::Ready(list) => Some(&list.request),
+    }
+}
+
+/// One line naming everything a request asks: the number or ID, the dates searched and
+/// every filter, so nothing left set from the last caller can hide.
+pub fn summary(request: &TrackerRequest, today: NaiveDate) -> String {
+    let mut parts = match request {
+        TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) => vec![
+            format!("NHS number {}", q.nhs_number),
+            window_text(q, today),
+        ],
+        TrackerRequest::Retrieve(q) | TrackerRequest::ClinicalDetail(q) => {
+            let mut parts = vec![format!("Prescription {}", q.id.as_str())];
+            parts.push(match q.issue {
+                Some(n) => format!("issue {n}"),
+                None => "current issue".to_owned(),
+            });
+            parts
+        }
+    };
+    parts.extend(filter_words(request));
+    parts.join(" · ")
+}
+
+/// Before anything is sent: the form as typed, with the window it would search.
+fn typed_summary(state: &State) -> String {
+    match state.form.request(state.today) {
+        Ok(request) => summary(&request, state.today),
+        Err(_) => match state.form.mode {
+            QueryMode::Search => format!("NHS number {}", state.form.nhs.value().trim()),
+            QueryMode::Retrieve => {
+                format!("Prescription {}", state.form.prescription_id.value().trim())
+            }
+        },
+    }
+}
+
+/// What a date field means, beside it: the date a typed `-90d` or `01/11/2026` stands
+/// for, and what a blank Earliest or Latest searches.
+fn date_meaning(form: &QueryForm, field: Field, today: NaiveDate) -> Option<String> {
+    let (input, other) = match field {
+        Field::Earliest => (&form.earliest, &form.latest),
+        Field::Latest => (&form.latest, &form.earliest),
+        _ => return None,
+    };
+    let typed = |i: &tui_input::Input| parse_user_date(i.value(), today).ok();
+    if !input.value().trim().is_empty() {
+        return typed(input).map(|d| format!("= {}", people_date(d)));
+    }
+    Some(match field {
+        Field::Earliest => {
+            let latest = typed(other);
+            format!(
+                "= {} ({} days back)",
+                people_date(default_earliest(latest, today, form.window_days)),
+                form.window_days
+            )
+        }
+        _ => format!("= today, {}", people_date(today)),
+    })
 }

@@ -10,19 +10,26 @@ use super::failure::failure_lines;
 use super::text::{fit, pad, wrap};
 use super::theme::Theme;
 use crate::app::keymap::Action;
+use crate::app::msg::{Failure, FailureKind};
 use crate::app::results::{GROUPS, ResultList, status_label, treatment_label};
 use crate::app::state::{ListState, Pane, State};
-use crate::tracker::dates::SpineDate;
+use crate::tracker::dates::{SpineDate, people_date};
 use crate::tracker::ids::IdForm;
 use crate::tracker::model::Prescription;
-use crate::tracker::query::TrackerRequest;
+use crate::tracker::query::{SearchQuery, TrackerRequest};
+use crate::tracker::window::{filter_words, window_text};
+use unicode_width::UnicodeWidthStr;
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
-pub fn date(d: Option<SpineDate>) -> String {
-    d.map(|d| d.date().format("%Y-%m-%d").to_string())
+/// A date in a column, in the one style for people (`27 Nov 2026`).
+fn date(d: Option<SpineDate>) -> String {
+    d.map(|d| people_date(d.date()))
         .unwrap_or_else(|| "-".to_string())
 }
+
+/// A date column's width: `27 Nov 2026`.
+const DATE: usize = 11;
 
 pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     let focused = state.focus == Pane::Results;
@@ -55,16 +62,43 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
             lines
         }
         ListState::Cancelled { request } => {
-            let text = format!(
-                "Cancelled: {}. {} sends it again.",
-                asking(request),
+            // Name the key that works where the focus is: in a field, `r` would be typed.
+            let again = if state.typing() {
+                keys.label(Action::Submit)
+            } else {
                 keys.label(Action::Retry)
-            );
+            };
+            let text = format!("Cancelled: {}. {again} sends it again.", asking(request));
             wrap(&text, width).into_iter().map(Line::raw).collect()
         }
-        ListState::Failed { failure, .. } => {
-            failure_lines(failure, theme, width, keys, state.typing())
-        }
+        ListState::Failed { failure, request } => match searched_nothing(request, failure) {
+            Some(query) => nothing_found(
+                state,
+                request,
+                query,
+                failure.trace_id.as_deref(),
+                theme,
+                width,
+            ),
+            None => failure_lines(failure, theme, width, keys, state.typing()),
+        },
+        ListState::Ready(list) if list.prescriptions.is_empty() => match &list.request {
+            TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) => nothing_found(
+                state,
+                &list.request,
+                q,
+                list.trace_id.as_deref(),
+                theme,
+                width,
+            ),
+            TrackerRequest::Retrieve(q) | TrackerRequest::ClinicalDetail(q) => wrap(
+                &format!("Spine found no prescription {}.", q.id.as_str()),
+                width,
+            )
+            .into_iter()
+            .map(Line::raw)
+            .collect(),
+        },
         ListState::Ready(list) => {
             let (lines, cursor) = list_lines(list, state, theme, width, height);
             frame.render_widget(Paragraph::new(lines), inner);
@@ -91,20 +125,37 @@ fn asking(request: &TrackerRequest) -> String {
     }
 }
 
-/// Column widths for a row at this width: (ID, treatment, status).
-fn columns(list: &ResultList, width: usize) -> (usize, usize, usize) {
-    let longest_id = list
-        .visible
-        .iter()
-        .filter_map(|i| list.prescriptions.get(*i))
-        .map(|p| p.id.as_str().len())
-        .max()
-        .unwrap_or(20);
-    // marker(2) date(10) gap id gap treatment(9) gap status gap last(10)
-    let fixed = 2 + 10 + 1 + 1 + 9 + 1 + 1 + 10;
+/// Column widths for a row at this width.
+#[derive(Clone, Copy)]
+struct Columns {
+    id: usize,
+    treatment: usize,
+    status: usize,
+    /// The last-event column, dropped before a status would be cut short.
+    last_event: bool,
+}
+
+fn columns(list: &ResultList, width: usize) -> Columns {
+    let rows = || {
+        list.visible
+            .iter()
+            .filter_map(|i| list.prescriptions.get(*i))
+    };
+    let longest_id = rows().map(|p| p.id.as_str().len()).max().unwrap_or(20);
+    let longest_status = rows().map(|p| status_label(p).width()).max().unwrap_or(6);
+    // marker(2) issued gap id gap treatment(9) gap status [gap last event]
+    let without_last = 2 + DATE + 1 + 1 + 9 + 1;
+    let with_last = without_last + 1 + DATE;
+    let last_event = width >= with_last + longest_id.min(20) + longest_status;
+    let fixed = if last_event { with_last } else { without_last };
     let id = longest_id.min(width.saturating_sub(fixed + 14)).max(20);
     let status = width.saturating_sub(fixed + id).max(6);
-    (id, 9, status)
+    Columns {
+        id,
+        treatment: 9,
+        status,
+        last_event,
+    }
 }
 
 /// An R1 ID (37 characters) cut in the middle when the column is narrower, so both
@@ -119,21 +170,24 @@ fn id_text(p: &Prescription, width: usize) -> String {
     format!("{}…{}", &id[..head], &id[id.len() - tail..])
 }
 
-fn row(p: &Prescription, cols: (usize, usize, usize)) -> String {
-    let (id_w, treat_w, status_w) = cols;
+fn row(p: &Prescription, cols: Columns) -> String {
     let marker = match (p.pending_cancellation, p.id.check_ok()) {
         (true, _) => "! ",
         (false, false) => "* ",
         (false, true) => "  ",
     };
-    format!(
-        "{marker}{} {} {} {} {}",
-        pad(&date(p.issue_date), 10),
-        pad(&id_text(p, id_w), id_w),
-        pad(&treatment_label(p), treat_w),
-        pad(&status_label(p), status_w),
-        pad(&date(p.last_event_date), 10),
-    )
+    let mut text = format!(
+        "{marker}{} {} {} {}",
+        pad(&date(p.issue_date), DATE),
+        pad(&id_text(p, cols.id), cols.id),
+        pad(&treatment_label(p), cols.treatment),
+        pad(&status_label(p), cols.status),
+    );
+    if cols.last_event {
+        text.push(' ');
+        text.push_str(&pad(&date(p.last_event_date), DATE));
+    }
+    text
 }
 
 fn list_lines(
@@ -147,7 +201,18 @@ fn list_lines(
     let mut lines = Vec::new();
     let mut tabs = Vec::new();
     for (n, group) in GROUPS.into_iter().enumerate() {
-        let label = format!("{} {} ({})", n + 1, group.label(), list.count(group));
+        // With a filter on, each tab says how many of its prescriptions match.
+        let label = if list.filter.value().trim().is_empty() {
+            format!("{} {} ({})", n + 1, group.label(), list.count(group))
+        } else {
+            format!(
+                "{} {} ({}/{})",
+                n + 1,
+                group.label(),
+                list.matching(group),
+                list.count(group)
+            )
+        };
         if group == list.group {
             tabs.push(Span::styled(format!("[{label}]"), theme.selected()));
         } else {
@@ -157,14 +222,16 @@ fn list_lines(
     }
     lines.push(Line::from(tabs));
     let cols = columns(list, width);
-    let header = format!(
-        "  {} {} {} {} {}",
-        pad("Issued", 10),
-        pad("Prescription ID", cols.0),
-        pad("Treatment", cols.1),
-        pad("Status", cols.2),
-        pad("Last event", 10)
+    let mut header = format!(
+        "  {} {} {} {}",
+        pad("Issued", DATE),
+        pad("Prescription ID", cols.id),
+        pad("Treatment", cols.treatment),
+        pad("Status", cols.status),
     );
+    if cols.last_event {
+        header.push_str(&format!(" {}", pad("Last event", DATE)));
+    }
     lines.push(Line::styled(fit(&header, width), theme.dim()));
 
     // Two lines below the rows: the count line and the filter line.
@@ -195,7 +262,7 @@ fn list_lines(
     }
     let shown = list.visible.len();
     let total = list.count(list.group);
-    let count = if shown == total {
+    let mut count = if shown == total {
         format!(
             "{shown} in {} · sorted {}",
             list.group.label(),
@@ -208,6 +275,12 @@ fn list_lines(
             list.sort.label()
         )
     };
+    // The search's own trace ID, which the detail's requests replace in the footer.
+    if let Some(trace) = &list.trace_id
+        && count.width() + trace.width() + 9 <= width
+    {
+        count.push_str(&format!(" · trace {trace}"));
+    }
     lines.push(Line::styled(fit(&count, width), theme.dim()));
     if list.filtering || !list.filter.value().is_empty() {
         let prefix = "Filter: ";
@@ -240,53 +313,110 @@ fn empty_reason(list: &ResultList, state: &State) -> String {
     let keys = &state.settings.keymap;
     let in_group = list.count(list.group);
     if in_group > 0 {
-        return format!(
+        let elsewhere: Vec<String> = GROUPS
+            .into_iter()
+            .filter(|g| *g != list.group && list.matching(*g) > 0)
+            .map(|g| format!("{} has {}", g.label(), list.matching(g)))
+            .collect();
+        let mut text = format!(
             "The filter \"{}\" hides all {in_group} prescriptions in {}: press {} and clear it (Esc).",
             list.filter.value(),
             list.group.label(),
             keys.label(Action::Filter)
         );
+        if !elsewhere.is_empty() {
+            text.push_str(&format!(" Matches elsewhere: {}.", elsewhere.join(", ")));
+        }
+        return text;
     }
-    if !list.prescriptions.is_empty() {
-        let others: Vec<String> = GROUPS
-            .into_iter()
-            .filter(|g| list.count(*g) > 0)
-            .map(|g| format!("{} ({})", g.label(), list.count(g)))
-            .collect();
-        return format!(
-            "None in {}. The others hold the rest: {}.",
-            list.group.label(),
-            others.join(", ")
+    // Only reached with prescriptions in other groups: an answer with none at all is
+    // drawn by `nothing_found`.
+    let others: Vec<String> = GROUPS
+        .into_iter()
+        .filter(|g| list.count(*g) > 0)
+        .map(|g| format!("{} ({})", g.label(), list.count(g)))
+        .collect();
+    format!(
+        "None in {}. The others hold the rest: {}.",
+        list.group.label(),
+        others.join(", ")
+    )
+}
+
+/// The search query of a failure that only means "nothing in these dates" (Spine code 1
+/// to a search): a normal answer, not an error.
+fn searched_nothing<'a>(request: &'a TrackerRequest, failure: &Failure) -> Option<&'a SearchQuery> {
+    match request {
+        TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q)
+            if failure.kind == FailureKind::Spine
+                && failure.spine.as_ref().is_some_and(|s| s.code == "1") =>
+        {
+            Some(q)
+        }
+        _ => None,
+    }
+}
+
+/// The empty answer to a search, said once: what was searched (number, dates, every
+/// filter), why nothing may show, and the keys that widen or clear the search.
+fn nothing_found(
+    state: &State,
+    request: &TrackerRequest,
+    q: &SearchQuery,
+    trace_id: Option<&str>,
+    theme: Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let keys = &state.settings.keymap;
+    let filters = filter_words(request);
+    let mut searched = vec![window_text(q, state.today)];
+    searched.extend(filters.iter().cloned());
+    let mut why = String::from(
+        "Nothing shows when the patient has no prescription dated in that window (a \
+         repeat-dispensing prescription is dated by its first issue, even when a later issue \
+         is current)",
+    );
+    if q.status.is_some() || q.version.is_some() {
+        why.push_str(", when a filter hides it");
+    }
+    why.push_str(", or when the number is not the caller's.");
+    // Name a key that works where the focus is: in the form, `n` would be typed.
+    let mut next = if state.focus == Pane::Query {
+        format!(
+            "Set an earlier Earliest (for example -1825d) and press {} to look further back",
+            keys.label(Action::Submit)
+        )
+    } else {
+        format!(
+            "Press {} and set an earlier Earliest (for example -1825d) to look further back",
+            keys.label(Action::NewSearch)
+        )
+    };
+    if !filters.is_empty() {
+        next.push_str(&format!(
+            ", or {} to clear the filters for a new caller",
+            keys.label(Action::NewCaller)
+        ));
+    }
+    next.push('.');
+    let mut lines = Vec::new();
+    let mut add = |text: String, style| {
+        for part in wrap(&text, width) {
+            lines.push(Line::styled(part, style));
+        }
+    };
+    add(
+        format!("No prescriptions found for NHS number {}", q.nhs_number),
+        theme.heading(),
+    );
+    add(format!("Searched: {}", searched.join(" · ")), theme.label());
+    add(why, ratatui::style::Style::new());
+    add(next, ratatui::style::Style::new());
+    if let Some(trace) = trace_id {
+        add(
+            format!("Trace ID: {trace} ({} copies it)", keys.label(Action::Copy)),
+            theme.dim(),
         );
     }
-    match &list.request {
-        TrackerRequest::Search(q) | TrackerRequest::ClinicalSummary(q) => {
-            let from = q
-                .earliest
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_else(|| "28 days ago (Spine's default)".to_string());
-            let to = q
-                .latest
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_else(|| "today".to_string());
-            let mut text = format!(
-                "No prescriptions for NHS number {} issued between {from} and {to}",
-                q.nhs_number
-            );
-            if q.status.is_some() || q.version.is_some() {
-                text.push_str(" with the status and version filters set");
-            }
-            text.push('.');
-            if q.earliest.is_none() {
-                text.push_str(&format!(
-                    " Spine only looks back 28 days unless an earliest date is set: press {} and set Earliest (for example -365d).",
-                    keys.label(Action::NewSearch)
-                ));
-            }
-            text
-        }
-        TrackerRequest::Retrieve(q) | TrackerRequest::ClinicalDetail(q) => {
-            format!("Spine found no prescription {}.", q.id.as_str())
-        }
-    }
+    lines
 }

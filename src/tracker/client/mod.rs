@@ -22,7 +22,7 @@ use crate::tracker::query::TrackerRequest;
 
 pub use error::{ClientSetupError, FetchError, FetchFailure, SetupWarning, TransportError};
 pub use identity::{MAX_TRACE_ID_LEN, SpineId, SpineIdError, SpineIdKind, SpineIdentity, TraceId};
-pub use material::{EXPIRY_WARNING_DAYS, PemRole};
+pub use material::{EXPIRY_WARNING_DAYS, PemRole, TlsMaterial, load as check_material};
 pub use settings::{
     ClientSettings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TOTAL_TIMEOUT,
     EnvironmentConfig, PemSource,
@@ -233,4 +233,18 @@ fn parse_base_url(text: &str) -> Result<Url, ClientSetupError> {
         return Err(bad("it must not carry a query or fragment"));
     }
     Ok(url)
+}
+
+/// A failed TLS handshake in the words `fetch` uses (for `doctor`, which shakes hands
+/// without sending a request).
+pub fn describe_tls_failure(error: &rustls::Error, host: &str, host_port: &str) -> TransportError {
+    transport::describe_rustls(
+        error,
+        &Target {
+            host,
+            host_port,
+            connect_secs: 0,
+            total_secs: 0,
+        },
+    )
 }

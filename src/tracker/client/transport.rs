@@ -18,7 +18,7 @@ pub struct Target<'a> {
 
 pub fn classify(err: &reqwest::Error, target: &Target<'_>) -> TransportError {
     if let Some(tls) = find::<rustls::Error>(err) {
-        return from_rustls(tls, target);
+        return describe_rustls(tls, target);
     }
     if err.is_timeout() {
         return if err.is_connect() {
@@ -66,7 +66,7 @@ pub fn classify(err: &reqwest::Error, target: &Target<'_>) -> TransportError {
     }
 }
 
-fn from_rustls(tls: &rustls::Error, target: &Target<'_>) -> TransportError {
+pub fn describe_rustls(tls: &rustls::Error, target: &Target<'_>) -> TransportError {
     match tls {
         rustls::Error::InvalidCertificate(CertificateError::NotValidForName)
         | rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => {

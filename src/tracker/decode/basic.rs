@@ -42,6 +42,11 @@ pub fn search(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, Strin
             issue.line_items = line_items(ctx, issue_node, &whose);
             prescription.issues.push(issue);
         }
+        // The search lists every issue Spine holds, future ones included (Spine creates
+        // them all when the prescription is signed): the highest is the last.
+        if prescription.is_repeat_dispensing() {
+            prescription.total_issues = prescription.issues.iter().map(|i| i.number).max();
+        }
         prescriptions.add(ctx, prescription);
     }
     Ok(prescriptions.into_vec())
@@ -99,7 +104,17 @@ pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, Str
             issue.status = ctx
                 .coded(issue_node, STATUS, &whose, PrescriptionStatus::from_code)
                 .or(prescription_status);
-            issue.applied_cancellations = ctx.flag(issue_node, "appliedCancellations", &whose);
+            // Spine sends either a flag or, once a cancellation is applied, its reason.
+            match ctx.text(issue_node, "appliedCancellations", &whose) {
+                Some(text) if !is_flag(&text) => {
+                    issue.applied_cancellations = true;
+                    issue.cancellation_reason = Some(text.trim().to_owned());
+                }
+                _ => {
+                    issue.applied_cancellations =
+                        ctx.flag(issue_node, "appliedCancellations", &whose);
+                }
+            }
             issue.last_dispense_date = ctx.date(issue_node, "lastDispenseDate", &whose);
             issue.issue_date = ctx.date(issue_node, "issueDate", &whose);
             issue.dispenser = ctx.organisation(
@@ -118,6 +133,14 @@ pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, Str
         None => prescription.status_text = prescription_status.map(|status| status.text),
     }
     Ok(vec![prescription])
+}
+
+/// Whether a text is one of Spine's spellings of a flag.
+fn is_flag(text: &str) -> bool {
+    matches!(
+        text.trim().to_ascii_lowercase().as_str(),
+        "true" | "1" | "yes" | "y" | "false" | "0" | "no" | "n"
+    )
 }
 
 /// Fields both basic shapes carry.

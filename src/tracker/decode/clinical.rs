@@ -36,6 +36,12 @@ pub fn detail(ctx: &mut Ctx, root: &Node<'_>) -> Result<Vec<Prescription>, Strin
             continue;
         }
         let mut prescription = prescription(ctx, key, node)?;
+        // In the item detail, `repeatInstance.currentIssue` is the issue this answer is
+        // about (the one asked for), not the issue Spine calls current: the detail never
+        // says which that is.
+        if prescription.is_repeat_dispensing() {
+            prescription.answered_issue = prescription.current_issue.take();
+        }
         let whose = format!("prescription {}", prescription.id);
         prescription.download_date = ctx.date(node, "prescriptionDownloadDate", &whose);
         prescription.dispensed_date = ctx.date(node, "prescriptionDispensedDate", &whose);

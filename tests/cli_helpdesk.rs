@@ -1,0 +1,104 @@
+//! The CLI against the embedded sandbox as the helpdesk uses it: the default search window
+//! finds long-running repeat dispensing, the window searched is on stderr, the setting
+//! gives Spine's own 28 days back, and mistyped NHS numbers are refused without naming a
+//! digit.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const DEMO_PW: &str = "sandbox-demo\n";
+
+/// Runs `eps-tracker --home HOME --sandbox search --user helpdesk --password-stdin ARGS`.
+fn search(home: &Path, args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
+        .arg("--home")
+        .arg(home)
+        .args([
+            "--sandbox",
+            "search",
+            "--user",
+            "helpdesk",
+            "--password-stdin",
+        ])
+        .args(args)
+        .env_remove("EPS_TRACKER_HOME")
+        .env_remove("EPS_TRACKER_USER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(mut input) = child.stdin.take() {
+        // A usage error exits before reading: a closed pipe is fine.
+        let _ = input.write_all(DEMO_PW.as_bytes());
+    }
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_default_window_finds_long_running_repeat_dispensing_and_says_what_it_searched() {
+    let home = tempfile::tempdir().unwrap();
+    for (nhs, id) in [
+        ("9990100101", "69F233"),
+        ("9990100098", "D5F818-Y90003-94F77K"),
+    ] {
+        let out = search(home.path(), &["--nhs", nhs]);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{nhs}: {stderr}");
+        if nhs == "9990100098" {
+            assert!(stdout.contains(id), "{stdout}");
+        }
+        // "searching NHS number 999 010 0101 · 30 Nov 2024 – 30 Nov 2026"
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("searching NHS number"))
+            .unwrap_or_else(|| panic!("no window line: {stderr}"));
+        assert!(line.contains(" – "), "{line}");
+        assert!(!line.contains("20-"), "people's dates, not ISO: {line}");
+    }
+}
+
+#[test]
+fn a_window_of_28_days_is_spines_own_and_the_empty_answer_says_what_was_searched() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("sandbox")).unwrap();
+    std::fs::write(
+        home.path().join("sandbox/config.toml"),
+        "[search]\ndefault_window_days = 28\n",
+    )
+    .unwrap();
+    let out = search(home.path(), &["--nhs", "9990100098"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("searching NHS number 999 010 0098 · "),
+        "{stderr}"
+    );
+    // A typed --from still wins over the setting.
+    let out = search(home.path(), &["--nhs", "9990100098", "--from=-120d"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn mistyped_and_never_issued_numbers_are_refused_without_naming_a_digit() {
+    let home = tempfile::tempdir().unwrap();
+    for nhs in ["9990548608", "0000000000"] {
+        let out = search(home.path(), &["--nhs", nhs]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{nhs}: {stderr}");
+        assert!(
+            stderr.contains("check every digit with the caller"),
+            "{stderr}"
+        );
+        let message = stderr.lines().next().unwrap_or_default();
+        assert!(
+            !message.chars().any(|c| c.is_ascii_digit()),
+            "names a digit: {message}"
+        );
+    }
+}
