@@ -1227,3 +1227,34 @@ async fn serve_prints_a_working_url_and_curl_line_and_stops_on_ctrl_c() {
     );
     assert!(served.interrupt().success());
 }
+
+#[tokio::test]
+async fn gateway_pages_are_recorded_as_gateway_errors_not_spine_errors() {
+    let sb = sandbox().await;
+    let c = client(&sb);
+    // The magic numbers for a 502 HTML page, a SOAP 500 and a plain-text 503.
+    for nhs in ["9990000034", "9990000042", "9990000050"] {
+        assert!(c.fetch(&search(nhs)).await.is_err(), "{nhs}");
+        let trail = c.trail();
+        let outcome = trail
+            .iter()
+            .rev()
+            .find(|r| r.entry.event == Event::SearchResult)
+            .expect("an outcome is recorded");
+        assert_eq!(outcome.entry.nhs.as_deref(), Some(nhs));
+        assert_eq!(
+            outcome.entry.outcome,
+            Some(Outcome::GatewayError),
+            "{nhs}: {outcome:?}"
+        );
+        assert!(
+            outcome
+                .entry
+                .reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("gateway"),
+            "{outcome:?}"
+        );
+    }
+}

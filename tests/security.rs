@@ -714,6 +714,20 @@ mod gate {
             .unwrap_err();
         assert!(matches!(err, GateError::SessionLocked), "{err}");
         assert_eq!(connections.load(Ordering::SeqCst), 0);
+        // The refusal is on the trail.
+        let refusals = read_records(
+            &_home.audit_dir,
+            &AuditFilter {
+                event: Some(Event::AccessDenied),
+                ..AuditFilter::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(refusals.len(), 1, "{refusals:?}");
+        assert_eq!(
+            refusals[0].entry.reason.as_deref(),
+            Some("session idle-locked")
+        );
     }
 
     #[tokio::test]

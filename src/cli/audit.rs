@@ -1,5 +1,6 @@
 //! `eps-tracker audit …`: check the trail's integrity (no sign-in: it prints no patient
-//! data and needs only read access), list records (auditors only), print the active file.
+//! data and needs only read access), list records (auditors only), print the active file,
+//! and reseal a trail found cut or replaced (administrators only) so recording resumes.
 
 use std::process::ExitCode;
 
@@ -7,15 +8,16 @@ use chrono::{NaiveDate, Utc};
 use clap::{Args, Subcommand};
 
 use super::csv;
-use super::exit::{Failure, finish};
+use super::exit::{Failure, NETWORK, finish};
 use super::output::{self, print_raw};
 use super::password_input::PasswordInput;
 use super::secure::{Globals, Secured};
 use super::table::{Column, Table};
-use crate::config::Home;
+use crate::config::{Config, Home};
 use crate::security::audit::{
-    ACTIVE_FILE, AuditEntry, AuditFilter, AuditLog, Event, FileResult, Origin, Outcome,
-    StoredRecord, VerifyReport, read_records, verify_dir,
+    ACTIVE_FILE, AgainstReport, AuditEntry, AuditError, AuditFilter, AuditLog, Event, FileResult,
+    ForwardError, Origin, Outcome, Resealed, StoredRecord, VerifyReport, backlog, compare,
+    for_each_record, forward_once, read_records, verify_dir,
 };
 use crate::security::rbac::{Action, Role, authorize};
 use crate::tracker::dates::parse_user_date;
@@ -32,10 +34,12 @@ pub enum AuditCommand {
     /// Check that no record was edited, deleted, reordered or inserted.
     #[command(
         after_help = "Exit codes: 0 every file intact, 1 tampering found (the first bad \
-record is named), 2 a file could not be read. A last line left incomplete by a crash is reported \
-as such, not as tampering."
+record is named), 2 a file could not be read. A last line left incomplete by a crash, and a \
+request whose outcome was never written (the program was killed), are reported as notes, not \
+tampering. Every chain break (an administrator's reseal) is listed on every run. With \
+--against, exit 1 also when the collector's copy and this trail differ."
     )]
-    Verify,
+    Verify(VerifyArgs),
     /// List audit records (auditor role), filtered by user, NHS number, dates and event.
     #[command(
         after_help = "Exit codes: 0 done, 2 usage error, 3 sign-in failed or access \
@@ -44,6 +48,47 @@ denied, 5 audit trail unavailable."
     Show(ShowArgs),
     /// Print the path of the active audit trail file.
     Path,
+    /// Let recording resume after the trail was found cut, rolled back or replaced
+    /// (administrator role): appends a chain_break record naming who, why and what was found.
+    #[command(
+        after_help = "Run `eps-tracker audit verify` and keep a copy of the audit folder \
+first: the chain_break records what was found, not what was lost. Exit codes: 0 resealed (or \
+nothing to reseal), 2 usage error, 3 sign-in failed or access denied, 5 audit trail \
+unavailable."
+    )]
+    Reseal(ResealArgs),
+    /// Send the records the syslog collector has not yet read ([audit.forward]); for a cron
+    /// job or systemd timer.
+    #[command(
+        after_help = "Exit codes: 0 everything sent (or nothing to send), 2 no [audit.forward] \
+in the settings file, 4 the collector could not be reached or did not confirm (the records stay \
+queued and are sent again next time)."
+    )]
+    Forward,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Also compare with a syslog collector's copy of the trail (one raw message per line,
+    /// as rsyslog's %rawmsg% writes it): records missing or different on either side.
+    #[arg(long, value_name = "FILE")]
+    pub against: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResealArgs {
+    /// Sign in as this administrator (needs the users.admin permission).
+    #[arg(long = "as", value_name = "ADMIN_ID", required = true)]
+    pub admin: String,
+    /// Why the trail is being resealed (kept in the chain_break record).
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
+    /// The role profile to act in, when the administrator has several.
+    #[arg(long, value_name = "ID")]
+    pub role_profile: Option<String>,
+    /// Read the password from standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -83,9 +128,11 @@ pub struct ShowArgs {
 
 pub fn run(args: &AuditArgs, globals: Globals<'_>) -> ExitCode {
     match &args.command {
-        AuditCommand::Verify => verify(globals),
+        AuditCommand::Verify(verify_args) => verify(verify_args, globals),
+        AuditCommand::Forward => finish(forward(globals)),
         AuditCommand::Show(show_args) => finish(show(show_args, globals)),
         AuditCommand::Path => finish(path(globals)),
+        AuditCommand::Reseal(reseal_args) => finish(reseal(reseal_args, globals)),
     }
 }
 
@@ -95,7 +142,7 @@ fn path(globals: Globals<'_>) -> Result<(), Failure> {
     Ok(())
 }
 
-fn verify(globals: Globals<'_>) -> ExitCode {
+fn verify(args: &VerifyArgs, globals: Globals<'_>) -> ExitCode {
     let home = match Home::resolve(globals.home, globals.sandbox) {
         Ok(home) => home,
         Err(e) => return Failure::usage(e).report(),
@@ -111,10 +158,24 @@ fn verify(globals: Globals<'_>) -> ExitCode {
         }
     };
     print_report(&report);
+    print_advice(&report);
+    let mut differs = false;
+    if let Some(collected) = &args.against {
+        match compare(&home.audit_dir, collected) {
+            Ok(against) => {
+                print_against(collected, &against);
+                differs = against.differs();
+            }
+            Err(e) => {
+                println!("{}: UNREADABLE: {e}", collected.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     record_verification(&home, &report);
     if report.unreadable() {
         ExitCode::from(2)
-    } else if report.tampered() {
+    } else if report.tampered() || differs {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -147,6 +208,126 @@ fn print_report(report: &VerifyReport) {
         for note in &file.notes {
             println!("  note: {note}");
         }
+        for chain_break in &file.breaks {
+            println!("  BREAK: {chain_break}");
+        }
+    }
+}
+
+fn print_against(collected: &std::path::Path, report: &AgainstReport) {
+    let list = |seqs: &[u64], count: u64| {
+        let shown: Vec<String> = seqs.iter().map(u64::to_string).collect();
+        let more = count.saturating_sub(seqs.len() as u64);
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    println!(
+        "against {}: {} records here, {} at the collector",
+        collected.display(),
+        report.local_records,
+        report.collected_records
+    );
+    if report.missing_locally_count > 0 {
+        println!(
+            "  MISSING HERE: {} record(s) the collector holds are not in this trail (deleted, cut \
+             or changed here): records {}",
+            report.missing_locally_count,
+            list(&report.missing_locally, report.missing_locally_count)
+        );
+    }
+    if report.missing_at_collector_count > 0 {
+        println!(
+            "  MISSING AT THE COLLECTOR: {} record(s) here never reached it although later ones \
+             did (lost on the way, or changed here after sending): records {}",
+            report.missing_at_collector_count,
+            list(
+                &report.missing_at_collector,
+                report.missing_at_collector_count
+            )
+        );
+    }
+    if report.not_yet_forwarded > 0 {
+        println!(
+            "  note: the last {} record(s) have not been forwarded yet; `eps-tracker audit \
+             forward` sends them",
+            report.not_yet_forwarded
+        );
+    }
+    if report.differs() {
+        println!(
+            "  What to do: keep both copies as evidence and tell your IT security lead; the \
+             collector's copy is the one the application account cannot change."
+        );
+    } else {
+        println!("  the collector's copy matches this trail");
+    }
+}
+
+fn forward(globals: Globals<'_>) -> Result<(), Failure> {
+    let home = globals.resolve_home()?;
+    let config = Config::load(&home.config_file).map_err(Failure::usage)?;
+    let Some(settings) = config.audit.forward else {
+        return Err(Failure::usage(format!(
+            "no [audit.forward] in {}: add one (see config.example.toml) to send the audit \
+             trail to a syslog collector",
+            home.config_file.display()
+        )));
+    };
+    match forward_once(&home.audit_dir, &settings) {
+        Ok(report) => {
+            println!(
+                "sent {} record(s) to {}; the collector has read up to record {}",
+                report.sent,
+                settings.address,
+                report
+                    .cursor
+                    .map_or_else(|| "(none)".to_owned(), |c| c.to_string())
+            );
+            Ok(())
+        }
+        Err(ForwardError::Settings(message)) => {
+            Err(Failure::usage(format!("[audit.forward] {message}")))
+        }
+        Err(e) => {
+            let waiting = backlog(&home.audit_dir)
+                .map(|b| b.records.to_string())
+                .unwrap_or_else(|_| "some".to_owned());
+            Err(Failure::new(
+                NETWORK,
+                format!(
+                    "{e}. {waiting} record(s) stay queued and are sent again by the next \
+                     program that records something or the next `eps-tracker audit forward`"
+                ),
+            ))
+        }
+    }
+}
+
+/// What to do next, after the per-file verdicts.
+fn print_advice(report: &VerifyReport) {
+    if report.tampered() {
+        println!(
+            "\nWhat to do: keep a copy of the audit folder as evidence (cp -a {dir} \
+             {dir}.evidence) and tell your IT security lead. Until an administrator runs \
+             `eps-tracker audit reseal --as ADMIN_ID --reason TEXT`, nothing can be recorded, so \
+             no lookup or sign-in can go ahead.",
+            dir = report.dir.display()
+        );
+    } else if report.unreadable() {
+        println!(
+            "\nWhat to do: check that this account can read every file in {} (ls -l), then run \
+             `eps-tracker audit verify` again.",
+            report.dir.display()
+        );
+    } else if report.files.iter().any(|f| !f.breaks.is_empty()) {
+        println!(
+            "\nThe trail is intact since its last break. Each break was accepted by the \
+             administrator named; what was lost before it can only be recovered from a backup \
+             or the syslog collector's copy."
+        );
     }
 }
 
@@ -166,9 +347,60 @@ fn record_verification(home: &Home, report: &VerifyReport) {
     let entry = AuditEntry::new(Event::AuditVerified).outcome(outcome);
     let written = AuditLog::open(&home.audit_dir, Origin::detect())
         .and_then(|log| log.append(&entry, Utc::now()));
-    if let Err(e) = written {
-        eprintln!("note: this verification was not recorded: {e}");
+    match written {
+        Ok(_) => {}
+        // Refusing is the point: appending would hide the cut.
+        Err(AuditError::Tampered { .. } | AuditError::Moved { .. }) => eprintln!(
+            "note: this verification was not recorded: the trail does not end where it should"
+        ),
+        Err(e) => eprintln!("note: this verification was not recorded: {e}"),
     }
+}
+
+fn reseal(args: &ResealArgs, globals: Globals<'_>) -> Result<(), Failure> {
+    let reason = args.reason.trim();
+    if reason.is_empty() {
+        return Err(Failure::usage(
+            "--reason: say why the trail is being resealed (for example the incident number)",
+        ));
+    }
+    let mut secured = Secured::open(globals)?;
+    let audit = secured.auth.audit().clone();
+    // The administrator's sign-in cannot be recorded on a trail that refuses appends: it is
+    // kept and written right after the chain_break. If the sign-in fails, nothing about it
+    // can be recorded locally (the trail is still refusing).
+    audit.hold_until_reseal();
+    let mut passwords = PasswordInput::new(args.password_stdin);
+    let session = secured.sign_in(
+        &args.admin,
+        args.role_profile.as_deref(),
+        Some(Role::Admin),
+        &mut passwords,
+    )?;
+    let now = Utc::now();
+    if let Err(denied) = authorize(&session, Action::AdministerUsers) {
+        let entry = AuditEntry::by(Event::AccessDenied, &session)
+            .outcome(Outcome::Denied)
+            .reason("audit reseal");
+        let _ = audit.append(&entry, now);
+        return Err(Failure::denied(denied));
+    }
+    let entry = AuditEntry::by(Event::ChainBreak, &session).reason(reason);
+    match audit.reseal(entry, now).map_err(Failure::audit)? {
+        Resealed::WasIntact => println!(
+            "the audit trail ends where its head file says: nothing to reseal. Run `eps-tracker \
+             audit verify` to check the rest of it."
+        ),
+        Resealed::Broken { seq, found } => println!(
+            "resealed: record {seq} (chain_break) says that {}. Recording resumes now; `eps-tracker \
+             audit verify` lists this break on every run.",
+            found.detail
+        ),
+    }
+    if let Err(e) = secured.auth.sign_out(session, Utc::now()) {
+        eprintln!("note: the sign-out was not recorded: {e}");
+    }
+    Ok(())
 }
 
 fn show(args: &ShowArgs, globals: Globals<'_>) -> Result<(), Failure> {
@@ -225,14 +457,23 @@ fn show(args: &ShowArgs, globals: Globals<'_>) -> Result<(), Failure> {
     entry.nhs.clone_from(&filter.nhs);
     entry.target_user.clone_from(&filter.user);
     audit.append(&entry, now).map_err(Failure::audit)?;
-    let records = read_records(&secured.home.audit_dir, &filter)
-        .map_err(|e| Failure::usage(format!("cannot read the audit trail: {e}")))?;
+    let unreadable = |e: std::io::Error| {
+        Failure::usage(format!(
+            "cannot read the audit trail in {}: {e}. Check that this account can read every \
+             file there (ls -l), then try again",
+            secured.home.audit_dir.display()
+        ))
+    };
     if args.json {
-        for record in &records {
-            println!("{}", serde_json::to_string(record).unwrap_or_default());
-        }
-        Ok(())
-    } else if args.csv {
+        // Streamed: a trail of any size is listed without holding it in memory.
+        return for_each_record(&secured.home.audit_dir, &filter, |record| {
+            println!("{}", serde_json::to_string(&record).unwrap_or_default());
+        })
+        .map_err(unreadable);
+    }
+    // The table and CSV size their columns from every row: the matching records are held.
+    let records = read_records(&secured.home.audit_dir, &filter).map_err(unreadable)?;
+    if args.csv {
         let values: Vec<_> = records
             .iter()
             .filter_map(|r| serde_json::to_value(r).ok())

@@ -49,6 +49,9 @@ impl Secured {
                 _ => Failure::denied(e),
             },
         )?;
+        if let Some(warning) = auth.audit().stale_backlog_warning(Utc::now()) {
+            eprintln!("warning: {warning}");
+        }
         Ok(Self { home, config, auth })
     }
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::security::audit::AuditSettings;
 use crate::security::hashing::HashParams;
 use crate::security::rbac::{RoleMap, RolesConfig};
 use crate::tracker::client::EnvironmentConfig;
@@ -33,6 +34,10 @@ pub struct Config {
     /// out keep their defaults. Checked by the terminal app when it starts.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
+    /// The audit trail: rotation (`[audit]`) and forwarding to a syslog collector
+    /// (`[audit.forward]`).
+    #[serde(default)]
+    pub audit: AuditSettings,
     /// `[search]`: the default search window.
     #[serde(default)]
     pub search: SearchSettings,
@@ -55,6 +60,7 @@ impl Default for Config {
             environments: BTreeMap::new(),
             keys: BTreeMap::new(),
             search: SearchSettings::default(),
+            audit: AuditSettings::default(),
             detail_delay_ms: default_detail_delay_ms(),
         }
     }
@@ -123,6 +129,23 @@ impl Config {
             message: e.to_string().trim_end().to_owned(),
         })?;
         config.security.validate(path)?;
+        if config.audit.rotate_bytes < 64 * 1024 {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key: "audit.rotate_bytes",
+                message: format!(
+                    "is {}: use at least 65536 (64 KiB); the default is 67108864 (64 MiB)",
+                    config.audit.rotate_bytes
+                ),
+            });
+        }
+        if let Some(forward) = &config.audit.forward {
+            forward.validate().map_err(|message| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key: "audit.forward",
+                message,
+            })?;
+        }
         if let Some(message) = config.search.problem() {
             return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),

@@ -93,6 +93,11 @@ impl Gate {
         now: DateTime<Utc>,
     ) -> Result<Fetched, GateError> {
         if session.is_idle(now) {
+            // The refusal is recorded too; it stands whether or not the record can be written.
+            let entry = describe(Event::AccessDenied, session, &request)
+                .outcome(Outcome::Denied)
+                .reason("session idle-locked");
+            let _ = self.append(entry, now).await;
             return Err(GateError::SessionLocked);
         }
         let identity = SpineIdentity::new(

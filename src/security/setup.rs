@@ -32,7 +32,9 @@ pub fn open_authenticator(
     now: DateTime<Utc>,
 ) -> Result<Authenticator, SetupError> {
     let store = UserStore::open(&home.users_file, config.security.argon2)?;
-    let audit = AuditLog::open(&home.audit_dir, origin)?;
+    let audit = AuditLog::open(&home.audit_dir, origin)?
+        .rotate_at(config.audit.rotate_bytes)
+        .forwarding(config.audit.forward.clone());
     let mut auth = Authenticator::new(store, audit, config.security, config.role_map());
     if home.sandbox {
         demo::seed_demo_accounts(&mut auth, now)?;

@@ -7,14 +7,24 @@
 //! is SHA-256 over the line with its `,"hash":"…"` member removed (the exact bytes written,
 //! ending in `}`), and `prev` is the previous line's `hash` (64 zeros for the header).
 
+mod against;
+mod bound;
+mod forward;
+mod head;
 mod origin;
 mod reader;
 mod record;
 mod verify;
 mod writer;
 
+pub use against::{AgainstReport, compare};
+pub use forward::{
+    AuditSettings, Backlog, Facility, ForwardError, ForwardReport, ForwardSettings, Transport,
+    backlog, forward_once,
+};
+pub use head::{Mismatch, MismatchKind};
 pub use origin::Origin;
-pub use reader::{AuditFilter, StoredRecord, read_records};
+pub use reader::{AuditFilter, StoredRecord, for_each_record, read_records};
 pub use record::{AuditEntry, Event, Filters, Outcome, PatientCriteria};
 pub use verify::{FileReport, FileResult, TamperKind, Tampering, VerifyReport, verify_dir};
-pub use writer::{ACTIVE_FILE, AuditError, AuditLog};
+pub use writer::{ACTIVE_FILE, AuditError, AuditLog, Resealed};

@@ -2,7 +2,8 @@
 //! date range and event. Integrity is `verify`'s job; lines that are not records (a torn
 //! line) are skipped here.
 
-use std::io;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::origin::Origin;
 use super::record::{AuditEntry, Event};
-use super::writer::ACTIVE_FILE;
+use super::verify::trail_files;
 
 /// A record as read from the trail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,16 +57,40 @@ impl AuditFilter {
     }
 }
 
-/// Reads the records of the active trail in `dir` that match `filter`, oldest first.
+/// Calls `each` with every record of the trail in `dir` (rotated files, then the active
+/// one) that matches `filter`, oldest first, reading line by line: memory stays small
+/// whatever the trail's size.
+pub fn for_each_record(
+    dir: &Path,
+    filter: &AuditFilter,
+    mut each: impl FnMut(StoredRecord),
+) -> Result<(), io::Error> {
+    let mut line = Vec::with_capacity(1024);
+    for path in trail_files(dir)? {
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let mut reader = BufReader::new(file);
+        loop {
+            line.clear();
+            if reader.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            if let Ok(record) = serde_json::from_slice::<StoredRecord>(&line)
+                && filter.matches(&record)
+            {
+                each(record);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The matching records of the trail in `dir`, oldest first.
 pub fn read_records(dir: &Path, filter: &AuditFilter) -> Result<Vec<StoredRecord>, io::Error> {
-    let text = match std::fs::read(dir.join(ACTIVE_FILE)) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    Ok(text
-        .split(|b| *b == b'\n')
-        .filter_map(|line| serde_json::from_slice::<StoredRecord>(line).ok())
-        .filter(|record| filter.matches(record))
-        .collect())
+    let mut records = Vec::new();
+    for_each_record(dir, filter, |record| records.push(record))?;
+    Ok(records)
 }

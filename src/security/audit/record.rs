@@ -213,6 +213,12 @@ pub struct AuditEntry {
     /// For a PDS search: the details searched with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patient_search: Option<PatientCriteria>,
+    /// For a `chain_break`: what was wrong with the trail when it was resealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+    /// For the header of a file started by rotation: the file the chain continues from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues: Option<String>,
 }
 
 impl AuditEntry {
@@ -238,6 +244,8 @@ impl AuditEntry {
             reason: None,
             target_user: None,
             patient_search: None,
+            found: None,
+            continues: None,
         }
     }
 

@@ -5,13 +5,14 @@
 //! and no write access.
 
 use std::fmt;
-use std::io;
+use std::io::{self, BufRead};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::record::Event;
+use super::head::{self, Head, LastRecord, MismatchKind};
+use super::record::{Event, Outcome};
 use super::writer::{ACTIVE_FILE, GENESIS, head_path_for};
 
 /// What kind of change was found.
@@ -61,6 +62,9 @@ pub struct FileReport {
     pub chain: Option<String>,
     pub result: FileResult,
     pub notes: Vec<String>,
+    /// Every `chain_break`: where an administrator resealed the trail, who, why and what
+    /// was found.
+    pub breaks: Vec<String>,
 }
 
 /// Every trail file in a directory.
@@ -84,67 +88,143 @@ impl VerifyReport {
     }
 }
 
-/// Checks every `*.jsonl` trail in `dir`. A missing directory or one without trails gives an
-/// empty report (nothing has been recorded yet), unless a head file shows a trail existed.
+/// Checks every `*.jsonl` trail in `dir`: the rotated files and the active one as one
+/// chain, in order, ending at the record the head file names; any other `*.jsonl` file on
+/// its own. Files are read line by line, so memory stays small whatever their size. A
+/// missing directory or one without trails gives an empty report (nothing has been recorded
+/// yet), unless a head file shows a trail existed.
 pub fn verify_dir(dir: &Path) -> Result<VerifyReport, io::Error> {
-    let mut paths = Vec::new();
+    let mut others = Vec::new();
     match std::fs::read_dir(dir) {
         Ok(entries) => {
             for entry in entries {
                 let path = entry?.path();
-                if path.extension().is_some_and(|e| e == "jsonl") {
-                    paths.push(path);
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name.ends_with(".jsonl") && name != ACTIVE_FILE && !is_rotated(name) {
+                    others.push(path);
                 }
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
+    let mut chain = trail_files(dir)?;
     let active = dir.join(ACTIVE_FILE);
-    if !paths.contains(&active) && head_path_for(&active).exists() {
-        paths.push(active);
+    if !chain.contains(&active) && head_path_for(&active).exists() {
+        chain.push(active);
     }
-    paths.sort();
+    let mut files = verify_chain(&chain);
+    others.sort();
+    for path in &others {
+        files.extend(verify_chain(std::slice::from_ref(path)));
+    }
     Ok(VerifyReport {
         dir: dir.to_path_buf(),
-        files: paths.iter().map(|p| verify_file(p)).collect(),
+        files,
     })
 }
 
-/// Checks one trail file against its chain and its head file.
-pub fn verify_file(path: &Path) -> FileReport {
-    let mut report = FileReport {
-        path: path.to_path_buf(),
-        records: 0,
-        chain: None,
-        result: FileResult::Intact,
-        notes: Vec::new(),
-    };
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => {
-            report.result = FileResult::Unreadable(format!("cannot read {}: {e}", path.display()));
-            return report;
+/// The trail's files in chain order: rotated files (oldest first), then the active one.
+pub(crate) fn trail_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut rotated = Vec::new();
+    let mut active = None;
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for entry in entries {
+                let path = entry?.path();
+                match path.file_name().and_then(|n| n.to_str()) {
+                    Some(ACTIVE_FILE) => active = Some(path),
+                    Some(name) if is_rotated(name) => rotated.push(path),
+                    _ => {}
+                }
+            }
         }
-    };
-    let head = match read_head(&head_path_for(path)) {
-        Ok(head) => head,
-        Err(message) => {
-            report.result = FileResult::Unreadable(message);
-            return report;
-        }
-    };
-    let mut check = Checker::default();
-    let result = check
-        .run(&bytes, &mut report.notes)
-        .and_then(|()| check.against_head(head));
-    report.records = check.records;
-    report.chain = check.chain;
-    if let Err(tampering) = result {
-        report.result = FileResult::Tampered(tampering);
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
     }
-    report
+    // Names hold the first record's time and sequence number, so they sort in chain order.
+    rotated.sort();
+    rotated.extend(active);
+    Ok(rotated)
+}
+
+/// `audit-YYYYMMDDTHHMMSSZ-SEQ.jsonl`, as rotation names a full file.
+pub(crate) fn is_rotated(name: &str) -> bool {
+    name.starts_with("audit-") && name.ends_with(".jsonl")
+}
+
+/// Checks files as one chain: each file's first record must follow from the last record of
+/// the file before it, and the last file must end where its head file says.
+fn verify_chain(paths: &[PathBuf]) -> Vec<FileReport> {
+    let mut check = Checker::default();
+    let mut reports = Vec::new();
+    let mut broken = false;
+    for (index, path) in paths.iter().enumerate() {
+        let mut report = FileReport {
+            path: path.clone(),
+            records: 0,
+            chain: None,
+            result: FileResult::Intact,
+            notes: Vec::new(),
+            breaks: Vec::new(),
+        };
+        if broken {
+            report
+                .notes
+                .push("not checked: an earlier file of this trail is damaged".to_owned());
+            reports.push(report);
+            continue;
+        }
+        let last = index + 1 == paths.len();
+        let result = check_one(&mut check, path, last, &mut report);
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(tampering)) => {
+                report.result = FileResult::Tampered(tampering);
+                broken = true;
+            }
+            Err(message) => {
+                report.result = FileResult::Unreadable(message);
+                broken = true;
+            }
+        }
+        reports.push(report);
+    }
+    reports
+}
+
+fn check_one(
+    check: &mut Checker,
+    path: &Path,
+    last: bool,
+    report: &mut FileReport,
+) -> Result<Result<(), Tampering>, String> {
+    let reader = match std::fs::File::open(path) {
+        Ok(file) => Some(io::BufReader::new(file)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let before = check.records;
+    check.start_file(path);
+    let mut result = match reader {
+        Some(reader) => check
+            .run(reader, &mut report.notes)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        None => Ok(()),
+    };
+    if last {
+        check.unanswered_notes(&mut report.notes);
+        if result.is_ok() {
+            let head_path = head_path_for(path);
+            let head = head::read_head(&head_path)
+                .map_err(|e| format!("cannot read {}: {e}", head_path.display()))?;
+            result = check.against_head(&head);
+        }
+    }
+    report.breaks = std::mem::take(&mut check.breaks);
+    report.records = check.records - before;
+    report.chain.clone_from(&check.chain);
+    Ok(result)
 }
 
 /// What a line claims about itself.
@@ -157,24 +237,45 @@ struct Claims {
     chain: Option<String>,
     #[serde(default)]
     torn_bytes: Option<u64>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    found: Option<String>,
+    #[serde(default)]
+    trace: Option<String>,
+    #[serde(default)]
+    outcome: Option<Outcome>,
 }
 
 /// Why a line is not a valid record.
-enum LineFault {
+pub(crate) enum LineFault {
     NotRecord,
     HashMismatch,
 }
 
-struct Record {
+pub(crate) struct Record {
     claims: Claims,
     hash: String,
+}
+
+impl Record {
+    pub(crate) fn into_last(self) -> LastRecord {
+        LastRecord {
+            seq: self.claims.seq,
+            hash: self.hash,
+            prev: self.claims.prev,
+        }
+    }
 }
 
 const HASH_MEMBER: &[u8] = b",\"hash\":\"";
 /// `,"hash":"` + 64 hex digits + `"}`
 const SUFFIX_LEN: usize = HASH_MEMBER.len() + 64 + 2;
 
-fn parse_line(line: &[u8]) -> Result<Record, LineFault> {
+/// Parses one line (without its newline) and checks its hash.
+pub(crate) fn parse_line(line: &[u8]) -> Result<Record, LineFault> {
     if line.len() < SUFFIX_LEN + 2 || !line.ends_with(b"\"}") {
         return Err(LineFault::NotRecord);
     }
@@ -204,72 +305,106 @@ fn parse_line(line: &[u8]) -> Result<Record, LineFault> {
     })
 }
 
-/// The head file: the last sequence number and hash the writer recorded.
-fn read_head(path: &Path) -> Result<Option<(u64, String)>, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    };
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    let mut parts = text.split_whitespace();
-    match (parts.next().and_then(|s| s.parse().ok()), parts.next()) {
-        (Some(seq), Some(hash)) if hash.len() == 64 => Ok(Some((seq, hash.to_owned()))),
-        _ => Ok(Some((u64::MAX, String::new()))),
-    }
-}
-
 #[derive(Default)]
 struct Checker {
     records: u64,
     chain: Option<String>,
     prev: Option<String>,
-    before_prev: Option<String>,
+    /// The `prev` the last record named.
+    last_prev: Option<String>,
     next_seq: u64,
+    breaks: Vec<String>,
     last_record_line: usize,
+    /// Attempts (by trace ID) whose outcome has not been seen yet, with their line.
+    open_attempts: std::collections::HashMap<String, (usize, String)>,
+    /// The next line is the first of a file.
+    file_start: bool,
+    /// The file being read, to place lines in notes.
+    file_name: String,
     /// A bad line not yet judged: it is a crash's torn line if the next record says so.
     pending: Option<(usize, usize, LineFault)>,
 }
 
 impl Checker {
-    fn run(&mut self, bytes: &[u8], notes: &mut Vec<String>) -> Result<(), Tampering> {
-        let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
-        // After the final newline `split` yields an empty piece; anything else there is a
-        // last line without its newline.
-        let unterminated = lines.pop().filter(|rest| !rest.is_empty());
-        for (index, line) in lines.iter().enumerate() {
-            self.line(index + 1, line, notes)?;
-        }
-        let last_line = lines.len() + 1;
-        if let Some((line, _, fault)) = self.pending.take() {
-            return Err(fault_tampering(line, &fault));
-        }
-        if let Some(rest) = unterminated {
+    /// A new file of the chain begins: line numbers restart.
+    fn start_file(&mut self, path: &Path) {
+        self.file_start = true;
+        self.file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.last_record_line = 0;
+    }
+
+    /// Checks every line from `reader`; the outer error is a read failure.
+    fn run(
+        &mut self,
+        mut reader: impl BufRead,
+        notes: &mut Vec<String>,
+    ) -> io::Result<Result<(), Tampering>> {
+        let mut buf = Vec::with_capacity(1024);
+        let mut number = 0;
+        loop {
+            buf.clear();
+            if reader.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            number += 1;
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+                if let Err(t) = self.line(number, &buf, notes) {
+                    return Ok(Err(t));
+                }
+                continue;
+            }
+            // The last line, without its newline.
+            if let Some((line, _, fault)) = self.pending.take() {
+                return Ok(Err(fault_tampering(line, &fault)));
+            }
+            let rest = &buf[..];
             match parse_line(rest) {
                 Ok(_) => {
-                    self.line(last_line, rest, notes)?;
+                    if let Err(t) = self.line(number, rest, notes) {
+                        return Ok(Err(t));
+                    }
                     notes.push(format!(
-                        "line {last_line} lacks its final newline (a crash while writing); the \
+                        "line {number} lacks its final newline (a crash while writing); the \
                          record itself is intact"
                     ));
                 }
                 Err(_) if holds_complete_record(rest) => {
-                    return Err(Tampering {
-                        line: last_line,
+                    return Ok(Err(Tampering {
+                        line: number,
                         kind: TamperKind::Edited,
-                        detail: format!("line {last_line} was changed: it is not a valid record"),
-                    });
+                        detail: format!("line {number} was changed: it is not a valid record"),
+                    }));
                 }
                 Err(_) => notes.push(format!(
-                    "line {last_line} is incomplete ({} bytes): a crash while writing it. The \
+                    "line {number} is incomplete ({} bytes): a crash while writing it. The \
                      records before it are intact.",
                     rest.len()
                 )),
             }
+            return Ok(Ok(()));
         }
-        Ok(())
+        if let Some((line, _, fault)) = self.pending.take() {
+            return Ok(Err(fault_tampering(line, &fault)));
+        }
+        Ok(Ok(()))
+    }
+
+    /// Notes for attempts that never got an outcome, once the whole trail has been read.
+    fn unanswered_notes(&mut self, notes: &mut Vec<String>) {
+        let mut unanswered: Vec<(usize, String)> =
+            self.open_attempts.drain().map(|(_, l)| l).collect();
+        unanswered.sort();
+        for (_, at) in unanswered {
+            notes.push(format!(
+                "{at}: a request was recorded as sent but has no outcome: it is still \
+                 running, or the program was stopped (killed, power cut) before its answer was \
+                 recorded. Not tampering; the request may have reached Spine."
+            ));
+        }
     }
 
     fn line(
@@ -308,6 +443,18 @@ impl Checker {
             (None, None) => {}
         }
         let claims = &record.claims;
+        let first_of_file = std::mem::take(&mut self.file_start);
+        if first_of_file
+            && self.prev.is_some()
+            && claims.event == Event::ChainStart
+            && claims.seq == 0
+            && claims.prev == GENESIS
+        {
+            notes.push(format!(
+                "line {number} starts a new chain: the files before it belong to an earlier one"
+            ));
+            self.prev = None;
+        }
         if self.prev.is_none() {
             if claims.event != Event::ChainStart || claims.seq != 0 || claims.prev != GENESIS {
                 return Err(Tampering {
@@ -323,7 +470,38 @@ impl Checker {
         } else if claims.seq != self.next_seq || Some(&claims.prev) != self.prev.as_ref() {
             return Err(self.broken_link(number, claims.seq));
         }
-        self.before_prev = self.prev.replace(record.hash);
+        if claims.event == Event::ChainBreak {
+            self.breaks.push(format!(
+                "line {number}: record {} is a chain break: {} resealed the trail ({}) after \
+                 finding that {}",
+                claims.seq,
+                claims.user.as_deref().unwrap_or("an unknown user"),
+                claims.reason.as_deref().unwrap_or("no reason given"),
+                claims
+                    .found
+                    .as_deref()
+                    .unwrap_or("nothing was recorded as found"),
+            ));
+        }
+        match (claims.event, &claims.trace) {
+            (Event::SearchAttempt | Event::RetrieveAttempt, Some(trace))
+                if claims.outcome == Some(Outcome::Sending) =>
+            {
+                self.open_attempts.insert(
+                    trace.clone(),
+                    (
+                        self.records as usize,
+                        format!("{} line {number}", self.file_name),
+                    ),
+                );
+            }
+            (Event::SearchResult | Event::RetrieveResult, Some(trace)) => {
+                self.open_attempts.remove(trace);
+            }
+            _ => {}
+        }
+        self.last_prev = Some(claims.prev.clone());
+        self.prev = Some(record.hash);
         self.next_seq = claims.seq + 1;
         self.records += 1;
         self.last_record_line = number;
@@ -365,50 +543,25 @@ impl Checker {
         Tampering { line, kind, detail }
     }
 
-    fn against_head(&self, head: Option<(u64, String)>) -> Result<(), Tampering> {
-        let last_line = self.last_record_line;
-        let Some((head_seq, head_hash)) = head else {
-            if self.records > 1 {
-                return Err(Tampering {
-                    line: last_line,
-                    kind: TamperKind::Truncated,
-                    detail: "the head file beside the trail is missing, so records removed from \
-                             the end could not be noticed"
-                        .to_owned(),
-                });
-            }
-            return Ok(());
+    /// The end of the file must be the record the head file names (or the one after it,
+    /// after a crash between the two writes): the same check the writer makes.
+    fn against_head(&self, head: &Head) -> Result<(), Tampering> {
+        let last = match (self.next_seq.checked_sub(1), &self.prev, &self.last_prev) {
+            (Some(seq), Some(hash), Some(prev)) if self.records > 0 => Some(LastRecord {
+                seq,
+                hash: hash.clone(),
+                prev: prev.clone(),
+            }),
+            _ => None,
         };
-        let last_seq = self.next_seq.checked_sub(1);
-        let truncated = |detail: String| Tampering {
-            line: last_line,
-            kind: TamperKind::Truncated,
-            detail,
-        };
-        match last_seq {
-            None => Err(truncated(format!(
-                "the trail is empty but records up to {head_seq} were written"
-            ))),
-            Some(last) if head_seq > last => Err(truncated(format!(
-                "records {} to {head_seq} were removed from the end",
-                last + 1
-            ))),
-            Some(last) if head_seq == last && Some(&head_hash) != self.prev.as_ref() => {
-                Err(Tampering {
-                    line: last_line,
-                    kind: TamperKind::Edited,
-                    detail: format!("the last record ({last}) is not the one that was written"),
-                })
-            }
-            Some(last) if head_seq + 1 == last && Some(&head_hash) != self.before_prev.as_ref() => {
-                Err(Tampering {
-                    line: last_line.saturating_sub(1),
-                    kind: TamperKind::Edited,
-                    detail: format!("record {head_seq} is not the one that was written"),
-                })
-            }
-            _ => Ok(()),
-        }
+        head::check_end(last.as_ref(), head).map_err(|mismatch| Tampering {
+            line: self.last_record_line,
+            kind: match mismatch.kind {
+                MismatchKind::Truncated | MismatchKind::HeadMissing => TamperKind::Truncated,
+                MismatchKind::HeadDamaged | MismatchKind::Replaced => TamperKind::Edited,
+            },
+            detail: mismatch.detail,
+        })
     }
 }
 
