@@ -223,6 +223,8 @@ pub fn change_own_password(
         if let Some(stored) = users.get_mut(index) {
             stored.password_hash = hash;
             stored.password_changed = now;
+            stored.failed_sign_ins = 0;
+            stored.locked_until = None;
         }
         Ok(())
     })
