@@ -1,0 +1,144 @@
+//! Accounts against the real binary, in a temporary home: the lockout under parallel
+//! guessing (separate processes, as an attacker would run them) and the one answer for
+//! every refused sign-in.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+
+fn command(home: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eps-tracker"));
+    command
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .env_remove("EPS_TRACKER_HOME")
+        .env_remove("EPS_TRACKER_USER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn feed(mut child: Child, stdin: &str) -> Child {
+    if let Some(mut input) = child.stdin.take() {
+        // The program may exit before reading: a closed pipe is fine.
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    child
+}
+
+/// Runs `eps-tracker --home HOME ARGS`, feeding `stdin` (passwords, one per line).
+fn run(home: &Path, args: &[&str], stdin: &str) -> Output {
+    let child = command(home, args).spawn().expect("the binary runs");
+    feed(child, stdin)
+        .wait_with_output()
+        .expect("the binary finishes")
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+const ROOT_PW: &str = "admin passphrase here\n";
+const HD_PW: &str = "helpdesk passphrase\n";
+
+/// A home with an admin `root` and a helpdesk user `hd`.
+fn home_with_users(home: &Path) {
+    let out = run(
+        home,
+        &[
+            "user",
+            "add",
+            "root",
+            "--name",
+            "Root Admin",
+            "--spine-user-id",
+            "555000000009",
+            "--profile",
+            "555000000109:X26:admin",
+            "--password-stdin",
+        ],
+        ROOT_PW,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(
+        home,
+        &[
+            "user",
+            "add",
+            "hd",
+            "--name",
+            "Help Desk",
+            "--spine-user-id",
+            "555000000001",
+            "--profile",
+            "555000000101:X26:helpdesk",
+            "--as",
+            "root",
+            "--password-stdin",
+        ],
+        &format!("{ROOT_PW}{HD_PW}"),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+/// The reasons of the `sign_in_failed` records, in order.
+fn failure_reasons(home: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(home.join("audit/audit.jsonl")).unwrap();
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|record| record["event"] == "sign_in_failed")
+        .map(|record| record["reason"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn twenty_parallel_wrong_passwords_check_at_most_five() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    home_with_users(home);
+    // Start all twenty before any is given its password, so they race for real.
+    let children: Vec<Child> = (0..20)
+        .map(|_| {
+            command(home, &["user", "list", "--as", "hd", "--password-stdin"])
+                .spawn()
+                .expect("the binary runs")
+        })
+        .collect();
+    let children: Vec<Child> = children
+        .into_iter()
+        .map(|child| feed(child, "wrong guess here\n"))
+        .collect();
+    let mut messages = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(code(&out), 3, "{}", stderr(&out));
+        messages.push(stderr(&out));
+    }
+    let reasons = failure_reasons(home);
+    assert_eq!(reasons.len(), 20, "{reasons:?}");
+    let checked = reasons.iter().filter(|r| *r == "wrong password").count();
+    assert_eq!(checked, 5, "{reasons:?}");
+    let refused = reasons.iter().filter(|r| *r == "account locked out").count();
+    assert_eq!(refused, 15, "{reasons:?}");
+    // Every one of them read the same, locked out or not.
+    messages.dedup();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+
+    // Now the right password is refused too, in the same words as an unknown user.
+    let right = run(home, &["user", "list", "--as", "hd", "--password-stdin"], HD_PW);
+    let unknown = run(
+        home,
+        &["user", "list", "--as", "nobody", "--password-stdin"],
+        HD_PW,
+    );
+    assert_eq!(code(&right), 3);
+    assert_eq!(code(&unknown), 3);
+    assert_eq!(stderr(&right), stderr(&unknown));
+    assert!(!stderr(&right).contains("locked"), "{}", stderr(&right));
+}
