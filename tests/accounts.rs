@@ -124,14 +124,21 @@ fn twenty_parallel_wrong_passwords_check_at_most_five() {
     assert_eq!(reasons.len(), 20, "{reasons:?}");
     let checked = reasons.iter().filter(|r| *r == "wrong password").count();
     assert_eq!(checked, 5, "{reasons:?}");
-    let refused = reasons.iter().filter(|r| *r == "account locked out").count();
+    let refused = reasons
+        .iter()
+        .filter(|r| *r == "account locked out")
+        .count();
     assert_eq!(refused, 15, "{reasons:?}");
     // Every one of them read the same, locked out or not.
     messages.dedup();
     assert_eq!(messages.len(), 1, "{messages:?}");
 
     // Now the right password is refused too, in the same words as an unknown user.
-    let right = run(home, &["user", "list", "--as", "hd", "--password-stdin"], HD_PW);
+    let right = run(
+        home,
+        &["user", "list", "--as", "hd", "--password-stdin"],
+        HD_PW,
+    );
     let unknown = run(
         home,
         &["user", "list", "--as", "nobody", "--password-stdin"],
@@ -141,4 +148,64 @@ fn twenty_parallel_wrong_passwords_check_at_most_five() {
     assert_eq!(code(&unknown), 3);
     assert_eq!(stderr(&right), stderr(&unknown));
     assert!(!stderr(&right).contains("locked"), "{}", stderr(&right));
+}
+
+/// The no-echo prompt on a real terminal takes a line ending in `\n` (Ctrl-J in raw mode,
+/// as a password manager or an Enter typed ahead sends it) as Enter, and echoes nothing.
+#[test]
+fn the_password_prompt_takes_ctrl_j_as_enter() {
+    use std::io::Read;
+    use std::sync::mpsc::channel;
+    use std::time::{Duration, Instant};
+
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+    let home = tempfile::tempdir().unwrap();
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut command = CommandBuilder::new("sh");
+    command.args([
+        "-c",
+        "\"$0\" --home \"$1\" --sandbox search --user helpdesk --nhs 9990548609; \
+         echo \"EXIT=$?\"; echo END",
+        env!("CARGO_BIN_EXE_eps-tracker"),
+        home.path().to_str().unwrap(),
+    ]);
+    let mut child = pty.slave.spawn_command(command).unwrap();
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buffer) {
+            if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut input = pty.master.take_writer().unwrap();
+    let mut seen = String::new();
+    let wait_for = |text: &str, seen: &mut String| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !seen.contains(text) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(bytes) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+                Err(_) => panic!("waited for {text:?}; the terminal shows:\n{seen}"),
+            }
+        }
+    };
+    wait_for("Password for helpdesk: ", &mut seen);
+    input.write_all(b"sandbox-demo\n").unwrap();
+    input.flush().unwrap();
+    wait_for("END", &mut seen);
+    let _ = child.wait();
+    assert!(seen.contains("EXIT=0"), "{seen}");
+    assert!(!seen.contains("sandbox-demo"), "echoed:\n{seen}");
 }

@@ -153,7 +153,11 @@ impl Authenticator {
     ) -> Result<Session, SignInError> {
         let Some(chosen) = signed_in.profiles.iter().find(|p| &p.id == profile) else {
             let chosen = profile.to_string();
-            self.abandon(signed_in, &format!("role profile {chosen} is not theirs"), now)?;
+            self.abandon(
+                signed_in,
+                &format!("role profile {chosen} is not theirs"),
+                now,
+            )?;
             return Err(SignInError::UnknownProfile { chosen });
         };
         let session = Session::start(
