@@ -786,6 +786,98 @@ mod gate {
         assert_eq!(connections.load(Ordering::SeqCst), 0);
     }
 
+    /// An administrator's change ends the open session at its next request, before anything
+    /// is sent, with a `session_revoked` record naming why.
+    #[tokio::test]
+    async fn a_session_ends_when_its_account_changes() {
+        use eps_tracker::security::session::Revoked;
+        let (_dir, home, mut auth) = home_with_users();
+        let (url, connections) = counting_listener().await;
+        let (_sandbox, settings) = settings_for(Some(url)).await;
+        let gate = Gate::new(TrackerClient::new(&settings).unwrap(), auth.audit().clone());
+        let now = Utc::now();
+        let admin = sign_in(&mut auth, "root", ADMIN_PASSWORD, now).unwrap();
+        type Change = Box<dyn Fn(&mut Authenticator, &Session)>;
+        let cases: Vec<(Change, Revoked)> = vec![
+            (
+                Box::new(|auth, admin| {
+                    admin::change_role_profiles(
+                        auth,
+                        admin,
+                        "hd",
+                        vec![],
+                        &[RoleProfileId::parse("555000000101").unwrap()],
+                        Utc::now(),
+                    )
+                    .unwrap();
+                }),
+                Revoked::ProfileWithdrawn,
+            ),
+            (
+                Box::new(|auth, admin| {
+                    admin::reset_password(
+                        auth,
+                        admin,
+                        "hd",
+                        &pw("a new passphrase now"),
+                        Utc::now() + Duration::seconds(1),
+                    )
+                    .unwrap();
+                }),
+                Revoked::PasswordChanged,
+            ),
+            (
+                Box::new(|auth, admin| {
+                    admin::set_disabled(auth, admin, "hd", true, Utc::now()).unwrap();
+                }),
+                Revoked::Disabled,
+            ),
+            (
+                Box::new(|auth, admin| {
+                    admin::remove_user(auth, admin, "hd", Utc::now()).unwrap();
+                }),
+                Revoked::Removed,
+            ),
+        ];
+        let mut password = HELPDESK_PASSWORD.to_owned();
+        for (change, expected) in cases {
+            let signed_in = auth.sign_in("hd", &pw(&password), now).unwrap();
+            let profile = signed_in.profiles()[0].id.clone();
+            let session = auth.choose_profile(signed_in, &profile, now).unwrap();
+            assert_eq!(session.revoked(now), None);
+            change(&mut auth, &admin);
+            let err = gate
+                .request(&session, search(false), Utc::now())
+                .await
+                .unwrap_err();
+            let GateError::SessionRevoked { reason } = &err else {
+                panic!("expected the session to end, got {err}");
+            };
+            assert_eq!(reason, &expected);
+            assert!(err.to_string().contains("Sign in again"), "{err}");
+            if expected == Revoked::PasswordChanged {
+                password = "a new passphrase now".to_owned();
+            }
+            if expected == Revoked::Disabled {
+                admin::set_disabled(&mut auth, &admin, "hd", false, Utc::now()).unwrap();
+            }
+        }
+        assert_eq!(connections.load(Ordering::SeqCst), 0, "nothing may be sent");
+        let revoked: Vec<_> = read_records(
+            &home.audit_dir,
+            &AuditFilter {
+                event: Some(Event::SessionRevoked),
+                ..AuditFilter::default()
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| r.entry.reason)
+        .collect();
+        assert_eq!(revoked.len(), 4, "{revoked:?}");
+        assert!(revoked[3].contains("removed"), "{revoked:?}");
+    }
+
     #[tokio::test]
     async fn when_the_attempt_cannot_be_recorded_nothing_is_sent() {
         let (_dir, home, mut auth) = home_with_users();

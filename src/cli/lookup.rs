@@ -150,9 +150,10 @@ fn show(fetched: &Fetched, request: &TrackerRequest, json: bool) -> Result<(), F
 
 fn failure(error: GateError, json: bool) -> Failure {
     match error {
-        GateError::SessionLocked | GateError::Denied(_) | GateError::Identity(_) => {
-            Failure::denied(error)
-        }
+        GateError::SessionLocked
+        | GateError::SessionRevoked { .. }
+        | GateError::Denied(_)
+        | GateError::Identity(_) => Failure::denied(error),
         GateError::AuditUnavailable(_) | GateError::ResultNotRecorded(_) => Failure::audit(error),
         GateError::Fetch(fetch) => {
             let trace = &fetch.trace_id;

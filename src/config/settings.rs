@@ -46,6 +46,8 @@ pub struct SecuritySettings {
     pub lockout_minutes: u32,
     /// Minutes without activity before the session locks and needs the password again.
     pub idle_lock_minutes: u32,
+    /// Hours after sign-in when a session ends, however active it has been.
+    pub session_lifetime_hours: u32,
     /// Password hashing cost (argon2id); never below the OWASP recommendation.
     pub argon2: HashParams,
 }
@@ -57,6 +59,7 @@ impl Default for SecuritySettings {
             lockout_after_failures: 5,
             lockout_minutes: 15,
             idle_lock_minutes: 15,
+            session_lifetime_hours: 12,
             argon2: HashParams::OWASP,
         }
     }
@@ -188,6 +191,12 @@ impl SecuritySettings {
             if !(1..=1440).contains(&minutes) {
                 return Err(invalid(key, format!("is {minutes}: use 1 to 1440 minutes")));
             }
+        }
+        if !(1..=168).contains(&self.session_lifetime_hours) {
+            return Err(invalid(
+                "security.session_lifetime_hours",
+                format!("is {}: use 1 to 168 hours", self.session_lifetime_hours),
+            ));
         }
         self.argon2
             .check_production_strength()

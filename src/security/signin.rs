@@ -18,7 +18,7 @@ use super::hashing::{self, HashError};
 use super::identity::{LocalUserId, RoleProfileId, SpineUserId};
 use super::password::Password;
 use super::rbac::RoleMap;
-use super::session::{Session, SessionStart};
+use super::session::{AccountSource, Session, SessionStart};
 use super::users::{RoleProfile, StoreError, StoredHash, UserRecord, UserStore};
 use crate::config::SecuritySettings;
 
@@ -64,6 +64,7 @@ pub struct SignedIn {
     display_name: String,
     spine_user: SpineUserId,
     profiles: Vec<RoleProfile>,
+    password_changed: DateTime<Utc>,
 }
 
 impl SignedIn {
@@ -140,6 +141,7 @@ impl Authenticator {
             display_name: user.display_name,
             spine_user: user.spine_user_id,
             profiles: user.role_profiles,
+            password_changed: user.password_changed,
         })
     }
 
@@ -170,6 +172,12 @@ impl Authenticator {
                 organisation: chosen.ods.clone(),
                 permissions: self.roles.permissions(chosen.role),
                 idle_limit: Duration::minutes(i64::from(self.settings.idle_lock_minutes)),
+                lifetime: Duration::hours(i64::from(self.settings.session_lifetime_hours)),
+                account: Some(AccountSource {
+                    users_file: self.store.path().to_path_buf(),
+                    params: self.store.hash_params(),
+                    password_changed: signed_in.password_changed,
+                }),
             },
             now,
         );
