@@ -393,6 +393,68 @@ fn stored_hash(users_file: &Path, id: &str) -> String {
 }
 
 #[test]
+fn admin_changes_are_recorded_in_full_and_admins_cannot_grant_themselves_roles() {
+    let (_dir, home, mut auth) = home_with_users();
+    let admin = sign_in(&mut auth, "root", ADMIN_PASSWORD, t0()).unwrap();
+    let err = admin::change_role_profiles(
+        &mut auth,
+        &admin,
+        "root",
+        vec![profile("555000000110", "X26", Role::Clinician)],
+        &[],
+        t0(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, AdminError::SelfGrant), "{err}");
+    admin::change_role_profiles(
+        &mut auth,
+        &admin,
+        "hd",
+        vec![profile("555000000103", "Y12345", Role::Pharmacist)],
+        &[RoleProfileId::parse("555000000102").unwrap()],
+        t0(),
+    )
+    .unwrap();
+    let records = read_records(&home.audit_dir, &AuditFilter::default()).unwrap();
+    let reason_of = |event: Event| {
+        records
+            .iter()
+            .filter(|r| r.entry.event == event)
+            .map(|r| {
+                (
+                    r.entry.user.clone().unwrap_or_default(),
+                    r.entry.target_user.clone().unwrap_or_default(),
+                    r.entry.reason.clone().unwrap_or_default(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let changed = reason_of(Event::RolesChanged);
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(
+        changed[0],
+        (
+            "root".to_owned(),
+            "hd".to_owned(),
+            "added 555000000103:Y12345:pharmacist; removed 555000000102:A83008:clinician"
+                .to_owned()
+        )
+    );
+    let added = reason_of(Event::UserAdded);
+    assert!(
+        added[1]
+            .2
+            .contains("555000000001, role profiles 555000000101:X26:helpdesk"),
+        "{added:?}"
+    );
+    let denied = reason_of(Event::AccessDenied);
+    assert!(
+        denied[0].2.contains("555000000110:X26:clinician"),
+        "{denied:?}"
+    );
+}
+
+#[test]
 fn administration_is_for_admins_and_never_removes_the_last_one() {
     let (_dir, home, mut auth) = home_with_users();
     let helpdesk = sign_in(&mut auth, "hd", HELPDESK_PASSWORD, t0()).unwrap();

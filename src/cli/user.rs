@@ -257,7 +257,9 @@ fn parse_profile(text: &str) -> Result<RoleProfile, Failure> {
 fn admin_failure(error: AdminError) -> Failure {
     match &error {
         AdminError::Audit(_) => Failure::audit(error),
-        AdminError::Denied(_) | AdminError::SessionLocked => Failure::denied(error),
+        AdminError::Denied(_) | AdminError::SessionLocked | AdminError::SelfGrant => {
+            Failure::denied(error)
+        }
         AdminError::SignIn(inner) => match inner {
             crate::security::signin::SignInError::Audit(_) => Failure::audit(error),
             _ => Failure::denied(error),

@@ -51,6 +51,11 @@ pub enum AdminError {
     DisplayName,
     #[error("this would leave no administrator who can sign in: add or unlock another admin first")]
     LastAdmin,
+    #[error(
+        "an administrator cannot give role profiles to their own account: ask another \
+         administrator to do it"
+    )]
+    SelfGrant,
     #[error("{0}")]
     Policy(#[from] PolicyError),
     #[error("{0}")]
@@ -82,7 +87,10 @@ pub fn add_first_admin(
         let entry = AuditEntry::new(Event::UserAdded)
             .target(record.id.to_string())
             .outcome(Outcome::Success)
-            .reason("first administrator, created without sign-in");
+            .reason(format!(
+                "first administrator, created without sign-in; {}",
+                account_summary(&record)
+            ));
         audit.append(&entry, now)?;
         users.push(record);
         Ok(())
@@ -109,8 +117,9 @@ pub fn add_user(
             if users.iter().any(|u| u.id == record.id) {
                 return Err(AdminError::Exists(record.id.clone()));
             }
+            let detail = account_summary(&record);
             users.push(record);
-            Ok(())
+            Ok(detail)
         },
     )
 }
@@ -131,8 +140,9 @@ pub fn remove_user(
         now,
         |users| {
             let index = position(users, id)?;
-            users.remove(index);
-            ensure_an_admin_remains(users)
+            let removed = users.remove(index);
+            ensure_an_admin_remains(users)?;
+            Ok(format!("removed; had {}", account_summary(&removed)))
         },
     )
 }
@@ -161,7 +171,13 @@ pub fn set_disabled(
                 user.locked_until = None;
             }
         }
-        ensure_an_admin_remains(users)
+        ensure_an_admin_remains(users)?;
+        Ok(if disabled {
+            "locked by an administrator"
+        } else {
+            "unlocked, failed sign-ins cleared"
+        }
+        .to_owned())
     })
 }
 
@@ -193,7 +209,7 @@ pub fn reset_password(
                 user.failed_sign_ins = 0;
                 user.locked_until = None;
             }
-            Ok(())
+            Ok("password reset by an administrator".to_owned())
         },
     )
 }
@@ -240,6 +256,18 @@ pub fn change_role_profiles(
     now: DateTime<Utc>,
 ) -> Result<(), AdminError> {
     allowed(auth, session, now)?;
+    // Separation of duties: nobody widens their own access.
+    if !add.is_empty() && session.user().as_str() == id {
+        let entry = AuditEntry::by(Event::AccessDenied, session)
+            .target(id)
+            .outcome(Outcome::Denied)
+            .reason(format!(
+                "an administrator may not give their own account role profiles ({})",
+                profile_list(&add)
+            ));
+        auth.audit().append(&entry, now)?;
+        return Err(AdminError::SelfGrant);
+    }
     change(
         auth,
         session,
@@ -248,6 +276,8 @@ pub fn change_role_profiles(
         now,
         |users| {
             let index = position(users, id)?;
+            let mut removed = Vec::new();
+            let added = add.clone();
             if let Some(user) = users.get_mut(index) {
                 for gone in remove {
                     if !user.role_profiles.iter().any(|p| &p.id == gone) {
@@ -255,6 +285,7 @@ pub fn change_role_profiles(
                             "{id} with role profile {gone}"
                         )));
                     }
+                    removed.extend(user.role_profiles.iter().filter(|p| &p.id == gone).cloned());
                     user.role_profiles.retain(|p| &p.id != gone);
                 }
                 for profile in add {
@@ -267,7 +298,15 @@ pub fn change_role_profiles(
                     return Err(AdminError::NoProfiles);
                 }
             }
-            ensure_an_admin_remains(users)
+            ensure_an_admin_remains(users)?;
+            let mut detail = Vec::new();
+            if !added.is_empty() {
+                detail.push(format!("added {}", profile_list(&added)));
+            }
+            if !removed.is_empty() {
+                detail.push(format!("removed {}", profile_list(&removed)));
+            }
+            Ok(detail.join("; "))
         },
     )
 }
@@ -329,21 +368,21 @@ fn prepare(
     })
 }
 
-/// Applies a change under the store lock, recording it first; if saving then fails, a
-/// second record says so.
+/// Applies a change under the store lock, recording it first with what `apply` says it
+/// changed (and who, from the session); if saving then fails, a second record says so.
 fn change(
     auth: &mut Authenticator,
     session: &Session,
     event: Event,
     target: String,
     now: DateTime<Utc>,
-    apply: impl FnOnce(&mut Vec<UserRecord>) -> Result<(), AdminError>,
+    apply: impl FnOnce(&mut Vec<UserRecord>) -> Result<String, AdminError>,
 ) -> Result<(), AdminError> {
     let audit = auth.audit().clone();
     let entry = AuditEntry::by(event, session).target(target);
     let result = auth.store_mut().update(|users| {
-        apply(users)?;
-        audit.append(&entry.clone().outcome(Outcome::Success), now)?;
+        let detail = apply(users)?;
+        audit.append(&entry.clone().outcome(Outcome::Success).reason(detail), now)?;
         Ok(())
     });
     if let Err(AdminError::Store(e)) = &result {
@@ -356,6 +395,24 @@ fn change(
         tracing::warn!("user store change not saved: {e}");
     }
     result
+}
+
+/// The account facts an administrator's record keeps: Spine user ID and role profiles.
+fn account_summary(user: &UserRecord) -> String {
+    format!(
+        "Spine user ID {}, role profiles {}",
+        user.spine_user_id,
+        profile_list(&user.role_profiles)
+    )
+}
+
+/// Role profiles as `ID:ODS:role`, the form `user add --profile` takes.
+fn profile_list(profiles: &[RoleProfile]) -> String {
+    profiles
+        .iter()
+        .map(|p| format!("{}:{}:{}", p.id, p.ods, p.role))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn position(users: &[UserRecord], id: &str) -> Result<usize, AdminError> {
