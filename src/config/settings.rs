@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
+use super::files::check_protected;
 use crate::security::hashing::HashParams;
 use crate::security::rbac::{RoleMap, RolesConfig};
 use crate::tracker::client::EnvironmentConfig;
@@ -72,6 +73,8 @@ pub enum ConfigError {
     Read { path: PathBuf, source: io::Error },
     #[error("the settings file {path} is not valid: {message}", path = .path.display())]
     Parse { path: PathBuf, message: String },
+    #[error("the settings file cannot be trusted: {0}")]
+    Unprotected(String),
     #[error("the settings file {path}: {key} {message}", path = .path.display())]
     Invalid {
         path: PathBuf,
@@ -81,8 +84,11 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Reads the settings file; a missing file gives the defaults.
+    /// Reads the settings file; a missing file gives the defaults. A file that another
+    /// account owns, or that group or others can change, is refused: it decides who may see
+    /// what.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        check_protected(path).map_err(|e| ConfigError::Unprotected(e.to_string()))?;
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(path, &text),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Self::default()),
