@@ -209,3 +209,68 @@ fn the_password_prompt_takes_ctrl_j_as_enter() {
     assert!(seen.contains("EXIT=0"), "{seen}");
     assert!(!seen.contains("sandbox-demo"), "echoed:\n{seen}");
 }
+
+/// Every sign-in records the SHA-256 of the settings in force; an edit between two sign-ins
+/// is recorded as `config_changed` naming the sections.
+#[test]
+fn a_settings_edit_between_two_sign_ins_is_recorded_by_section() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    home_with_users(home);
+    let list = || {
+        let out = run(
+            home,
+            &["user", "list", "--as", "root", "--password-stdin"],
+            ROOT_PW,
+        );
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    };
+    list();
+    list();
+    std::fs::write(
+        home.join("config.toml"),
+        "[roles]\nhelpdesk = [\"tracker.search\", \"tracker.retrieve\", \"tracker.clinical\"]\n",
+    )
+    .unwrap();
+    list();
+    let text = std::fs::read_to_string(home.join("audit/audit.jsonl")).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    let sign_ins: Vec<&str> = records
+        .iter()
+        .filter(|r| r["event"] == "sign_in")
+        .map(|r| r["reason"].as_str().unwrap_or_default())
+        .collect();
+    assert!(sign_ins.len() >= 3, "{sign_ins:?}");
+    assert!(
+        sign_ins.iter().all(|r| r.starts_with("settings SHA-256 ")),
+        "{sign_ins:?}"
+    );
+    let changes: Vec<&str> = records
+        .iter()
+        .filter(|r| r["event"] == "config_changed")
+        .map(|r| r["reason"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(
+        changes[0].starts_with("changed since the previous sign-in: roles;"),
+        "{changes:?}"
+    );
+
+    // A settings file others can change is refused, naming the fix.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        home.join("config.toml"),
+        std::fs::Permissions::from_mode(0o666),
+    )
+    .unwrap();
+    let out = run(
+        home,
+        &["user", "list", "--as", "root", "--password-stdin"],
+        ROOT_PW,
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("chmod go-w"), "{}", stderr(&out));
+}

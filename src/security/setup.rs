@@ -10,7 +10,7 @@ use super::audit::{AuditError, AuditLog, Origin};
 use super::demo;
 use super::signin::Authenticator;
 use super::users::{StoreError, UserStore};
-use crate::config::{Config, Home};
+use crate::config::{Config, Home, SettingsFingerprint};
 
 /// Why the security layer could not be opened.
 #[derive(Debug, Error)]
@@ -33,7 +33,11 @@ pub fn open_authenticator(
 ) -> Result<Authenticator, SetupError> {
     let store = UserStore::open(&home.users_file, config.security.argon2)?;
     let audit = AuditLog::open(&home.audit_dir, origin)?;
-    let mut auth = Authenticator::new(store, audit, config.security, config.role_map());
+    let mut auth = Authenticator::new(store, audit, config.security, config.role_map())
+        .recording_settings(
+            SettingsFingerprint::of(config),
+            home.users_file.with_file_name("settings.sha256"),
+        );
     if home.sandbox {
         demo::seed_demo_accounts(&mut auth, now)?;
     }

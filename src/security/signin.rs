@@ -20,7 +20,9 @@ use super::password::Password;
 use super::rbac::RoleMap;
 use super::session::{AccountSource, Session, SessionStart};
 use super::users::{RoleProfile, StoreError, StoredHash, UserRecord, UserStore};
-use crate::config::SecuritySettings;
+use std::path::PathBuf;
+
+use crate::config::{SecuritySettings, SettingsFingerprint};
 
 /// Why sign-in (or unlocking) did not succeed. The messages are safe to show as they are.
 #[derive(Debug, Error)]
@@ -94,6 +96,8 @@ pub struct Authenticator {
     audit: AuditLog,
     settings: SecuritySettings,
     roles: RoleMap,
+    /// The settings in force and where the previous sign-in's fingerprint is kept.
+    recorded_settings: Option<(SettingsFingerprint, PathBuf)>,
 }
 
 impl Authenticator {
@@ -108,7 +112,15 @@ impl Authenticator {
             audit,
             settings,
             roles,
+            recorded_settings: None,
         }
+    }
+
+    /// Records the settings' fingerprint at every sign-in, and a `config_changed` record
+    /// naming the sections that differ from the previous sign-in's (kept at `seen_file`).
+    pub fn recording_settings(mut self, settings: SettingsFingerprint, seen_file: PathBuf) -> Self {
+        self.recorded_settings = Some((settings, seen_file));
+        self
     }
 
     pub fn store(&self) -> &UserStore {
@@ -181,10 +193,11 @@ impl Authenticator {
             },
             now,
         );
-        self.audit.append(
-            &AuditEntry::by(Event::SignIn, &session).outcome(Outcome::Success),
-            now,
-        )?;
+        let mut entry = AuditEntry::by(Event::SignIn, &session).outcome(Outcome::Success);
+        if let Some(digest) = self.note_settings(&session, now)? {
+            entry = entry.reason(format!("settings SHA-256 {digest}"));
+        }
+        self.audit.append(&entry, now)?;
         self.clear_failures(session.user())?;
         Ok(session)
     }
@@ -304,6 +317,33 @@ impl Authenticator {
                 Err(SignInError::Rejected)
             }
         }
+    }
+
+    /// Compares the settings in force with the previous sign-in's, records a change, and
+    /// keeps the new fingerprint. Returns the digest to put in the sign-in record.
+    fn note_settings(
+        &self,
+        session: &Session,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, SignInError> {
+        let Some((current, seen_file)) = &self.recorded_settings else {
+            return Ok(None);
+        };
+        let previous = SettingsFingerprint::load(seen_file).map_err(StoreError::from)?;
+        if previous.as_ref() == Some(current) {
+            return Ok(Some(current.digest()));
+        }
+        if let Some(previous) = previous {
+            let sections = current.changed_since(&previous).join(", ");
+            let entry = AuditEntry::by(Event::ConfigChanged, session).reason(format!(
+                "changed since the previous sign-in: {sections}; settings SHA-256 {} (was {})",
+                current.digest(),
+                previous.digest()
+            ));
+            self.audit.append(&entry, now)?;
+        }
+        current.save(seen_file).map_err(StoreError::from)?;
+        Ok(Some(current.digest()))
     }
 
     /// A session started or continued: the failed sign-ins before it no longer count.
