@@ -274,3 +274,117 @@ fn a_settings_edit_between_two_sign_ins_is_recorded_by_section() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("chmod go-w"), "{}", stderr(&out));
 }
+
+/// Runs the binary with no `--home`, under the test-only system settings file `system`.
+fn run_managed(system: &Path, args: &[&str], envs: &[(&str, &Path)], stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eps-tracker"));
+    command
+        .args(args)
+        .env_remove("EPS_TRACKER_HOME")
+        .env_remove("EPS_TRACKER_USER")
+        .env("EPS_TRACKER_TEST_SYSTEM_CONFIG", system)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in envs {
+        command.env(name, value);
+    }
+    let child = command.spawn().expect("the binary runs");
+    feed(child, stdin)
+        .wait_with_output()
+        .expect("the binary finishes")
+}
+
+/// A managed install: the root-owned system file fixes the home; `--home` and
+/// `EPS_TRACKER_HOME` are refused with exit 2; the first admin comes from `init`; a system
+/// file others could change, or a symlink, stops everything until fixed.
+#[cfg(unix)]
+#[test]
+fn a_managed_install_fixes_the_home() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: the system settings file must be owned by root, and this is not root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let managed_home = dir.path().join("managed");
+    let other = dir.path().join("other");
+    let system = dir.path().join("system.toml");
+    std::fs::write(
+        &system,
+        format!("[managed]\nhome = \"{}\"\n", managed_home.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&system, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let list = ["user", "list", "--as", "root", "--password-stdin"];
+    let mut with_flag = vec!["--home", other.to_str().unwrap()];
+    with_flag.extend(list);
+    for out in [
+        run_managed(&system, &with_flag, &[], ROOT_PW),
+        run_managed(&system, &list, &[("EPS_TRACKER_HOME", &other)], ROOT_PW),
+    ] {
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(stderr(&out).contains("managed install"), "{}", stderr(&out));
+    }
+    assert!(!other.exists(), "nothing may be written to the other home");
+
+    let admin = [
+        "root",
+        "--name",
+        "Root Admin",
+        "--spine-user-id",
+        "555000000009",
+        "--profile",
+        "555000000109:X26:admin",
+        "--password-stdin",
+    ];
+    let mut user_add = vec!["user", "add"];
+    user_add.extend(admin);
+    let out = run_managed(&system, &user_add, &[], ROOT_PW);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("eps-tracker init"),
+        "{}",
+        stderr(&out)
+    );
+    let mut init = vec!["init"];
+    init.extend(admin);
+    let out = run_managed(&system, &init, &[], ROOT_PW);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(managed_home.join("users.toml").exists());
+    let out = run_managed(&system, &list, &[], ROOT_PW);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let again = run_managed(&system, &init, &[], ROOT_PW);
+    assert_eq!(code(&again), 2, "{}", stderr(&again));
+
+    // The sandbox, which cannot reach Spine, still works with its own home.
+    let sandbox = run_managed(
+        &system,
+        &[
+            "--sandbox",
+            "--home",
+            other.to_str().unwrap(),
+            "user",
+            "list",
+            "--as",
+            "admin",
+            "--password-stdin",
+        ],
+        &[],
+        "sandbox-demo\n",
+    );
+    assert_eq!(code(&sandbox), 0, "{}", stderr(&sandbox));
+
+    std::fs::set_permissions(&system, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let out = run_managed(&system, &list, &[], ROOT_PW);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("chmod go-w"), "{}", stderr(&out));
+    std::fs::set_permissions(&system, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = dir.path().join("link.toml");
+    std::os::unix::fs::symlink(&system, &link).unwrap();
+    let out = run_managed(&link, &list, &[], ROOT_PW);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+}

@@ -59,6 +59,9 @@ pub enum Command {
     User(user::UserArgs),
     /// Check, read or locate the audit trail.
     Audit(audit::AuditArgs),
+    /// Make the first administrator of a new install (in a managed install: as root or the
+    /// service account).
+    Init(user::InitArgs),
     /// Run the sandbox: a local Spine Tracker simulator over mutual TLS.
     Sandbox(sandbox::SandboxArgs),
 }
@@ -76,6 +79,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Get(args)) => get::run(&args, globals),
         Some(Command::User(args)) => user::run(&args, globals),
         Some(Command::Audit(args)) => audit::run(&args, globals),
+        Some(Command::Init(args)) => user::init(&args, globals),
         Some(Command::Sandbox(args)) => sandbox::run(&args, globals.home),
         None => tui::run(globals, cli.no_color),
     }

@@ -5,6 +5,7 @@
 pub mod files;
 pub mod fingerprint;
 pub mod home;
+pub mod managed;
 pub mod settings;
 
 pub use fingerprint::SettingsFingerprint;
