@@ -106,6 +106,11 @@ impl Access {
                 .map_err(|e| sentence(&e.to_string()))?;
             return Ok(SignInReply::Welcome(welcome(current)));
         }
+        // An earlier right password whose role choice was cancelled (Esc) is recorded now.
+        if let Some(abandoned) = choosing.take() {
+            auth.abandon(abandoned, "role choice cancelled", now)
+                .map_err(|e| sentence(&e.to_string()))?;
+        }
         let signed_in = auth
             .sign_in(user, &password, now)
             .map_err(|e| sentence(&e.to_string()))?;
@@ -170,7 +175,12 @@ impl Access {
             session,
             choosing,
         } = &mut *inner;
-        *choosing = None;
+        // A right password whose role choice was abandoned is recorded (it keeps the
+        // failure count; see `Authenticator::abandon`).
+        if let Some(abandoned) = choosing.take() {
+            auth.abandon(abandoned, "role choice cancelled", Utc::now())
+                .map_err(|e| e.to_string())?;
+        }
         match session.take() {
             Some(s) => auth.sign_out(s, Utc::now()).map_err(|e| e.to_string()),
             None => Ok(()),
