@@ -388,3 +388,51 @@ fn a_managed_install_fixes_the_home() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
 }
+
+/// A right password that starts no session (several role profiles, none chosen) is
+/// recorded, does not list the profiles, and does not reset the failure count.
+#[test]
+fn a_right_password_without_a_role_profile_is_recorded_and_keeps_the_count() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path();
+    home_with_users(home);
+    let out = run(
+        home,
+        &[
+            "user",
+            "roles",
+            "hd",
+            "--add",
+            "555000000102:A83008:clinician",
+            "--as",
+            "root",
+            "--password-stdin",
+        ],
+        ROOT_PW,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let hd_list = ["user", "list", "--as", "hd", "--password-stdin"];
+    for _ in 0..4 {
+        let out = run(home, &hd_list, "wrong guess here\n");
+        assert_eq!(code(&out), 3, "{}", stderr(&out));
+    }
+    let out = run(home, &hd_list, HD_PW);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--role-profile"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("555000000101"), "{}", stderr(&out));
+    // The fifth wrong guess still locks the account.
+    let out = run(home, &hd_list, "wrong guess here\n");
+    assert_eq!(code(&out), 3);
+    let reasons = failure_reasons(home);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r == "right password, no session: several role profiles, none chosen"),
+        "{reasons:?}"
+    );
+    let text = std::fs::read_to_string(home.join("audit/audit.jsonl")).unwrap();
+    assert!(
+        text.contains("\"event\":\"lockout\""),
+        "no lockout:\n{text}"
+    );
+}
