@@ -30,7 +30,8 @@ pub struct Cli {
     pub sandbox: bool,
 
     /// Keep all state (settings, users, audit trail, certificates) in this folder instead of
-    /// the XDG directories. The sandbox uses its own `sandbox` folder inside it.
+    /// the XDG directories. The sandbox uses its own `sandbox` folder inside it. Refused in a
+    /// managed install (/etc/eps-tracker/config.toml), except with --sandbox.
     #[arg(long, global = true, env = "EPS_TRACKER_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
 
