@@ -46,6 +46,10 @@ pub enum UserCommand {
         /// pharmacist, clinician, auditor or admin. Repeat for several.
         #[arg(long = "profile", value_name = "ID:ODS:ROLE", required = true)]
         profiles: Vec<String>,
+        /// The user signs in with their password in the organisation's directory
+        /// (`[directory]` in the settings file); no local password is set.
+        #[arg(long)]
+        directory: bool,
         #[command(flatten)]
         signer: Signer,
     },
@@ -213,6 +217,7 @@ fn dispatch(args: &UserArgs, globals: Globals<'_>) -> Result<(), Failure> {
             name,
             spine_user_id,
             profiles,
+            directory,
             signer,
         } => {
             let new = NewUser {
@@ -240,6 +245,12 @@ fn dispatch(args: &UserArgs, globals: Globals<'_>) -> Result<(), Failure> {
                 return Ok(());
             }
             let session = admin_session(&mut secured, signer, &mut passwords)?;
+            if *directory {
+                admin::add_directory_user(&mut secured.auth, &session, new, now())
+                    .map_err(admin_failure)?;
+                println!("added {id}, who signs in with the directory's password");
+                return Ok(());
+            }
             let password = passwords.read_new(&format!("New password for {id}"))?;
             admin::add_user(&mut secured.auth, &session, new, &password, now())
                 .map_err(admin_failure)?;

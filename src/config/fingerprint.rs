@@ -32,6 +32,10 @@ impl SettingsFingerprint {
             ("security", format!("{:?}", config.security)),
             ("roles", format!("{:?}", config.role_map())),
             ("environments", environments),
+            (
+                "directory",
+                serde_json::to_string(&config.directory).unwrap_or_default(),
+            ),
         ]
         .into_iter()
         .map(|(name, text)| (name.to_owned(), sha256_hex(text.as_bytes())))

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use super::files::check_protected;
+use crate::security::directory::DirectoryConfig;
 use crate::security::hashing::HashParams;
 use crate::security::rbac::{RoleMap, RolesConfig};
 use crate::tracker::client::EnvironmentConfig;
@@ -33,6 +34,10 @@ pub struct Config {
     /// out keep their defaults. Checked by the terminal app when it starts.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
+    /// Sign-in against the organisation's directory (LDAP / Active Directory), for users
+    /// added with `user add --directory`.
+    #[serde(default)]
+    pub directory: Option<DirectoryConfig>,
 }
 
 /// Sign-in, password and lockout rules.
@@ -106,6 +111,15 @@ impl Config {
             message: e.to_string().trim_end().to_owned(),
         })?;
         config.security.validate(path)?;
+        if let Some(directory) = &config.directory {
+            directory
+                .validate()
+                .map_err(|message| ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    key: "directory",
+                    message,
+                })?;
+        }
         if let Some(name) = &config.default_environment
             && !config.environments.contains_key(name)
         {

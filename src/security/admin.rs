@@ -56,6 +56,11 @@ pub enum AdminError {
          administrator to do it"
     )]
     SelfGrant,
+    #[error(
+        "there is no [directory] in the settings file: add one (see config.example.toml) \
+         before adding directory users"
+    )]
+    NoDirectory,
     #[error("{0}")]
     Policy(#[from] PolicyError),
     #[error("{0}")]
@@ -68,6 +73,9 @@ pub enum AdminError {
     Audit(#[from] AuditError),
 }
 
+/// The stored "hash" of a directory user: never a valid PHC string.
+const DIRECTORY_HASH: &str = "!directory";
+
 /// Creates the first user of an empty store: an administrator, no sign-in needed.
 pub fn add_first_admin(
     auth: &mut Authenticator,
@@ -78,7 +86,7 @@ pub fn add_first_admin(
     if !new.role_profiles.iter().any(|p| p.role == Role::Admin) {
         return Err(AdminError::FirstUserNotAdmin);
     }
-    let record = prepare(auth, new, password, now)?;
+    let record = prepare(auth, new, Some(password), now)?;
     let audit = auth.audit().clone();
     auth.store_mut().update(|users| {
         if !users.is_empty() {
@@ -106,7 +114,32 @@ pub fn add_user(
     now: DateTime<Utc>,
 ) -> Result<(), AdminError> {
     allowed(auth, session, now)?;
-    let record = prepare(auth, new, password, now)?;
+    let record = prepare(auth, new, Some(password), now)?;
+    insert(auth, session, record, now)
+}
+
+/// Adds a user who signs in with the organisation's directory password (administrators
+/// only; needs `[directory]` in the settings).
+pub fn add_directory_user(
+    auth: &mut Authenticator,
+    session: &Session,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> Result<(), AdminError> {
+    allowed(auth, session, now)?;
+    if auth.directory().is_none() {
+        return Err(AdminError::NoDirectory);
+    }
+    let record = prepare(auth, new, None, now)?;
+    insert(auth, session, record, now)
+}
+
+fn insert(
+    auth: &mut Authenticator,
+    session: &Session,
+    record: UserRecord,
+    now: DateTime<Utc>,
+) -> Result<(), AdminError> {
     change(
         auth,
         session,
@@ -117,7 +150,10 @@ pub fn add_user(
             if users.iter().any(|u| u.id == record.id) {
                 return Err(AdminError::Exists(record.id.clone()));
             }
-            let detail = account_summary(&record);
+            let mut detail = account_summary(&record);
+            if record.directory {
+                detail.push_str("; signs in with the directory's password");
+            }
             users.push(record);
             Ok(detail)
         },
@@ -328,10 +364,11 @@ fn allowed(auth: &Authenticator, session: &Session, now: DateTime<Utc>) -> Resul
 }
 
 /// Validates and hashes a new user's details, outside the store lock (hashing is slow).
+/// `password` is `None` for a user who signs in with the directory's password.
 fn prepare(
     auth: &Authenticator,
     new: NewUser,
-    password: &Password,
+    password: Option<&Password>,
     now: DateTime<Utc>,
 ) -> Result<UserRecord, AdminError> {
     let name = new.display_name.trim();
@@ -349,12 +386,18 @@ fn prepare(
             return Err(AdminError::DuplicateProfile(profile.id.clone()));
         }
     }
-    check_new_password(
-        password,
-        new.id.as_str(),
-        auth.settings().min_password_length,
-    )?;
-    let hash = hashing::hash_password(password, auth.store().hash_params())?;
+    let hash = match password {
+        Some(password) => {
+            check_new_password(
+                password,
+                new.id.as_str(),
+                auth.settings().min_password_length,
+            )?;
+            hashing::hash_password(password, auth.store().hash_params())?
+        }
+        // Not a PHC string, so no password can ever match it locally.
+        None => DIRECTORY_HASH.to_owned(),
+    };
     Ok(UserRecord {
         id: new.id,
         display_name: name.to_owned(),
@@ -365,6 +408,7 @@ fn prepare(
         failed_sign_ins: 0,
         locked_until: None,
         role_profiles: new.role_profiles,
+        directory: password.is_none(),
     })
 }
 

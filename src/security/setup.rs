@@ -37,7 +37,8 @@ pub fn open_authenticator(
         .recording_settings(
             SettingsFingerprint::of(config),
             home.users_file.with_file_name("settings.sha256"),
-        );
+        )
+        .with_directory(config.directory.clone());
     if home.sandbox {
         demo::seed_demo_accounts(&mut auth, now)?;
     }

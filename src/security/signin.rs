@@ -14,6 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use thiserror::Error;
 
 use super::audit::{AuditEntry, AuditError, AuditLog, Event, Outcome};
+use super::directory::{DirectoryConfig, DirectoryUnavailable, DirectoryVerdict};
 use super::hashing::{self, HashError};
 use super::identity::{LocalUserId, RoleProfileId, SpineUserId};
 use super::password::Password;
@@ -48,6 +49,9 @@ pub enum SignInError {
     Hash(#[from] HashError),
     #[error("sign-in stopped because it could not be recorded: {0}")]
     Audit(#[from] AuditError),
+    /// The directory could not be asked: refused, never a fallback to a local password.
+    #[error("{0}")]
+    Directory(DirectoryUnavailable),
 }
 
 /// What the check under the store's lock found.
@@ -57,6 +61,8 @@ enum Verdict {
     Refused(Option<UserRecord>, &'static str),
     /// A wrong password, counted; `true` when this failure started a lockout.
     Wrong(UserRecord, bool),
+    /// A directory user whose directory could not be asked.
+    Unavailable(UserRecord, DirectoryUnavailable),
 }
 
 /// A user whose password was right, before they choose a role profile.
@@ -98,6 +104,8 @@ pub struct Authenticator {
     roles: RoleMap,
     /// The settings in force and where the previous sign-in's fingerprint is kept.
     recorded_settings: Option<(SettingsFingerprint, PathBuf)>,
+    /// The organisation's directory, for users marked `directory`.
+    directory: Option<DirectoryConfig>,
 }
 
 impl Authenticator {
@@ -113,7 +121,18 @@ impl Authenticator {
             settings,
             roles,
             recorded_settings: None,
+            directory: None,
         }
+    }
+
+    /// Checks the passwords of directory users against `directory`.
+    pub fn with_directory(mut self, directory: Option<DirectoryConfig>) -> Self {
+        self.directory = directory;
+        self
+    }
+
+    pub fn directory(&self) -> Option<&DirectoryConfig> {
+        self.directory.as_ref()
     }
 
     /// Records the settings' fingerprint at every sign-in, and a `config_changed` record
@@ -261,6 +280,7 @@ impl Authenticator {
         let limit = self.settings.lockout_after_failures;
         let lock_for = Duration::minutes(i64::from(self.settings.lockout_minutes));
         let store_cost = self.store.hash_params();
+        let directory = self.directory.clone();
         let verdict = self.store.update(|users| {
             let Some(stored) = users.iter_mut().find(|u| u.id.as_str() == user_id) else {
                 hashing::burn_equal_time(password, store_cost);
@@ -278,7 +298,25 @@ impl Authenticator {
                 let reason = "account locked out";
                 return Ok(Verdict::Refused(Some(stored.clone()), reason));
             }
-            if hashing::verify_password(password, &stored.password_hash.0)? {
+            if stored.directory {
+                // Under the lock like a local check, so the local lockout holds on top.
+                let Some(directory) = &directory else {
+                    hashing::burn_equal_time(password, own_cost);
+                    let reason = "directory user, but no [directory] in the settings";
+                    return Ok(Verdict::Refused(Some(stored.clone()), reason));
+                };
+                match directory.verify(user_id, password) {
+                    Ok(DirectoryVerdict::Accepted) => return Ok(Verdict::Right(stored.clone())),
+                    Ok(DirectoryVerdict::NotInGroup) => {
+                        let reason = "not in the directory's required group";
+                        return Ok(Verdict::Refused(Some(stored.clone()), reason));
+                    }
+                    Ok(DirectoryVerdict::WrongPassword) => {}
+                    Err(unavailable) => {
+                        return Ok(Verdict::Unavailable(stored.clone(), unavailable));
+                    }
+                }
+            } else if hashing::verify_password(password, &stored.password_hash.0)? {
                 let weaker = hashing::params_of(&stored.password_hash.0)
                     .is_none_or(|params| params.is_weaker_than(&store_cost));
                 if weaker {
@@ -297,6 +335,10 @@ impl Authenticator {
         })?;
         match verdict {
             Verdict::Right(user) => Ok(user),
+            Verdict::Unavailable(user, unavailable) => {
+                self.record_failure(Some(&user), user_id, "directory unreachable", now)?;
+                Err(SignInError::Directory(unavailable))
+            }
             Verdict::Refused(user, reason) => {
                 self.record_failure(user.as_ref(), user_id, reason, now)?;
                 Err(SignInError::Rejected)
