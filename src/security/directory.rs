@@ -278,7 +278,7 @@ mod tests {
         // RFC 4515: the classic injection becomes a literal.
         assert_eq!(ldap_escape("*)(uid=*"), "\\2a\\29\\28uid=\\2a");
         // RFC 4514: a comma cannot start a new RDN.
-        assert_eq!(dn_escape("a,ou=admins"), "a\\2cou=admins");
+        assert_eq!(dn_escape("a,ou=admins"), "a\\2cou\\3dadmins");
     }
 
     #[test]
