@@ -252,6 +252,42 @@ fn directory_users_sign_in_with_slapd_and_nothing_else() {
         "sandbox-demo\n",
     );
     assert_eq!(code(&added), 0, "{}", stderr(&added));
+    let listed = run(
+        &home,
+        &[
+            "--sandbox",
+            "user",
+            "list",
+            "--as",
+            "admin",
+            "--password-stdin",
+        ],
+        "sandbox-demo\n",
+    );
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains("(directory)"),
+        "{}",
+        String::from_utf8_lossy(&listed.stdout)
+    );
+    let reset = run(
+        &home,
+        &[
+            "--sandbox",
+            "user",
+            "passwd",
+            "jsmith",
+            "--as",
+            "admin",
+            "--password-stdin",
+        ],
+        "sandbox-demo\nsome new passphrase here\n",
+    );
+    assert_eq!(code(&reset), 2, "{}", stderr(&reset));
+    assert!(
+        stderr(&reset).contains("change it in the directory"),
+        "{}",
+        stderr(&reset)
+    );
     let search = [
         "--sandbox",
         "search",

@@ -406,8 +406,9 @@ fn print_users(users: &[UserRecord]) {
             .iter()
             .map(|p| format!("{}:{}:{}", p.id, p.ods, p.role))
             .collect();
+        let source = if user.directory { "  (directory)" } else { "" };
         println!(
-            "{:<16} {:<24} {:<12}  {:<10} {}",
+            "{:<16} {:<24} {:<12}  {:<10} {}{source}",
             user.id,
             user.display_name,
             user.spine_user_id,

@@ -61,6 +61,8 @@ pub enum AdminError {
          before adding directory users"
     )]
     NoDirectory,
+    #[error("{0} signs in with the directory's password: change it in the directory, not here")]
+    DirectoryPassword(String),
     #[error("{0}")]
     Policy(#[from] PolicyError),
     #[error("{0}")]
@@ -226,6 +228,9 @@ pub fn reset_password(
     now: DateTime<Utc>,
 ) -> Result<(), AdminError> {
     allowed(auth, session, now)?;
+    if auth.store().find(id).is_some_and(|u| u.directory) {
+        return Err(AdminError::DirectoryPassword(id.to_owned()));
+    }
     check_new_password(password, id, auth.settings().min_password_length)?;
     let hash = StoredHash(hashing::hash_password(
         password,
@@ -259,6 +264,9 @@ pub fn change_own_password(
     now: DateTime<Utc>,
 ) -> Result<(), AdminError> {
     let user = auth.check_password(id, old, now)?;
+    if user.directory {
+        return Err(AdminError::DirectoryPassword(id.to_owned()));
+    }
     check_new_password(new, id, auth.settings().min_password_length)?;
     let hash = StoredHash(hashing::hash_password(new, auth.store().hash_params())?);
     let audit = auth.audit().clone();
