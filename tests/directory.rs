@@ -19,7 +19,10 @@ const JSMITH_PW: &str = "jsmith directory words";
 /// Stops the private slapd (by the PID it wrote) however the test ends.
 struct Slapd {
     dir: PathBuf,
+    /// LDAPS.
     port: u16,
+    /// Plain LDAP, for StartTLS.
+    starttls_port: u16,
 }
 
 impl Slapd {
@@ -146,15 +149,17 @@ fn start_slapd(dir: &Path, ca: &Authority) -> Slapd {
         "",
     );
     let port = free_port();
-    let url = format!("ldaps://127.0.0.1:{port}/");
+    let starttls_port = free_port();
+    let urls = format!("ldaps://127.0.0.1:{port}/ ldap://127.0.0.1:{starttls_port}/");
     sh(
         "/usr/sbin/slapd",
-        &["-f", conf_path.to_str().unwrap(), "-h", &url],
+        &["-f", conf_path.to_str().unwrap(), "-h", &urls],
         "",
     );
     let slapd = Slapd {
         dir: dir.to_path_buf(),
         port,
+        starttls_port,
     };
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -410,8 +415,54 @@ fn a_directory_with_an_untrusted_certificate_is_refused() {
         required_group: None,
         timeout_secs: 5,
     };
+    let password = Password::new(JSMITH_PW.to_owned());
+    let err = config.verify("jsmith", &password).unwrap_err();
+    assert!(err.url.contains(&slapd.port.to_string()), "{err}");
+
+    // StartTLS on plain LDAP, with the right CA, works; with the wrong one it is refused.
+    let ca_file = tmp.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.cert_pem()).unwrap();
+    let mut starttls = config.clone();
+    starttls.url = format!("ldap://127.0.0.1:{}", slapd.starttls_port);
+    starttls.starttls = true;
+    starttls.validate().unwrap();
+    assert!(starttls.verify("jsmith", &password).is_err());
+    starttls.ca = Some(ca_file);
+    assert_eq!(
+        starttls.verify("jsmith", &password),
+        Ok(DirectoryVerdict::Accepted)
+    );
+}
+
+/// A directory that accepts the connection and never answers counts as unreachable after
+/// the timeout (no slapd needed).
+#[test]
+fn a_directory_that_hangs_is_refused_after_the_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept() {
+            held.push(socket);
+        }
+    });
+    let config = DirectoryConfig {
+        url: format!("ldaps://127.0.0.1:{port}"),
+        starttls: false,
+        ca: None,
+        user_dn: Some(format!("uid={{user}},ou=people,{SUFFIX}")),
+        search_base: None,
+        search_filter: None,
+        bind_dn: None,
+        bind_password_file: None,
+        required_group: None,
+        timeout_secs: 1,
+    };
     let err = config
         .verify("jsmith", &Password::new(JSMITH_PW.to_owned()))
         .unwrap_err();
-    assert!(err.url.contains(&slapd.port.to_string()), "{err}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
 }
