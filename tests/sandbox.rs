@@ -916,6 +916,17 @@ async fn certificate_files_are_checked_with_specific_messages() {
     );
     std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
 
+    // Whoever can change the CA file chooses whom the client trusts.
+    let ca_path = dir.join("ca.pem");
+    std::fs::set_permissions(&ca_path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let err = setup_error(&good);
+    assert!(
+        err.starts_with("the CA certificate (`ca`) file cannot be trusted:"),
+        "{err}"
+    );
+    assert!(err.contains("chmod go-w"), "{err}");
+    std::fs::set_permissions(&ca_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+
     let mut bad_asid = good.clone();
     bad_asid.asid = "2000000000".into();
     assert_eq!(

@@ -39,7 +39,8 @@ pub struct Cli {
     pub sandbox: bool,
 
     /// Keep all state (settings, users, audit trail, certificates) in this folder instead of
-    /// the XDG directories. The sandbox uses its own `sandbox` folder inside it.
+    /// the XDG directories. The sandbox uses its own `sandbox` folder inside it. Refused in a
+    /// managed install (/etc/eps-tracker/config.toml), except with --sandbox.
     #[arg(long, global = true, env = "EPS_TRACKER_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
 
@@ -68,6 +69,9 @@ pub enum Command {
     User(user::UserArgs),
     /// Check, read or locate the audit trail.
     Audit(audit::AuditArgs),
+    /// Make the first administrator of a new install (in a managed install: as root or the
+    /// service account).
+    Init(user::InitArgs),
     /// Run the sandbox: a local Spine Tracker simulator over mutual TLS.
     Sandbox(sandbox::SandboxArgs),
     /// Check settings, certificates, DNS, TCP, TLS and the audit trail (no sign-in).
@@ -101,6 +105,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Get(args)) => get::run(&args, globals),
         Some(Command::User(args)) => user::run(&args, globals),
         Some(Command::Audit(args)) => audit::run(&args, globals),
+        Some(Command::Init(args)) => user::init(&args, globals),
         Some(Command::Sandbox(args)) => sandbox::run(&args, globals.home),
         Some(Command::Doctor(args)) => doctor::run(&args, globals),
         Some(Command::Completions(args)) => shell::completions(&args),

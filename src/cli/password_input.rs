@@ -93,16 +93,18 @@ fn prompt_no_echo(prompt: &str) -> Result<Password, Failure> {
              --password-stdin",
         ));
     }
-    let mut stderr = io::stderr();
-    let _ = write!(stderr, "{prompt}: ");
-    let _ = stderr.flush();
+    // Echo goes off before the prompt appears: someone (or a password manager) typing as
+    // soon as they see it must never have the password echoed.
+    terminal::enable_raw_mode()
+        .map_err(|e| Failure::usage(format!("cannot turn off echo on the terminal: {e}")))?;
     let typed = {
-        terminal::enable_raw_mode()
-            .map_err(|e| Failure::usage(format!("cannot turn off echo on the terminal: {e}")))?;
         let _raw = RawMode;
+        let mut stderr = io::stderr();
+        let _ = write!(stderr, "{prompt}: ");
+        let _ = stderr.flush();
         collect_keys()
     };
-    let _ = writeln!(stderr);
+    let _ = writeln!(io::stderr());
     typed
 }
 
@@ -121,7 +123,12 @@ fn collect_keys() -> Result<Password, Failure> {
             continue;
         };
         match code {
+            // Enter arrives as \r; a \n (an Enter typed ahead, or a pasted line ending) is
+            // Ctrl-J in raw mode.
             KeyCode::Enter => return Ok(Password::from(text)),
+            KeyCode::Char('j') if modifiers.contains(KeyModifiers::CONTROL) => {
+                return Ok(Password::from(text));
+            }
             KeyCode::Char('c' | 'd') if modifiers.contains(KeyModifiers::CONTROL) => {
                 return Err(Failure::usage("cancelled"));
             }

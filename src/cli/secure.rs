@@ -86,14 +86,14 @@ impl Secured {
                 match preferred.or_else(|| signed_in.only_profile().cloned()) {
                     Some(id) => id,
                     None => {
-                        let list: Vec<String> = signed_in
-                            .profiles()
-                            .iter()
-                            .map(|p| format!("  {}  {} at {}", p.id, p.role, p.ods))
-                            .collect();
+                        // A right password, but no session: recorded, and the profiles are
+                        // not listed (the password may be a guess).
+                        self.auth
+                            .abandon(signed_in, "several role profiles, none chosen", now)
+                            .map_err(Failure::audit)?;
                         return Err(Failure::usage(format!(
-                            "{user} has several role profiles: choose one with --role-profile ID\n{}",
-                            list.join("\n")
+                            "{user} has several role profiles: choose one with --role-profile \
+                             ID (an administrator can list them with `eps-tracker user list`)"
                         )));
                     }
                 }

@@ -11,6 +11,7 @@ use super::output::{self, print_raw};
 use super::password_input::PasswordInput;
 use super::secure::{Globals, Secured};
 use super::table::{Column, Table};
+use crate::config::managed;
 use crate::security::admin::{self, AdminError, NewUser};
 use crate::security::identity::{LocalUserId, OdsCode, RoleProfileId, SpineUserId};
 use crate::security::rbac::Role;
@@ -47,6 +48,10 @@ pub enum UserCommand {
         /// pharmacist, clinician, auditor or admin. Repeat for several.
         #[arg(long = "profile", value_name = "ID:ODS:ROLE", required = true)]
         profiles: Vec<String>,
+        /// The user signs in with their password in the organisation's directory
+        /// (`[directory]` in the settings file); no local password is set.
+        #[arg(long)]
+        directory: bool,
         #[command(flatten)]
         signer: Signer,
     },
@@ -93,6 +98,105 @@ pub enum UserCommand {
     },
 }
 
+/// `eps-tracker init`: the first administrator of an empty store.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The administrator's local ID (lower-case letters, digits, '.', '_' or '-').
+    pub id: String,
+    /// Their name as shown on screen.
+    #[arg(long)]
+    pub name: String,
+    /// Their 12-digit Spine user ID.
+    #[arg(long, value_name = "DIGITS")]
+    pub spine_user_id: String,
+    /// A role profile as ROLE_PROFILE_ID:ODS_CODE:ROLE; one must be admin. Repeat for several.
+    #[arg(long = "profile", value_name = "ID:ODS:ROLE", required = true)]
+    pub profiles: Vec<String>,
+    /// Read the new password from standard input instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Makes the first administrator. In a managed install only root or the service account
+/// may, and files root creates are handed to the service account.
+pub fn init(args: &InitArgs, globals: Globals<'_>) -> ExitCode {
+    finish(make_first_admin(args, globals))
+}
+
+fn make_first_admin(args: &InitArgs, globals: Globals<'_>) -> Result<(), Failure> {
+    let mut secured = Secured::open(globals)?;
+    let service_uid = match &secured.home.managed {
+        Some(managed) => {
+            let service = managed.service_account.as_deref();
+            let service_uid = match service {
+                Some(name) => Some(managed::uid_of(name).ok_or_else(|| {
+                    Failure::usage(format!(
+                        "the service account \"{name}\" named in {} does not exist on this \
+                         machine: create it, or correct service_account",
+                        managed.source.display()
+                    ))
+                })?),
+                None => None,
+            };
+            // SAFETY: geteuid has no preconditions and cannot fail.
+            let me = unsafe { libc::geteuid() };
+            if me != 0 && Some(me) != service_uid {
+                return Err(Failure::denied(format!(
+                    "this is a managed install: only root{} can make the first administrator",
+                    service.map(|s| format!(" or {s}")).unwrap_or_default()
+                )));
+            }
+            service_uid.filter(|_| me == 0)
+        }
+        None => None,
+    };
+    if !secured.auth.store().is_empty() {
+        return Err(Failure::usage(
+            "there are already users: an administrator adds more with `eps-tracker user add … \
+             --as ADMIN_ID`",
+        ));
+    }
+    let new = NewUser {
+        id: LocalUserId::parse(&args.id).map_err(Failure::usage)?,
+        display_name: args.name.clone(),
+        spine_user_id: SpineUserId::parse(&args.spine_user_id).map_err(Failure::usage)?,
+        role_profiles: args
+            .profiles
+            .iter()
+            .map(|p| parse_profile(p))
+            .collect::<Result<_, _>>()?,
+    };
+    let mut passwords = PasswordInput::new(args.password_stdin);
+    let password = passwords.read_new(&format!("New password for {}", args.id))?;
+    admin::add_first_admin(&mut secured.auth, new, &password, Utc::now()).map_err(admin_failure)?;
+    if let (Some(uid), Some(managed)) = (service_uid, &secured.home.managed) {
+        hand_over(&managed.home, uid).map_err(|e| {
+            Failure::usage(format!(
+                "the administrator was added, but {} could not be given to the service account: \
+                 {e}. Fix it with: chown -R SERVICE_ACCOUNT {}",
+                managed.home.display(),
+                managed.home.display()
+            ))
+        })?;
+    }
+    println!("added {}, the first administrator", args.id);
+    Ok(())
+}
+
+/// Gives everything under `dir` to `uid` (root made it; the service account must use it).
+fn hand_over(dir: &std::path::Path, uid: u32) -> std::io::Result<()> {
+    std::os::unix::fs::chown(dir, Some(uid), None)?;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            hand_over(&entry.path(), uid)?;
+        } else {
+            std::os::unix::fs::lchown(entry.path(), Some(uid), None)?;
+        }
+    }
+    Ok(())
+}
+
 /// The administrator making the change.
 #[derive(Debug, Args)]
 pub struct Signer {
@@ -115,6 +219,7 @@ fn dispatch(args: &UserArgs, globals: Globals<'_>) -> Result<(), Failure> {
             name,
             spine_user_id,
             profiles,
+            directory,
             signer,
         } => {
             let new = NewUser {
@@ -127,6 +232,14 @@ fn dispatch(args: &UserArgs, globals: Globals<'_>) -> Result<(), Failure> {
                     .collect::<Result<_, _>>()?,
             };
             if secured.auth.store().is_empty() && signer.admin.is_none() {
+                if let Some(managed) = &secured.home.managed {
+                    return Err(Failure::denied(format!(
+                        "this is a managed install ({}): root or the service account makes the \
+                         first administrator with `eps-tracker init {id} --name … \
+                         --spine-user-id … --profile ID:ODS:admin`",
+                        managed.source.display()
+                    )));
+                }
                 let password = passwords.read_new(&format!("New password for {id}"))?;
                 admin::add_first_admin(&mut secured.auth, new, &password, now())
                     .map_err(admin_failure)?;
@@ -134,6 +247,12 @@ fn dispatch(args: &UserArgs, globals: Globals<'_>) -> Result<(), Failure> {
                 return Ok(());
             }
             let session = admin_session(&mut secured, signer, &mut passwords)?;
+            if *directory {
+                admin::add_directory_user(&mut secured.auth, &session, new, now())
+                    .map_err(admin_failure)?;
+                println!("added {id}, who signs in with the directory's password");
+                return Ok(());
+            }
             let password = passwords.read_new(&format!("New password for {id}"))?;
             admin::add_user(&mut secured.auth, &session, new, &password, now())
                 .map_err(admin_failure)?;
@@ -258,7 +377,9 @@ fn parse_profile(text: &str) -> Result<RoleProfile, Failure> {
 fn admin_failure(error: AdminError) -> Failure {
     match &error {
         AdminError::Audit(_) => Failure::audit(error),
-        AdminError::Denied(_) | AdminError::SessionLocked => Failure::denied(error),
+        AdminError::Denied(_) | AdminError::SessionLocked | AdminError::SelfGrant => {
+            Failure::denied(error)
+        }
         AdminError::SignIn(inner) => match inner {
             crate::security::signin::SignInError::Audit(_) => Failure::audit(error),
             _ => Failure::denied(error),
@@ -291,11 +412,13 @@ fn print_users(users: &[UserRecord]) -> Result<(), Failure> {
             .iter()
             .map(|p| format!("{}:{}:{}", p.id, p.ods, p.role))
             .collect();
+        // Directory users sign in with the directory's password, not a local one.
+        let source = if user.directory { " (directory)" } else { "" };
         table.row(vec![
             user.id.to_string(),
             user.display_name.to_string(),
             user.spine_user_id.to_string(),
-            state,
+            format!("{state}{source}"),
             profiles.join(" "),
         ]);
     }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::files::{FileError, create_private_dir};
+use super::managed::{self, Managed, ManagedError};
 
 /// Every path the program reads or writes state at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub struct Home {
     pub log_dir: PathBuf,
     /// Whether this is the sandbox's separate home.
     pub sandbox: bool,
+    /// The managed install this home belongs to, if any.
+    pub managed: Option<Managed>,
 }
 
 /// Why no home could be found or prepared.
@@ -37,12 +40,32 @@ pub enum HomeError {
     NoHomeDirectory,
     #[error("{0}")]
     File(#[from] FileError),
+    #[error("{0}")]
+    System(#[from] ManagedError),
+    #[error(
+        "this is a managed install ({source}): the home is {home} and cannot be moved, so \
+         --home and EPS_TRACKER_HOME are not allowed. Run eps-tracker without them (or with \
+         --sandbox to try it against the simulator)",
+        source = .managed.source.display(),
+        home = .managed.home.display()
+    )]
+    Managed { managed: Managed },
 }
 
 impl Home {
     /// Picks the home: `explicit` (from `--home` / `EPS_TRACKER_HOME`) or the XDG
     /// directories; with `sandbox`, the separate sandbox home inside it.
+    /// In a managed install (see `managed`), the real home is the managed one and an
+    /// explicit home is refused; the sandbox, which cannot reach Spine, still works.
     pub fn resolve(explicit: Option<&Path>, sandbox: bool) -> Result<Self, HomeError> {
+        if !sandbox && let Some(managed) = managed::detect()? {
+            if explicit.is_some() {
+                return Err(HomeError::Managed { managed });
+            }
+            let mut home = Self::in_folder(&managed.home, false);
+            home.managed = Some(managed);
+            return Ok(home);
+        }
         match (explicit, sandbox) {
             (Some(dir), false) => Ok(Self::in_folder(dir, false)),
             (Some(dir), true) => Ok(Self::in_folder(&dir.join("sandbox"), true)),
@@ -64,6 +87,7 @@ impl Home {
                     certs_dir: data.join("certs"),
                     log_dir: logs,
                     sandbox: false,
+                    managed: None,
                 })
             }
         }
@@ -78,6 +102,7 @@ impl Home {
             certs_dir: root.join("certs"),
             log_dir: root.join("logs"),
             sandbox,
+            managed: None,
         }
     }
 

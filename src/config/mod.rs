@@ -3,8 +3,11 @@
 //! rules (0600 files, 0700 directories, atomic replacement) every state file follows.
 
 pub mod files;
+pub mod fingerprint;
 pub mod home;
+pub mod managed;
 pub mod settings;
 
+pub use fingerprint::SettingsFingerprint;
 pub use home::{Home, HomeError};
 pub use settings::{Config, ConfigError, SecuritySettings};

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
+use super::files::check_protected;
 use crate::security::audit::AuditSettings;
+use crate::security::directory::DirectoryConfig;
 use crate::security::hashing::HashParams;
 use crate::security::rbac::{RoleMap, RolesConfig};
 use crate::tracker::client::EnvironmentConfig;
@@ -45,6 +47,10 @@ pub struct Config {
     /// selected prescription is fetched (Enter fetches at once).
     #[serde(default = "default_detail_delay_ms")]
     pub detail_delay_ms: u64,
+    /// Sign-in against the organisation's directory (LDAP / Active Directory), for users
+    /// added with `user add --directory`.
+    #[serde(default)]
+    pub directory: Option<DirectoryConfig>,
 }
 
 fn default_detail_delay_ms() -> u64 {
@@ -62,6 +68,7 @@ impl Default for Config {
             search: SearchSettings::default(),
             audit: AuditSettings::default(),
             detail_delay_ms: default_detail_delay_ms(),
+            directory: None,
         }
     }
 }
@@ -78,6 +85,8 @@ pub struct SecuritySettings {
     pub lockout_minutes: u32,
     /// Minutes without activity before the session locks and needs the password again.
     pub idle_lock_minutes: u32,
+    /// Hours after sign-in when a session ends, however active it has been.
+    pub session_lifetime_hours: u32,
     /// Password hashing cost (argon2id); never below the OWASP recommendation.
     pub argon2: HashParams,
 }
@@ -89,6 +98,7 @@ impl Default for SecuritySettings {
             lockout_after_failures: 5,
             lockout_minutes: 15,
             idle_lock_minutes: 15,
+            session_lifetime_hours: 12,
             argon2: HashParams::OWASP,
         }
     }
@@ -101,6 +111,8 @@ pub enum ConfigError {
     Read { path: PathBuf, source: io::Error },
     #[error("the settings file {path} is not valid: {message}", path = .path.display())]
     Parse { path: PathBuf, message: String },
+    #[error("the settings file cannot be trusted: {0}")]
+    Unprotected(String),
     #[error("the settings file {path}: {key} {message}", path = .path.display())]
     Invalid {
         path: PathBuf,
@@ -110,8 +122,11 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Reads the settings file; a missing file gives the defaults.
+    /// Reads the settings file; a missing file gives the defaults. A file that another
+    /// account owns, or that group or others can change, is refused: it decides who may see
+    /// what.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        check_protected(path).map_err(|e| ConfigError::Unprotected(e.to_string()))?;
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(path, &text),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Self::default()),
@@ -152,6 +167,15 @@ impl Config {
                 key: "search.default_window_days",
                 message,
             });
+        }
+        if let Some(directory) = &config.directory {
+            directory
+                .validate()
+                .map_err(|message| ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    key: "directory",
+                    message,
+                })?;
         }
         if let Some(name) = &config.default_environment
             && !config.environments.contains_key(name)
@@ -244,6 +268,12 @@ impl SecuritySettings {
             if !(1..=1440).contains(&minutes) {
                 return Err(invalid(key, format!("is {minutes}: use 1 to 1440 minutes")));
             }
+        }
+        if !(1..=168).contains(&self.session_lifetime_hours) {
+            return Err(invalid(
+                "security.session_lifetime_hours",
+                format!("is {}: use 1 to 168 hours", self.session_lifetime_hours),
+            ));
         }
         self.argon2
             .check_production_strength()

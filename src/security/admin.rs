@@ -51,6 +51,18 @@ pub enum AdminError {
     DisplayName,
     #[error("this would leave no administrator who can sign in: add or unlock another admin first")]
     LastAdmin,
+    #[error(
+        "an administrator cannot give role profiles to their own account: ask another \
+         administrator to do it"
+    )]
+    SelfGrant,
+    #[error(
+        "there is no [directory] in the settings file: add one (see config.example.toml) \
+         before adding directory users"
+    )]
+    NoDirectory,
+    #[error("{0} signs in with the directory's password: change it in the directory, not here")]
+    DirectoryPassword(String),
     #[error("{0}")]
     Policy(#[from] PolicyError),
     #[error("{0}")]
@@ -63,6 +75,9 @@ pub enum AdminError {
     Audit(#[from] AuditError),
 }
 
+/// The stored "hash" of a directory user: never a valid PHC string.
+const DIRECTORY_HASH: &str = "!directory";
+
 /// Creates the first user of an empty store: an administrator, no sign-in needed.
 pub fn add_first_admin(
     auth: &mut Authenticator,
@@ -73,7 +88,7 @@ pub fn add_first_admin(
     if !new.role_profiles.iter().any(|p| p.role == Role::Admin) {
         return Err(AdminError::FirstUserNotAdmin);
     }
-    let record = prepare(auth, new, password, now)?;
+    let record = prepare(auth, new, Some(password), now)?;
     let audit = auth.audit().clone();
     auth.store_mut().update(|users| {
         if !users.is_empty() {
@@ -82,7 +97,10 @@ pub fn add_first_admin(
         let entry = AuditEntry::new(Event::UserAdded)
             .target(record.id.to_string())
             .outcome(Outcome::Success)
-            .reason("first administrator, created without sign-in");
+            .reason(format!(
+                "first administrator, created without sign-in; {}",
+                account_summary(&record)
+            ));
         audit.append(&entry, now)?;
         users.push(record);
         Ok(())
@@ -98,7 +116,32 @@ pub fn add_user(
     now: DateTime<Utc>,
 ) -> Result<(), AdminError> {
     allowed(auth, session, now)?;
-    let record = prepare(auth, new, password, now)?;
+    let record = prepare(auth, new, Some(password), now)?;
+    insert(auth, session, record, now)
+}
+
+/// Adds a user who signs in with the organisation's directory password (administrators
+/// only; needs `[directory]` in the settings).
+pub fn add_directory_user(
+    auth: &mut Authenticator,
+    session: &Session,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> Result<(), AdminError> {
+    allowed(auth, session, now)?;
+    if auth.directory().is_none() {
+        return Err(AdminError::NoDirectory);
+    }
+    let record = prepare(auth, new, None, now)?;
+    insert(auth, session, record, now)
+}
+
+fn insert(
+    auth: &mut Authenticator,
+    session: &Session,
+    record: UserRecord,
+    now: DateTime<Utc>,
+) -> Result<(), AdminError> {
     change(
         auth,
         session,
@@ -109,8 +152,12 @@ pub fn add_user(
             if users.iter().any(|u| u.id == record.id) {
                 return Err(AdminError::Exists(record.id.clone()));
             }
+            let mut detail = account_summary(&record);
+            if record.directory {
+                detail.push_str("; signs in with the directory's password");
+            }
             users.push(record);
-            Ok(())
+            Ok(detail)
         },
     )
 }
@@ -131,8 +178,9 @@ pub fn remove_user(
         now,
         |users| {
             let index = position(users, id)?;
-            users.remove(index);
-            ensure_an_admin_remains(users)
+            let removed = users.remove(index);
+            ensure_an_admin_remains(users)?;
+            Ok(format!("removed; had {}", account_summary(&removed)))
         },
     )
 }
@@ -161,7 +209,13 @@ pub fn set_disabled(
                 user.locked_until = None;
             }
         }
-        ensure_an_admin_remains(users)
+        ensure_an_admin_remains(users)?;
+        Ok(if disabled {
+            "locked by an administrator"
+        } else {
+            "unlocked, failed sign-ins cleared"
+        }
+        .to_owned())
     })
 }
 
@@ -174,6 +228,9 @@ pub fn reset_password(
     now: DateTime<Utc>,
 ) -> Result<(), AdminError> {
     allowed(auth, session, now)?;
+    if auth.store().find(id).is_some_and(|u| u.directory) {
+        return Err(AdminError::DirectoryPassword(id.to_owned()));
+    }
     check_new_password(password, id, auth.settings().min_password_length)?;
     let hash = StoredHash(hashing::hash_password(
         password,
@@ -193,7 +250,7 @@ pub fn reset_password(
                 user.failed_sign_ins = 0;
                 user.locked_until = None;
             }
-            Ok(())
+            Ok("password reset by an administrator".to_owned())
         },
     )
 }
@@ -207,6 +264,9 @@ pub fn change_own_password(
     now: DateTime<Utc>,
 ) -> Result<(), AdminError> {
     let user = auth.check_password(id, old, now)?;
+    if user.directory {
+        return Err(AdminError::DirectoryPassword(id.to_owned()));
+    }
     check_new_password(new, id, auth.settings().min_password_length)?;
     let hash = StoredHash(hashing::hash_password(new, auth.store().hash_params())?);
     let audit = auth.audit().clone();
@@ -223,6 +283,8 @@ pub fn change_own_password(
         if let Some(stored) = users.get_mut(index) {
             stored.password_hash = hash;
             stored.password_changed = now;
+            stored.failed_sign_ins = 0;
+            stored.locked_until = None;
         }
         Ok(())
     })
@@ -238,6 +300,18 @@ pub fn change_role_profiles(
     now: DateTime<Utc>,
 ) -> Result<(), AdminError> {
     allowed(auth, session, now)?;
+    // Separation of duties: nobody widens their own access.
+    if !add.is_empty() && session.user().as_str() == id {
+        let entry = AuditEntry::by(Event::AccessDenied, session)
+            .target(id)
+            .outcome(Outcome::Denied)
+            .reason(format!(
+                "an administrator may not give their own account role profiles ({})",
+                profile_list(&add)
+            ));
+        auth.audit().append(&entry, now)?;
+        return Err(AdminError::SelfGrant);
+    }
     change(
         auth,
         session,
@@ -246,6 +320,8 @@ pub fn change_role_profiles(
         now,
         |users| {
             let index = position(users, id)?;
+            let mut removed = Vec::new();
+            let added = add.clone();
             if let Some(user) = users.get_mut(index) {
                 for gone in remove {
                     if !user.role_profiles.iter().any(|p| &p.id == gone) {
@@ -253,6 +329,7 @@ pub fn change_role_profiles(
                             "{id} with role profile {gone}"
                         )));
                     }
+                    removed.extend(user.role_profiles.iter().filter(|p| &p.id == gone).cloned());
                     user.role_profiles.retain(|p| &p.id != gone);
                 }
                 for profile in add {
@@ -265,7 +342,15 @@ pub fn change_role_profiles(
                     return Err(AdminError::NoProfiles);
                 }
             }
-            ensure_an_admin_remains(users)
+            ensure_an_admin_remains(users)?;
+            let mut detail = Vec::new();
+            if !added.is_empty() {
+                detail.push(format!("added {}", profile_list(&added)));
+            }
+            if !removed.is_empty() {
+                detail.push(format!("removed {}", profile_list(&removed)));
+            }
+            Ok(detail.join("; "))
         },
     )
 }
@@ -287,10 +372,11 @@ fn allowed(auth: &Authenticator, session: &Session, now: DateTime<Utc>) -> Resul
 }
 
 /// Validates and hashes a new user's details, outside the store lock (hashing is slow).
+/// `password` is `None` for a user who signs in with the directory's password.
 fn prepare(
     auth: &Authenticator,
     new: NewUser,
-    password: &Password,
+    password: Option<&Password>,
     now: DateTime<Utc>,
 ) -> Result<UserRecord, AdminError> {
     let name = new.display_name.trim();
@@ -308,12 +394,18 @@ fn prepare(
             return Err(AdminError::DuplicateProfile(profile.id.clone()));
         }
     }
-    check_new_password(
-        password,
-        new.id.as_str(),
-        auth.settings().min_password_length,
-    )?;
-    let hash = hashing::hash_password(password, auth.store().hash_params())?;
+    let hash = match password {
+        Some(password) => {
+            check_new_password(
+                password,
+                new.id.as_str(),
+                auth.settings().min_password_length,
+            )?;
+            hashing::hash_password(password, auth.store().hash_params())?
+        }
+        // Not a PHC string, so no password can ever match it locally.
+        None => DIRECTORY_HASH.to_owned(),
+    };
     Ok(UserRecord {
         id: new.id,
         display_name: name.to_owned(),
@@ -324,24 +416,25 @@ fn prepare(
         failed_sign_ins: 0,
         locked_until: None,
         role_profiles: new.role_profiles,
+        directory: password.is_none(),
     })
 }
 
-/// Applies a change under the store lock, recording it first; if saving then fails, a
-/// second record says so.
+/// Applies a change under the store lock, recording it first with what `apply` says it
+/// changed (and who, from the session); if saving then fails, a second record says so.
 fn change(
     auth: &mut Authenticator,
     session: &Session,
     event: Event,
     target: String,
     now: DateTime<Utc>,
-    apply: impl FnOnce(&mut Vec<UserRecord>) -> Result<(), AdminError>,
+    apply: impl FnOnce(&mut Vec<UserRecord>) -> Result<String, AdminError>,
 ) -> Result<(), AdminError> {
     let audit = auth.audit().clone();
     let entry = AuditEntry::by(event, session).target(target);
     let result = auth.store_mut().update(|users| {
-        apply(users)?;
-        audit.append(&entry.clone().outcome(Outcome::Success), now)?;
+        let detail = apply(users)?;
+        audit.append(&entry.clone().outcome(Outcome::Success).reason(detail), now)?;
         Ok(())
     });
     if let Err(AdminError::Store(e)) = &result {
@@ -354,6 +447,24 @@ fn change(
         tracing::warn!("user store change not saved: {e}");
     }
     result
+}
+
+/// The account facts an administrator's record keeps: Spine user ID and role profiles.
+fn account_summary(user: &UserRecord) -> String {
+    format!(
+        "Spine user ID {}, role profiles {}",
+        user.spine_user_id,
+        profile_list(&user.role_profiles)
+    )
+}
+
+/// Role profiles as `ID:ODS:role`, the form `user add --profile` takes.
+fn profile_list(profiles: &[RoleProfile]) -> String {
+    profiles
+        .iter()
+        .map(|p| format!("{}:{}:{}", p.id, p.ods, p.role))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn position(users: &[UserRecord], id: &str) -> Result<usize, AdminError> {

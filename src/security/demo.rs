@@ -122,5 +122,6 @@ fn demo_record(
             ods: OdsCode::parse(account.ods)?,
             role: account.role,
         }],
+        directory: false,
     })
 }

@@ -18,7 +18,7 @@ use thiserror::Error;
 
 use super::audit::{AuditEntry, AuditError, AuditLog, Event, Filters, Outcome};
 use super::rbac::{AccessDenied, Action, authorize};
-use super::session::Session;
+use super::session::{Revoked, Session};
 use crate::pds::PdsClient;
 use crate::tracker::ResponseError;
 use crate::tracker::client::{
@@ -45,6 +45,9 @@ impl GatePass {
 pub enum GateError {
     #[error("the session is locked after a time without activity: enter your password again")]
     SessionLocked,
+    /// The account changed under the session, or its lifetime is over: sign in again.
+    #[error("your session has ended: {reason}. Sign in again")]
+    SessionRevoked { reason: Revoked },
     #[error("{0}")]
     Denied(AccessDenied),
     #[error("the request was not sent because the audit trail cannot be written: {0}")]
@@ -92,6 +95,7 @@ impl Gate {
         request: TrackerRequest,
         now: DateTime<Utc>,
     ) -> Result<Fetched, GateError> {
+        self.check_account(session, now).await?;
         if session.is_idle(now) {
             // The refusal is recorded too; it stands whether or not the record can be written.
             let entry = describe(Event::AccessDenied, session, &request)
@@ -151,6 +155,23 @@ impl Gate {
             .await
             .map_err(GateError::ResultNotRecorded)?;
         result.map_err(GateError::Fetch)
+    }
+
+    /// Ends a session whose account no longer allows it (read again from the user store on
+    /// a blocking thread), recording why.
+    async fn check_account(&self, session: &Session, now: DateTime<Utc>) -> Result<(), GateError> {
+        let held = session.clone();
+        let revoked = tokio::task::spawn_blocking(move || held.revoked(now))
+            .await
+            .unwrap_or_else(|e| Some(Revoked::StoreUnreadable(e.to_string())));
+        let Some(reason) = revoked else {
+            return Ok(());
+        };
+        let entry = AuditEntry::by(Event::SessionRevoked, session).reason(reason.to_string());
+        self.append(entry, now)
+            .await
+            .map_err(GateError::AuditUnavailable)?;
+        Err(GateError::SessionRevoked { reason })
     }
 
     /// Appends on a blocking thread: the write ends with an fsync.

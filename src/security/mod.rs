@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod audit;
 pub mod demo;
+pub mod directory;
 pub mod gate;
 pub mod hashing;
 pub mod identity;

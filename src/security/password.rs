@@ -1,8 +1,13 @@
 //! Passwords in memory and the rules for new ones. A `Password` lives in a buffer that is
 //! wiped when dropped and never shows its content in `Debug`, logs or panics. The policy is
-//! length plus a small blocklist, no composition rules (NIST SP 800-63B, NCSC guidance).
+//! length plus a blocklist, no composition rules (NIST SP 800-63B, NCSC guidance): the
+//! 100,000 most common passwords of a public list (`assets/common-passwords.txt.gz`, its
+//! source in README.md) and words from this program's own context.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::io::Read;
+use std::sync::OnceLock;
 
 use thiserror::Error;
 use zeroize::Zeroizing;
@@ -61,8 +66,11 @@ pub enum PolicyError {
     Repetitive,
 }
 
-/// Passwords too common to allow, whatever their length (compared ignoring case).
-const COMMON: &[&str] = &[
+/// The 100,000 most common passwords, most common first, one a line (gzip).
+const COMMON_LIST_GZ: &[u8] = include_bytes!("../../assets/common-passwords.txt.gz");
+
+/// Passwords from this program's context, too guessable whatever their length.
+const CONTEXT: &[&str] = &[
     "123456789012",
     "1234567890123",
     "qwertyuiopas",
@@ -74,7 +82,31 @@ const COMMON: &[&str] = &[
     "abcdefghijkl",
     "nhsnhsnhsnhs",
     "sandbox-demo",
+    "prescription",
+    "prescriptions",
+    "nhs-prescription",
+    "spine-tracker",
 ];
+
+/// The blocklist in lower case, unpacked on first use (a few milliseconds, once).
+fn common() -> &'static HashSet<String> {
+    static COMMON: OnceLock<HashSet<String>> = OnceLock::new();
+    COMMON.get_or_init(|| {
+        let mut text = String::new();
+        // The asset is compiled in and checked by a test, so a failure here can only be a
+        // damaged build: the context words still apply.
+        if flate2::read::GzDecoder::new(COMMON_LIST_GZ)
+            .read_to_string(&mut text)
+            .is_err()
+        {
+            text.clear();
+        }
+        text.lines()
+            .map(str::to_lowercase)
+            .chain(CONTEXT.iter().map(|c| (*c).to_owned()))
+            .collect()
+    })
+}
 
 /// Checks a new password for `user_id` against the policy.
 pub fn check_new_password(
@@ -105,7 +137,7 @@ pub fn check_new_password(
     if lower.contains("password") {
         return Err(PolicyError::Contains("the word \"password\""));
     }
-    if COMMON.iter().any(|c| *c == lower.as_str()) {
+    if common().contains(lower.as_str()) {
         return Err(PolicyError::Common);
     }
     let mut chars = lower.chars();
@@ -156,7 +188,20 @@ mod tests {
             Err(PolicyError::Contains(_))
         ));
         assert_eq!(check("QWERTYUIOPAS"), Err(PolicyError::Common));
+        assert_eq!(check("1q2w3e4r5t6y"), Err(PolicyError::Common));
+        assert_eq!(check("1Q2W3E4R5T6Y"), Err(PolicyError::Common));
         assert_eq!(check("zzzzzzzzzzzzzz"), Err(PolicyError::Repetitive));
+    }
+
+    #[test]
+    fn the_blocklist_holds_the_whole_public_list() {
+        // 100,000 lines; some differ only in case, so fewer entries in lower case.
+        let entries = common().len();
+        assert!((95_000..=100_100).contains(&entries), "{entries}");
+        for listed in ["123456", "password", "trustno1", "1q2w3e4r5t6y"] {
+            assert!(common().contains(listed), "{listed}");
+        }
+        assert!(!common().contains("correct horse battery"));
     }
 
     #[test]

@@ -1,13 +1,48 @@
 //! A signed-in user with one chosen role profile: who they are locally and to Spine, what
 //! they may do, and when they last did something (for the idle lock). Only sign-in creates
 //! a session, so nothing else can forge one with more permissions.
+//!
+//! A session also knows where its account lives, so the gate can end it (`revoked`) when
+//! the account changes under it: removed, locked by an administrator, password reset, or the
+//! session's role profile withdrawn; and when its absolute lifetime is over.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
+use thiserror::Error;
 
+use super::hashing::HashParams;
 use super::identity::{LocalUserId, OdsCode, RoleProfileId, SpineUserId};
 use super::rbac::{Permission, Role};
+use super::users::UserStore;
+
+/// Why a session was ended by something other than its user.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Revoked {
+    #[error("the account has been removed")]
+    Removed,
+    #[error("the account has been locked by an administrator")]
+    Disabled,
+    #[error("the account's password has been changed")]
+    PasswordChanged,
+    #[error("the role profile in use has been withdrawn from the account")]
+    ProfileWithdrawn,
+    #[error("the session has reached its time limit of {hours} hours")]
+    LifetimeOver { hours: i64 },
+    /// Failing closed: an account that cannot be checked cannot go on.
+    #[error("the account cannot be checked ({0})")]
+    StoreUnreadable(String),
+}
+
+/// Where the session's account is kept, to check it again at every request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AccountSource {
+    pub users_file: PathBuf,
+    pub params: HashParams,
+    /// The account's `password_changed` when the session started.
+    pub password_changed: DateTime<Utc>,
+}
 
 /// A signed-in user acting in one role profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +57,9 @@ pub struct Session {
     last_activity: DateTime<Utc>,
     idle_limit: Duration,
     locked: bool,
+    started: DateTime<Utc>,
+    lifetime: Duration,
+    account: Option<AccountSource>,
 }
 
 /// The parts of a session fixed by sign-in and the chosen role profile.
@@ -34,6 +72,8 @@ pub(crate) struct SessionStart {
     pub organisation: OdsCode,
     pub permissions: BTreeSet<Permission>,
     pub idle_limit: Duration,
+    pub lifetime: Duration,
+    pub account: Option<AccountSource>,
 }
 
 impl Session {
@@ -49,6 +89,9 @@ impl Session {
             last_activity: now,
             idle_limit: start.idle_limit,
             locked: false,
+            started: now,
+            lifetime: start.lifetime,
+            account: start.account,
         }
     }
 
@@ -82,6 +125,39 @@ impl Session {
     /// Whether the session needs the password again: locked already, or idle too long.
     pub fn is_idle(&self, now: DateTime<Utc>) -> bool {
         self.locked || now - self.last_activity >= self.idle_limit
+    }
+
+    /// Whether the session must end now, and why: its lifetime is over, or its account, read
+    /// again from the user store, no longer allows it. Reads a small file; cheap enough for
+    /// every request.
+    pub fn revoked(&self, now: DateTime<Utc>) -> Option<Revoked> {
+        if now - self.started >= self.lifetime {
+            return Some(Revoked::LifetimeOver {
+                hours: self.lifetime.num_hours(),
+            });
+        }
+        let account = self.account.as_ref()?;
+        let store = match UserStore::open(&account.users_file, account.params) {
+            Ok(store) => store,
+            Err(e) => return Some(Revoked::StoreUnreadable(e.to_string())),
+        };
+        let Some(user) = store.find(self.user.as_str()) else {
+            return Some(Revoked::Removed);
+        };
+        if user.disabled {
+            return Some(Revoked::Disabled);
+        }
+        if user.password_changed != account.password_changed {
+            return Some(Revoked::PasswordChanged);
+        }
+        let profile_kept = user
+            .role_profiles
+            .iter()
+            .any(|p| p.id == self.role_profile && p.role == self.role);
+        if !profile_kept {
+            return Some(Revoked::ProfileWithdrawn);
+        }
+        None
     }
 
     /// Whether the idle lock has been applied (see `Authenticator::lock_idle`).
@@ -126,6 +202,8 @@ impl Session {
                 organisation: OdsCode::parse("A83008").unwrap(),
                 permissions,
                 idle_limit: Duration::minutes(15),
+                lifetime: Duration::hours(12),
+                account: None,
             },
             DateTime::UNIX_EPOCH,
         )
@@ -148,5 +226,16 @@ mod tests {
         assert_eq!(session.seconds_until_lock(t0 + Duration::minutes(40)), 0);
         session.touch(t0 + Duration::minutes(30));
         assert!(session.is_idle(t0 + Duration::minutes(30)));
+    }
+
+    #[test]
+    fn a_session_ends_after_its_lifetime_however_active() {
+        let session = Session::for_tests(Role::Helpdesk, BTreeSet::new());
+        let t0 = DateTime::UNIX_EPOCH;
+        assert_eq!(session.revoked(t0 + Duration::minutes(719)), None);
+        assert_eq!(
+            session.revoked(t0 + Duration::hours(12)),
+            Some(Revoked::LifetimeOver { hours: 12 })
+        );
     }
 }

@@ -10,7 +10,7 @@ use super::audit::{AuditError, AuditLog, Origin};
 use super::demo;
 use super::signin::Authenticator;
 use super::users::{StoreError, UserStore};
-use crate::config::{Config, Home};
+use crate::config::{Config, Home, SettingsFingerprint};
 
 /// Why the security layer could not be opened.
 #[derive(Debug, Error)]
@@ -35,7 +35,12 @@ pub fn open_authenticator(
     let audit = AuditLog::open(&home.audit_dir, origin)?
         .rotate_at(config.audit.rotate_bytes)
         .forwarding(config.audit.forward.clone());
-    let mut auth = Authenticator::new(store, audit, config.security, config.role_map());
+    let mut auth = Authenticator::new(store, audit, config.security, config.role_map())
+        .recording_settings(
+            SettingsFingerprint::of(config),
+            home.users_file.with_file_name("settings.sha256"),
+        )
+        .with_directory(config.directory.clone());
     if home.sandbox {
         demo::seed_demo_accounts(&mut auth, now)?;
     }

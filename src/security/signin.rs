@@ -1,8 +1,10 @@
 //! Signing in, choosing a role profile, the idle lock and unlocking, signing out. One
-//! message covers an unknown user and a wrong password, and both take the same time (an
-//! unknown user costs one throw-away hash at the store's cost). Consecutive failures lock
-//! the account for a while; the count lives in the user store, so it survives restarts
-//! and is shared by every instance.
+//! message covers an unknown user, a wrong password, a locked-out and a disabled account,
+//! and all take the same time (each refusal costs one hash and one store write), so the
+//! answer does not tell which accounts exist or when to come back; administrators see the
+//! reason in the audit trail and `user list`. Consecutive failures lock the account for a
+//! while; the count lives in the user store, so it survives restarts and is shared by
+//! every instance.
 //!
 //! Every method here runs argon2id (50–100 ms by design) or writes the store: call them from
 //! a blocking context (`tokio::task::spawn_blocking` in an async program), never on a UI
@@ -12,31 +14,33 @@ use chrono::{DateTime, Duration, Utc};
 use thiserror::Error;
 
 use super::audit::{AuditEntry, AuditError, AuditLog, Event, Outcome};
+use super::directory::{DirectoryConfig, DirectoryUnavailable, DirectoryVerdict};
 use super::hashing::{self, HashError};
 use super::identity::{LocalUserId, RoleProfileId, SpineUserId};
 use super::password::Password;
 use super::rbac::RoleMap;
-use super::session::{Session, SessionStart};
+use super::session::{AccountSource, Session, SessionStart};
 use super::users::{RoleProfile, StoreError, StoredHash, UserRecord, UserStore};
-use crate::config::SecuritySettings;
+use std::path::PathBuf;
+
+use crate::config::{SecuritySettings, SettingsFingerprint};
 
 /// Why sign-in (or unlocking) did not succeed. The messages are safe to show as they are.
 #[derive(Debug, Error)]
 pub enum SignInError {
-    #[error("the user ID or password is not right")]
-    Rejected,
+    /// Unknown user, wrong password, locked out or disabled: deliberately one message.
     #[error(
-        "too many failed sign-ins: this account is locked until {} UTC. Try again then, or ask \
-         an administrator to unlock it",
-        .until.format("%H:%M")
+        "the user ID or password is not right, or the account cannot sign in now: check them, \
+         or ask an administrator"
     )]
-    LockedOut { until: DateTime<Utc> },
-    #[error("this account has been locked by an administrator: ask one to unlock it")]
-    Disabled,
+    Rejected,
     #[error("this account has no role profile: ask an administrator to add one")]
     NoProfiles,
-    #[error("role profile {chosen} is not one of this account's: choose one of {available}")]
-    UnknownProfile { chosen: String, available: String },
+    #[error(
+        "role profile {chosen} is not one of this account's: ask an administrator which role \
+         profiles you have"
+    )]
+    UnknownProfile { chosen: String },
     #[error("this account's role profiles have changed since sign-in: sign in again")]
     ProfileChanged,
     #[error("{0}")]
@@ -45,6 +49,20 @@ pub enum SignInError {
     Hash(#[from] HashError),
     #[error("sign-in stopped because it could not be recorded: {0}")]
     Audit(#[from] AuditError),
+    /// The directory could not be asked: refused, never a fallback to a local password.
+    #[error("{0}")]
+    Directory(DirectoryUnavailable),
+}
+
+/// What the check under the store's lock found.
+enum Verdict {
+    Right(UserRecord),
+    /// Refused before the password was looked at (or no such user); the reason is recorded.
+    Refused(Option<UserRecord>, &'static str),
+    /// A wrong password, counted; `true` when this failure started a lockout.
+    Wrong(UserRecord, bool),
+    /// A directory user whose directory could not be asked.
+    Unavailable(UserRecord, DirectoryUnavailable),
 }
 
 /// A user whose password was right, before they choose a role profile.
@@ -54,11 +72,24 @@ pub struct SignedIn {
     display_name: String,
     spine_user: SpineUserId,
     profiles: Vec<RoleProfile>,
+    password_changed: DateTime<Utc>,
 }
 
 impl SignedIn {
     pub fn user(&self) -> &LocalUserId {
         &self.user
+    }
+
+    /// The record of a right password that ended without a session (no role profile
+    /// chosen, the choice cancelled): a refusal, which keeps the failure count.
+    pub fn abandoned(&self, reason: &str) -> AuditEntry {
+        AuditEntry {
+            user: Some(self.user.to_string()),
+            spine_user: Some(self.spine_user.to_string()),
+            ..AuditEntry::new(Event::SignInFailed)
+        }
+        .outcome(Outcome::Rejected)
+        .reason(format!("right password, no session: {reason}"))
     }
     pub fn display_name(&self) -> &str {
         &self.display_name
@@ -83,6 +114,10 @@ pub struct Authenticator {
     audit: AuditLog,
     settings: SecuritySettings,
     roles: RoleMap,
+    /// The settings in force and where the previous sign-in's fingerprint is kept.
+    recorded_settings: Option<(SettingsFingerprint, PathBuf)>,
+    /// The organisation's directory, for users marked `directory`.
+    directory: Option<DirectoryConfig>,
 }
 
 impl Authenticator {
@@ -97,7 +132,26 @@ impl Authenticator {
             audit,
             settings,
             roles,
+            recorded_settings: None,
+            directory: None,
         }
+    }
+
+    /// Checks the passwords of directory users against `directory`.
+    pub fn with_directory(mut self, directory: Option<DirectoryConfig>) -> Self {
+        self.directory = directory;
+        self
+    }
+
+    pub fn directory(&self) -> Option<&DirectoryConfig> {
+        self.directory.as_ref()
+    }
+
+    /// Records the settings' fingerprint at every sign-in, and a `config_changed` record
+    /// naming the sections that differ from the previous sign-in's (kept at `seen_file`).
+    pub fn recording_settings(mut self, settings: SettingsFingerprint, seen_file: PathBuf) -> Self {
+        self.recorded_settings = Some((settings, seen_file));
+        self
     }
 
     pub fn store(&self) -> &UserStore {
@@ -130,27 +184,26 @@ impl Authenticator {
             display_name: user.display_name,
             spine_user: user.spine_user_id,
             profiles: user.role_profiles,
+            password_changed: user.password_changed,
         })
     }
 
     /// Starts the session in one of the user's role profiles, which fixes the permissions
     /// and the identity sent to Spine.
     pub fn choose_profile(
-        &self,
+        &mut self,
         signed_in: SignedIn,
         profile: &RoleProfileId,
         now: DateTime<Utc>,
     ) -> Result<Session, SignInError> {
         let Some(chosen) = signed_in.profiles.iter().find(|p| &p.id == profile) else {
-            return Err(SignInError::UnknownProfile {
-                chosen: profile.to_string(),
-                available: signed_in
-                    .profiles
-                    .iter()
-                    .map(|p| format!("{} ({} at {})", p.id, p.role, p.ods))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            });
+            let chosen = profile.to_string();
+            self.abandon(
+                signed_in,
+                &format!("role profile {chosen} is not theirs"),
+                now,
+            )?;
+            return Err(SignInError::UnknownProfile { chosen });
         };
         let session = Session::start(
             SessionStart {
@@ -162,13 +215,21 @@ impl Authenticator {
                 organisation: chosen.ods.clone(),
                 permissions: self.roles.permissions(chosen.role),
                 idle_limit: Duration::minutes(i64::from(self.settings.idle_lock_minutes)),
+                lifetime: Duration::hours(i64::from(self.settings.session_lifetime_hours)),
+                account: Some(AccountSource {
+                    users_file: self.store.path().to_path_buf(),
+                    params: self.store.hash_params(),
+                    password_changed: signed_in.password_changed,
+                }),
             },
             now,
         );
-        self.audit.append(
-            &AuditEntry::by(Event::SignIn, &session).outcome(Outcome::Success),
-            now,
-        )?;
+        let mut entry = AuditEntry::by(Event::SignIn, &session).outcome(Outcome::Success);
+        if let Some(digest) = self.note_settings(&session, now)? {
+            entry = entry.reason(format!("settings SHA-256 {digest}"));
+        }
+        self.audit.append(&entry, now)?;
+        self.clear_failures(session.user())?;
         Ok(session)
     }
 
@@ -203,6 +264,7 @@ impl Authenticator {
             &AuditEntry::by(Event::SessionUnlocked, session).outcome(Outcome::Success),
             now,
         )?;
+        self.clear_failures(session.user())?;
         session.set_locked(false, now);
         Ok(())
     }
@@ -214,91 +276,162 @@ impl Authenticator {
             .map(|_| ())
     }
 
-    /// The password check shared by sign-in, unlock and password changes: lockout, equal
-    /// timing, failure counting, rehash when the store's cost has risen.
+    /// The password check shared by sign-in, unlock and password changes. The lockout
+    /// check, the verification and the count are one step under the user store's lock, so
+    /// parallel attempts (several processes) verify at most `lockout_after_failures`
+    /// passwords before the lockout. Every refusal, whatever its reason, costs one hash and
+    /// one store write and reads the same to the user; the reason goes to the audit trail.
+    /// A right password does not clear the failure count: only a session does
+    /// (`choose_profile`, `unlock`, a password change).
     pub(crate) fn check_password(
         &mut self,
         user_id: &str,
         password: &Password,
         now: DateTime<Utc>,
     ) -> Result<UserRecord, SignInError> {
-        self.store.reload()?;
-        let Some(user) = self.store.find(user_id).cloned() else {
-            hashing::burn_equal_time(password, self.store.hash_params());
-            self.record_failure(None, user_id, "unknown user", now)?;
-            return Err(SignInError::Rejected);
-        };
-        if user.disabled {
-            self.record_failure(
-                Some(&user),
-                user_id,
-                "account locked by an administrator",
-                now,
-            )?;
-            return Err(SignInError::Disabled);
-        }
-        if let Some(until) = user.locked_out_until(now) {
-            self.record_failure(Some(&user), user_id, "account locked out", now)?;
-            return Err(SignInError::LockedOut { until });
-        }
-        if hashing::verify_password(password, &user.password_hash.0)? {
-            self.after_success(&user, password)?;
-            return Ok(user);
-        }
         let limit = self.settings.lockout_after_failures;
         let lock_for = Duration::minutes(i64::from(self.settings.lockout_minutes));
-        let locked_until = self.store.update(|users| {
-            let Some(stored) = users.iter_mut().find(|u| u.id == user.id) else {
-                return Ok::<_, StoreError>(None);
+        let store_cost = self.store.hash_params();
+        let directory = self.directory.clone();
+        let verdict = self.store.update(|users| {
+            let Some(stored) = users.iter_mut().find(|u| u.id.as_str() == user_id) else {
+                hashing::burn_equal_time(password, store_cost);
+                return Ok::<_, SignInError>(Verdict::Refused(None, "unknown user"));
             };
+            // Refused without looking at the password, at the cost of checking it.
+            let own_cost = hashing::params_of(&stored.password_hash.0).unwrap_or(store_cost);
+            if stored.disabled {
+                hashing::burn_equal_time(password, own_cost);
+                let reason = "account locked by an administrator";
+                return Ok(Verdict::Refused(Some(stored.clone()), reason));
+            }
+            if stored.locked_out_until(now).is_some() {
+                hashing::burn_equal_time(password, own_cost);
+                let reason = "account locked out";
+                return Ok(Verdict::Refused(Some(stored.clone()), reason));
+            }
+            if stored.directory {
+                // Under the lock like a local check, so the local lockout holds on top.
+                let Some(directory) = &directory else {
+                    hashing::burn_equal_time(password, own_cost);
+                    let reason = "directory user, but no [directory] in the settings";
+                    return Ok(Verdict::Refused(Some(stored.clone()), reason));
+                };
+                match directory.verify(user_id, password) {
+                    Ok(DirectoryVerdict::Accepted) => return Ok(Verdict::Right(stored.clone())),
+                    Ok(DirectoryVerdict::NotInGroup) => {
+                        let reason = "not in the directory's required group";
+                        return Ok(Verdict::Refused(Some(stored.clone()), reason));
+                    }
+                    Ok(DirectoryVerdict::WrongPassword) => {}
+                    Err(unavailable) => {
+                        return Ok(Verdict::Unavailable(stored.clone(), unavailable));
+                    }
+                }
+            } else if hashing::verify_password(password, &stored.password_hash.0)? {
+                let weaker = hashing::params_of(&stored.password_hash.0)
+                    .is_none_or(|params| params.is_weaker_than(&store_cost));
+                if weaker {
+                    stored.password_hash =
+                        StoredHash(hashing::hash_password(password, store_cost)?);
+                }
+                return Ok(Verdict::Right(stored.clone()));
+            }
             stored.failed_sign_ins += 1;
-            if stored.failed_sign_ins >= limit {
+            let locked_now = stored.failed_sign_ins >= limit;
+            if locked_now {
                 stored.failed_sign_ins = 0;
                 stored.locked_until = Some(now + lock_for);
             }
-            Ok(stored.locked_out_until(now))
+            Ok(Verdict::Wrong(stored.clone(), locked_now))
         })?;
-        self.record_failure(Some(&user), user_id, "wrong password", now)?;
-        match locked_until {
-            Some(until) => {
-                self.audit.append(
-                    &AuditEntry {
-                        user: Some(user.id.to_string()),
-                        spine_user: Some(user.spine_user_id.to_string()),
-                        reason: Some(format!("{limit} failed sign-ins")),
-                        ..AuditEntry::new(Event::Lockout)
-                    },
-                    now,
-                )?;
-                Err(SignInError::LockedOut { until })
+        match verdict {
+            Verdict::Right(user) => Ok(user),
+            Verdict::Unavailable(user, unavailable) => {
+                self.record_failure(Some(&user), user_id, "directory unreachable", now)?;
+                Err(SignInError::Directory(unavailable))
             }
-            None => Err(SignInError::Rejected),
+            Verdict::Refused(user, reason) => {
+                self.record_failure(user.as_ref(), user_id, reason, now)?;
+                Err(SignInError::Rejected)
+            }
+            Verdict::Wrong(user, locked_now) => {
+                self.record_failure(Some(&user), user_id, "wrong password", now)?;
+                if locked_now {
+                    self.audit.append(
+                        &AuditEntry {
+                            user: Some(user.id.to_string()),
+                            spine_user: Some(user.spine_user_id.to_string()),
+                            reason: Some(format!("{limit} failed sign-ins")),
+                            ..AuditEntry::new(Event::Lockout)
+                        },
+                        now,
+                    )?;
+                }
+                Err(SignInError::Rejected)
+            }
         }
     }
 
-    fn after_success(&mut self, user: &UserRecord, password: &Password) -> Result<(), SignInError> {
-        let target = self.store.hash_params();
-        let weaker = hashing::params_of(&user.password_hash.0)
-            .is_none_or(|params| params.is_weaker_than(&target));
-        if !weaker && user.failed_sign_ins == 0 && user.locked_until.is_none() {
+    /// Compares the settings in force with the previous sign-in's, records a change, and
+    /// keeps the new fingerprint. Returns the digest to put in the sign-in record.
+    fn note_settings(
+        &self,
+        session: &Session,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, SignInError> {
+        let Some((current, seen_file)) = &self.recorded_settings else {
+            return Ok(None);
+        };
+        let previous = SettingsFingerprint::load(seen_file).map_err(StoreError::from)?;
+        if previous.as_ref() == Some(current) {
+            return Ok(Some(current.digest()));
+        }
+        if let Some(previous) = previous {
+            let sections = current.changed_since(&previous).join(", ");
+            let entry = AuditEntry::by(Event::ConfigChanged, session).reason(format!(
+                "changed since the previous sign-in: {sections}; settings SHA-256 {} (was {})",
+                current.digest(),
+                previous.digest()
+            ));
+            self.audit.append(&entry, now)?;
+        }
+        current.save(seen_file).map_err(StoreError::from)?;
+        Ok(Some(current.digest()))
+    }
+
+    /// A session started or continued: the failed sign-ins before it no longer count.
+    fn clear_failures(&mut self, user: &LocalUserId) -> Result<(), StoreError> {
+        let clean = self
+            .store
+            .users()
+            .iter()
+            .find(|u| &u.id == user)
+            .is_none_or(|u| u.failed_sign_ins == 0 && u.locked_until.is_none());
+        if clean {
             return Ok(());
         }
-        let rehashed = if weaker {
-            Some(StoredHash(hashing::hash_password(password, target)?))
-        } else {
-            None
-        };
         self.store.update(|users| {
-            if let Some(stored) = users.iter_mut().find(|u| u.id == user.id) {
+            if let Some(stored) = users.iter_mut().find(|u| &u.id == user) {
                 stored.failed_sign_ins = 0;
                 stored.locked_until = None;
-                if let Some(hash) = rehashed {
-                    stored.password_hash = hash;
-                }
             }
-            Ok::<_, StoreError>(())
-        })?;
-        Ok(())
+            Ok(())
+        })
+    }
+
+    /// Records a right password that ended without a session (several role profiles and
+    /// none chosen, the choice cancelled). It does not clear the failure count, so it
+    /// cannot be used to confirm guesses without limit.
+    pub fn abandon(
+        &self,
+        signed_in: SignedIn,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), AuditError> {
+        self.audit
+            .append(&signed_in.abandoned(reason), now)
+            .map(|_| ())
     }
 
     fn record_failure(

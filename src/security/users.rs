@@ -60,6 +60,10 @@ pub struct UserRecord {
     pub locked_until: Option<DateTime<Utc>>,
     #[serde(default)]
     pub role_profiles: Vec<RoleProfile>,
+    /// Signs in with the organisation's directory password (`[directory]`); the local
+    /// password hash is then unusable.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub directory: bool,
 }
 
 impl UserRecord {
@@ -272,6 +276,7 @@ mod tests {
                 ods: OdsCode::parse("A83008").unwrap(),
                 role: Role::Helpdesk,
             }],
+            directory: false,
         }
     }
 

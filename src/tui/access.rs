@@ -123,6 +123,12 @@ impl Access {
             held.opened_by = Some(Opened { id, unlocked: true });
             return Ok(SignInReply::Welcome(reply));
         }
+        // An earlier right password whose role choice was left is recorded now.
+        let left = guard(&self.held).choosing.take();
+        if let Some((_, abandoned)) = left {
+            auth.abandon(abandoned, "role choice cancelled", now)
+                .map_err(|e| sentence(&e.to_string()))?;
+        }
         let signed_in = auth
             .sign_in(user, &password, now)
             .map_err(|e| sentence(&e.to_string()))?;
@@ -158,7 +164,7 @@ impl Access {
 
     /// Starts the session in the chosen role profile (by position in the list offered).
     pub fn choose(&self, id: RequestId, index: usize) -> Result<SignInReply, String> {
-        let auth = guard(&self.auth);
+        let mut auth = guard(&self.auth);
         let Some((_, signed_in)) = guard(&self.held).choosing.take() else {
             return Err("Sign in again: the role choice has expired.".to_string());
         };
@@ -176,8 +182,10 @@ impl Access {
     /// opened by another request is left alone.
     pub fn undo_sign_in(&self, id: RequestId) -> Result<(), String> {
         let mut held = guard(&self.held);
-        if held.choosing.as_ref().is_some_and(|(by, _)| *by == id) {
-            held.choosing = None;
+        if held.choosing.as_ref().is_some_and(|(by, _)| *by == id)
+            && let Some((_, abandoned)) = held.choosing.take()
+        {
+            self.record(abandoned.abandoned("sign-in cancelled"))?;
         }
         let Some(opened) = held.opened_by.filter(|o| o.id == id) else {
             return Ok(());
@@ -218,8 +226,12 @@ impl Access {
     /// the user did not ask for it (the terminal closed, a signal).
     pub fn sign_out(&self, reason: Option<&str>) -> Result<(), String> {
         let mut held = guard(&self.held);
-        held.choosing = None;
         held.opened_by = None;
+        // A right password whose role choice was left is recorded (it keeps the failure
+        // count; see `Authenticator::abandon`).
+        if let Some((_, abandoned)) = held.choosing.take() {
+            self.record(abandoned.abandoned("role choice cancelled"))?;
+        }
         let Some(session) = held.session.take() else {
             return Ok(());
         };

@@ -12,6 +12,10 @@ use tokio::time::Instant;
 /// How long before the lock the countdown appears.
 pub const WARNING: Duration = Duration::from_secs(120);
 
+/// How often a quiet clock looks at the wall clock: a laptop resumed after the idle time
+/// locks within this, before anyone presses a key, rather than showing the last screen.
+const WALL_CHECK: Duration = Duration::from_secs(5);
+
 #[derive(Debug, Clone, Copy)]
 pub struct IdleClock {
     timeout: Duration,
@@ -59,7 +63,7 @@ impl IdleClock {
         let left = lock_at - now;
         if left > WARNING {
             return IdleState::Quiet {
-                wake_at: lock_at - WARNING,
+                wake_at: (lock_at - WARNING).min(now + WALL_CHECK),
             };
         }
         // Round up so the countdown never shows 0:00 before the lock.
@@ -88,8 +92,15 @@ mod tests {
     fn quiet_then_countdown_then_lock() {
         let start = Instant::now();
         let clock = IdleClock::new(secs(900), start, wall());
+        // Quiet, looking at the wall clock every few seconds until the warning is due.
         assert_eq!(
             clock.state(start, wall()),
+            IdleState::Quiet {
+                wake_at: start + WALL_CHECK
+            }
+        );
+        assert_eq!(
+            clock.state(start + secs(778), wall() + secs(778)),
             IdleState::Quiet {
                 wake_at: start + secs(780)
             }

@@ -71,6 +71,8 @@ pub enum ClientSetupError {
     BadBaseUrl { url: String, reason: String },
     #[error("could not set up the HTTPS client: {0}")]
     Http(String),
+    #[error("the {role} file cannot be trusted: {reason}")]
+    Unprotected { role: PemRole, reason: String },
 }
 
 /// Something the user should hear about although the client works.

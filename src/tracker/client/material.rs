@@ -46,11 +46,15 @@ pub struct TlsMaterial {
 }
 
 pub fn load(settings: &ClientSettings) -> Result<TlsMaterial, ClientSetupError> {
+    // Whoever can change the CA or the client files chooses whom the program trusts.
+    check_protected(&settings.ca, PemRole::Ca)?;
+    check_protected(&settings.client_cert, PemRole::ClientCert)?;
     let ca_text = read(&settings.ca, PemRole::Ca)?;
     let ca_certs = certificates(&ca_text, &settings.ca, PemRole::Ca)?;
     let cert_text = read(&settings.client_cert, PemRole::ClientCert)?;
     let chain = certificates(&cert_text, &settings.client_cert, PemRole::ClientCert)?;
     check_key_permissions(&settings.client_key)?;
+    check_protected(&settings.client_key, PemRole::ClientKey)?;
     let key_text = read(&settings.client_key, PemRole::ClientKey)?;
     let key = private_key(&key_text, &settings.client_key)?;
 
@@ -147,6 +151,18 @@ fn private_key(text: &str, source: &PemSource) -> Result<PrivateKeyDer<'static>,
             source_name: source.describe(),
         }),
     }
+}
+
+/// Refuses a certificate or key file that group or others can change, or that another
+/// account owns (a missing file is reported by `read`).
+fn check_protected(source: &PemSource, role: PemRole) -> Result<(), ClientSetupError> {
+    let PemSource::File(path) = source else {
+        return Ok(());
+    };
+    crate::config::files::check_protected(path).map_err(|e| ClientSetupError::Unprotected {
+        role,
+        reason: e.to_string(),
+    })
 }
 
 fn check_key_permissions(source: &PemSource) -> Result<(), ClientSetupError> {
