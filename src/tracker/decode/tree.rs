@@ -139,7 +139,7 @@ impl<'de> Deserialize<'de> for Node<'de> {
     }
 }
 
-struct NodeVisitor;
+pub struct NodeVisitor;
 
 impl<'de> Visitor<'de> for NodeVisitor {
     type Value = Node<'de>;
@@ -204,7 +204,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
 /// An object member name, borrowed when it has no escapes (serde's own `Cow` impl always
 /// copies).
-struct Key<'a>(Cow<'a, str>);
+pub struct Key<'a>(pub Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
