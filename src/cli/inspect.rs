@@ -114,7 +114,9 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> io::Result<()> {
-    let mut out = io::stdout().lock();
+    // Stdout flushes at every newline; pretty JSON has one per member, so a large search
+    // would cost a write system call per member.
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
     out.flush()

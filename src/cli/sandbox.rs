@@ -52,7 +52,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FAULT")]
     pub fault: Option<Fault>,
 
-    /// Most connections served at once (more wait their turn).
+    /// Most authenticated connections served at once (more wait their turn after the
+    /// TLS handshake, which has a deadline of its own).
     #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS, value_name = "N")]
     pub max_connections: usize,
 

@@ -2,6 +2,7 @@
 //! held only in memory, and client settings ready for `TrackerClient::new`.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -18,6 +19,8 @@ pub struct EmbeddedOptions {
     /// A fault applied to every request.
     pub fault: Option<Fault>,
     pub max_connections: usize,
+    /// How long a client may take over the TLS handshake.
+    pub handshake_deadline: Duration,
 }
 
 impl Default for EmbeddedOptions {
@@ -26,6 +29,7 @@ impl Default for EmbeddedOptions {
             asid: DEFAULT_ASID.to_owned(),
             fault: None,
             max_connections: server::DEFAULT_MAX_CONNECTIONS,
+            handshake_deadline: server::DEFAULT_HANDSHAKE_DEADLINE,
         }
     }
 }
@@ -44,6 +48,7 @@ impl EmbeddedSandbox {
         let mut server_options = ServerOptions::new(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
         server_options.fault = options.fault;
         server_options.max_connections = options.max_connections;
+        server_options.handshake_deadline = options.handshake_deadline;
         let server = server::start(&bundle, server_options).await?;
         Ok(Self {
             server,
