@@ -80,7 +80,11 @@ fn floor(body: &[u8]) -> bool {
 
 fn decode_bodies(c: &mut Criterion) {
     let bodies = [
-        ("search 100 prescriptions x 12 issues", search_body(100, 12), 100),
+        (
+            "search 100 prescriptions x 12 issues",
+            search_body(100, 12),
+            100,
+        ),
         ("search 1 patient, 3 KB", search_body(2, 3), 2),
     ];
     for (name, body, count) in &bodies {

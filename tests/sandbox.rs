@@ -1002,7 +1002,11 @@ async fn silent_connections_do_not_keep_a_real_client_out() {
     .unwrap();
     let mut silent = Vec::new();
     for _ in 0..64 {
-        silent.push(tokio::net::TcpStream::connect(sb.local_addr()).await.unwrap());
+        silent.push(
+            tokio::net::TcpStream::connect(sb.local_addr())
+                .await
+                .unwrap(),
+        );
     }
     let c = client(&sb);
     let answered = tokio::time::timeout(Duration::from_secs(60), c.fetch(&search(DEMO))).await;

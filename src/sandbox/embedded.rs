@@ -1,12 +1,14 @@
-//! The sandbox in-process, for `--sandbox`: a free loopback port, throwaway certificates
-//! held only in memory, and client settings ready for `TrackerClient::new`.
+//! The sandbox in-process, for `--sandbox`: a free loopback port, certificates (throwaway
+//! ones held only in memory, or the sandbox home's, reused), and client settings ready for
+//! `TrackerClient::new`.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::certs::{Authority, CertBundle, DEFAULT_ASID, Issued, Validity};
+use super::certs::{Authority, CertBundle, CertDir, CertError, DEFAULT_ASID, Issued, Validity};
 use super::faults::Fault;
 use super::server::{self, RunningServer, ServeError, ServerOptions};
 use crate::tracker::client::{ClientSettings, PemSource};
@@ -21,6 +23,10 @@ pub struct EmbeddedOptions {
     pub max_connections: usize,
     /// How long a client may take over the TLS handshake.
     pub handshake_deadline: Duration,
+    /// Where to keep the certificates and reuse them on the next start (the sandbox home's
+    /// `certs`, as `sandbox serve` uses): making keys is the costliest part of starting.
+    /// `None`: fresh ones, in memory only.
+    pub cert_dir: Option<PathBuf>,
 }
 
 impl Default for EmbeddedOptions {
@@ -30,6 +36,7 @@ impl Default for EmbeddedOptions {
             fault: None,
             max_connections: server::DEFAULT_MAX_CONNECTIONS,
             handshake_deadline: server::DEFAULT_HANDSHAKE_DEADLINE,
+            cert_dir: None,
         }
     }
 }
@@ -38,13 +45,14 @@ impl Default for EmbeddedOptions {
 pub struct EmbeddedSandbox {
     server: RunningServer,
     bundle: CertBundle,
-    authority: Authority,
+    /// The CA that made fresh certificates; `None` when they were read from disk.
+    authority: Option<Authority>,
 }
 
 impl EmbeddedSandbox {
     /// Starts a sandbox on `127.0.0.1` and a free port, with fresh certificates.
     pub async fn start(options: EmbeddedOptions) -> Result<Self, ServeError> {
-        let (bundle, authority) = CertBundle::generate(&options.asid)?;
+        let (bundle, authority) = certificates(&options)?;
         let mut server_options = ServerOptions::new(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
         server_options.fault = options.fault;
         server_options.max_connections = options.max_connections;
@@ -100,16 +108,31 @@ impl EmbeddedSandbox {
 
     /// A client certificate from this sandbox's CA: for another ASID, or expired, or
     /// about to expire (what the negative tests need).
-    pub fn issue_client_cert(
-        &self,
-        asid: &str,
-        validity: Validity,
-    ) -> Result<Issued, super::certs::CertError> {
-        self.authority.issue_client(asid, validity)
+    pub fn issue_client_cert(&self, asid: &str, validity: Validity) -> Result<Issued, CertError> {
+        self.authority
+            .as_ref()
+            .ok_or(CertError::NoAuthority)?
+            .issue_client(asid, validity)
     }
 
     /// Stops the sandbox, letting requests in flight finish (up to 5 s).
     pub async fn shutdown(self) {
         self.server.shutdown().await;
     }
+}
+
+/// The certificates to serve with: those kept in `cert_dir` (made there the first time),
+/// or fresh ones. Kept ones that cannot be used (half a set, expired, another ASID) are
+/// left alone and fresh ones used instead, so the app still starts.
+fn certificates(options: &EmbeddedOptions) -> Result<(CertBundle, Option<Authority>), CertError> {
+    if let Some(dir) = &options.cert_dir {
+        match CertDir::new(dir).load_or_create(&options.asid) {
+            Ok((bundle, _)) => return Ok((bundle, None)),
+            Err(error) => {
+                tracing::warn!(%error, "sandbox certificates not reused; fresh ones in memory");
+            }
+        }
+    }
+    let (bundle, authority) = CertBundle::generate(&options.asid)?;
+    Ok((bundle, Some(authority)))
 }
