@@ -86,6 +86,11 @@ for _ in $(seq 50); do
         "https://127.0.0.1:$NGINX_PORT$path" -o /dev/null && break
     sleep 0.1
 done
+curl -sf --cacert "$certs/ca.pem" --cert "$certs/client.pem" --key "$certs/client.key" \
+    "https://127.0.0.1:$NGINX_PORT$path" -o "$work/nginx-body.json" ||
+    { echo "loadtest: nginx did not answer over mutual TLS" >&2; cat "$work/nginx-error.log" >&2; exit 1; }
+cmp -s "$work/body.json" "$work/nginx-body.json" ||
+    { echo "loadtest: nginx serves a different body" >&2; exit 1; }
 
 # One oha run; prints "REQS P50 P90 P99 SUCCESS" (seconds for the percentiles).
 run_oha() {
