@@ -50,6 +50,10 @@ curl -sf --cacert "$certs/ca.pem" --cert "$certs/client.pem" --key "$certs/clien
     "${headers[@]}" "https://127.0.0.1:$SANDBOX_PORT$path" -o "$work/body.json"
 mkdir -p "$work/www/mm"
 cp "$work/body.json" "$work/www/mm/prescriptions"
+# nginx's workers may run as another user (www-data when started as root): let them read
+# the body (the certificate folder stays private; the master reads the keys).
+chmod 755 "$work"
+chmod -R a+rX "$work/www"
 
 cat >"$work/nginx.conf" <<EOF
 worker_processes auto;
