@@ -52,8 +52,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FAULT")]
     pub fault: Option<Fault>,
 
-    /// Most authenticated connections served at once (more wait their turn after the
-    /// TLS handshake, which has a deadline of its own).
+    /// Most keep-alive connections held at once; a client beyond them is answered once
+    /// and its connection closed. Slots are taken only after the TLS handshake, which has
+    /// a deadline of its own.
     #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS, value_name = "N")]
     pub max_connections: usize,
 

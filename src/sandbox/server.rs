@@ -25,10 +25,10 @@ use super::tls::{self, TlsSetupError};
 /// How long a client may take over the TLS handshake by default: a client on loopback or
 /// a LAN needs milliseconds, and a connection that says nothing is let go soon.
 pub const DEFAULT_HANDSHAKE_DEADLINE: Duration = Duration::from_secs(3);
-/// Handshakes in progress at once beyond which new connections wait in the listen queue.
-/// They hold no connection slot (a slot is taken only once a client has authenticated),
-/// so silent connections cannot keep real clients out; this bound keeps their memory
-/// bounded (a few KB each).
+/// Connections in their handshake, or answered once without a keep-alive slot, beyond
+/// which new connections wait in the listen queue. They hold no keep-alive slot (a slot is
+/// taken only once a client has authenticated), so silent connections cannot keep real
+/// clients out; this bound keeps their memory bounded (a few KB each).
 const MAX_HANDSHAKES: usize = 4096;
 /// How long a connection may sit idle (or take to send its request head) before it is
 /// closed; this also frees idle keep-alive connections for others.
@@ -38,8 +38,8 @@ const MAX_REQUEST_HEAD: usize = 16 * 1024;
 /// How long `shutdown` waits for requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Default bound on authenticated connections served at once; more wait after their
-/// handshake.
+/// Default bound on keep-alive connections; an authenticated client beyond it is answered
+/// once and its connection closed.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// How to run a sandbox.
@@ -48,7 +48,7 @@ pub struct ServerOptions {
     pub listen: SocketAddr,
     /// A fault applied to every request (`sandbox serve --fault`).
     pub fault: Option<Fault>,
-    /// Authenticated connections served at once.
+    /// Keep-alive connections held at once; beyond them a client is answered once.
     pub max_connections: usize,
     /// How long a client may take over the TLS handshake.
     pub handshake_deadline: Duration,
@@ -154,7 +154,8 @@ pub async fn start(
     })
 }
 
-/// The two bounds on connections: handshakes in progress, and authenticated connections.
+/// The two bounds on connections: handshakes in progress (and connections answered once),
+/// and keep-alive connections.
 #[derive(Clone)]
 struct Limits {
     handshakes: Arc<Semaphore>,
@@ -227,19 +228,21 @@ async fn serve_connection(
         },
         () = stop.cancelled() => return,
     };
-    drop(handshake);
-    // A slot is spent only on a client that has authenticated.
-    let _slot = tokio::select! {
-        permit = limits.connections.acquire_owned() => match permit {
-            Ok(permit) => permit,
-            Err(_) => return,
-        },
-        () = stop.cancelled() => return,
+    // A keep-alive slot is spent only on a client that has authenticated. When they are all
+    // taken (often by idle keep-alive connections), the client is still answered, once, and
+    // the connection closed: its request is already sent and must not wait for a slot.
+    let (_permit, keep_alive) = match limits.connections.clone().try_acquire_owned() {
+        Ok(slot) => {
+            drop(handshake);
+            (slot, true)
+        }
+        Err(_) => (handshake, false),
     };
     let common_name: Option<Arc<str>> = tls::peer_common_name(tls.get_ref().1).map(Arc::from);
-    tracing::debug!(%peer, client = common_name.as_deref().unwrap_or("?"), "client connected");
+    tracing::debug!(%peer, client = common_name.as_deref().unwrap_or("?"), keep_alive, "client connected");
     let service = service_fn(move |req| routes::handle(req, state.clone(), common_name.clone()));
     let conn = http1::Builder::new()
+        .keep_alive(keep_alive)
         .timer(TokioTimer::new())
         .header_read_timeout(IDLE_TIMEOUT)
         .max_buf_size(MAX_REQUEST_HEAD)
