@@ -86,7 +86,11 @@ fn decode_bodies(c: &mut Criterion) {
             search_body(100, 12),
             100,
         ),
-        ("search 2 prescriptions x 3 issues, 5 KB", search_body(2, 3), 2),
+        (
+            "search 2 prescriptions x 3 issues, 5 KB",
+            search_body(2, 3),
+            2,
+        ),
     ];
     for (name, body, count) in &bodies {
         match decode(Some(200), body) {
