@@ -96,17 +96,19 @@ curl -sf --cacert "$certs/ca.pem" --cert "$certs/client.pem" --key "$certs/clien
 cmp -s "$work/body.json" "$work/nginx-body.json" ||
     { echo "loadtest: nginx serves a different body" >&2; exit 1; }
 
-# One oha run; prints "REQS P50 P90 P99 SUCCESS" (seconds for the percentiles).
+# One oha run; prints "REQS P50 P90 P99 SUCCESS" (milliseconds for the percentiles; oha
+# writes them in secs or ms depending on its version).
 run_oha() {
     oha -z "$DURATION" -c "$CONNECTIONS" --no-tui \
         --cacert "$certs/ca.pem" --cert "$certs/client.pem" --key "$certs/client.key" \
         "${headers[@]}" "$1" >"$work/oha.txt"
     awk '
+        function ms(value, unit) { return unit ~ /^sec/ ? value * 1000 : value }
         /Success rate:/ { success = $3 }
         /Requests\/sec:/ { reqs = $2 }
-        /^ *50(\.00)?% in/ { p50 = $3 }
-        /^ *90(\.00)?% in/ { p90 = $3 }
-        /^ *99(\.00)?% in/ { p99 = $3 }
+        /^ *50(\.00)?% in/ { p50 = ms($3, $4) }
+        /^ *90(\.00)?% in/ { p90 = ms($3, $4) }
+        /^ *99(\.00)?% in/ { p99 = ms($3, $4) }
         END { print reqs, p50, p90, p99, success }
     ' "$work/oha.txt"
 }
@@ -121,8 +123,7 @@ for round in $(seq "$ROUNDS"); do
         [ "$server" = nginx ] && port=$NGINX_PORT
         read -r reqs p50 p90 p99 success < <(run_oha "https://127.0.0.1:$port$path")
         printf '%-8s %-6s %12.0f %10.2f %10.2f %10.2f %8s\n' "$server" "$round" "$reqs" \
-            "$(echo "$p50 * 1000" | bc -l)" "$(echo "$p90 * 1000" | bc -l)" \
-            "$(echo "$p99 * 1000" | bc -l)" "$success"
+            "$p50" "$p90" "$p99" "$success"
         if [ "$server" = sandbox ]; then
             best_sandbox=$(echo "if ($reqs > $best_sandbox) $reqs else $best_sandbox" | bc -l)
         else
