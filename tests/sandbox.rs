@@ -999,6 +999,42 @@ async fn five_hundred_concurrent_connections_are_all_served() {
     assert!(c.fetch(&search(DEMO)).await.is_ok());
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_connections_do_not_keep_a_real_client_out() {
+    // Far more silent connections (TCP open, no TLS handshake) than connection slots,
+    // held for the whole test: the deadline is longer than any wait below, so only the
+    // rule that a slot is spent after authentication lets the real client in.
+    let sb = EmbeddedSandbox::start(EmbeddedOptions {
+        max_connections: 4,
+        handshake_deadline: Duration::from_secs(600),
+        ..EmbeddedOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut silent = Vec::new();
+    for _ in 0..64 {
+        silent.push(
+            tokio::net::TcpStream::connect(sb.local_addr())
+                .await
+                .unwrap(),
+        );
+    }
+    let c = client(&sb);
+    let answered = tokio::time::timeout(Duration::from_secs(60), c.fetch(&search(DEMO))).await;
+    assert!(
+        matches!(answered, Ok(Ok(_))),
+        "the real client was not answered while silent connections were held"
+    );
+    // The silent connections were not closed to make room.
+    for stream in &silent {
+        let mut byte = [0u8; 1];
+        assert!(matches!(
+            stream.try_read(&mut byte),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
+        ));
+    }
+}
+
 #[tokio::test]
 async fn dropping_the_fetch_future_cancels_the_request() {
     let sb = sandbox().await;

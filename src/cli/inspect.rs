@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -185,7 +185,14 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
-    output::print_raw(&(serde_json::to_string_pretty(value).unwrap_or_default() + "\n"))
+    // Stdout flushes at every newline; pretty JSON has one per member, so a large search
+    // would cost a write system call per member: it is written through one buffer.
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value)
+        .map_err(io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush())
+        .map_err(output::write_failure)
 }
 
 /// The summary being written: lines wrap to the width, long values under their label.

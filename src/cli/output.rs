@@ -21,7 +21,7 @@ pub fn print_raw(text: &str) -> Result<(), Failure> {
         .map_err(write_failure)
 }
 
-fn write_failure(error: io::Error) -> Failure {
+pub fn write_failure(error: io::Error) -> Failure {
     if error.kind() == io::ErrorKind::BrokenPipe {
         Failure::closed_pipe()
     } else {

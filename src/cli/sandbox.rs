@@ -59,7 +59,9 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8444", value_name = "ADDR")]
     pub pds_listen: SocketAddr,
 
-    /// Most connections served at once (more wait their turn).
+    /// Most keep-alive connections held at once; a client beyond them is answered once
+    /// and its connection closed. Slots are taken only after the TLS handshake, which has
+    /// a deadline of its own.
     #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS, value_name = "N")]
     pub max_connections: usize,
 

@@ -11,6 +11,7 @@ use crate::tui::{Connection, Start, run as run_tui};
 
 /// Starts the terminal app.
 pub fn run(globals: Globals<'_>, no_color: bool) -> ExitCode {
+    warm_up_randomness();
     match prepare(globals, no_color) {
         Ok(start) => run_tui(start),
         Err(failure) => failure.report(),
@@ -50,4 +51,20 @@ fn prepare(globals: Globals<'_>, no_color: bool) -> Result<Start, Failure> {
         no_color,
         detail_delay: std::time::Duration::from_millis(secured.config.detail_delay_ms),
     })
+}
+
+/// Seeds the TLS library's random number generator on a thread of its own. Its first use
+/// in a process gathers CPU-jitter entropy for about 100 ms of CPU; done here, that runs
+/// beside opening the home and drawing the sign-in screen instead of before them (the
+/// first TLS handshake or key would otherwise pay it).
+fn warm_up_randomness() {
+    let spawned = std::thread::Builder::new()
+        .name("entropy".into())
+        .spawn(|| {
+            let provider = rustls::crypto::aws_lc_rs::default_provider();
+            let _ = provider.secure_random.fill(&mut [0u8; 16]);
+        });
+    if let Err(error) = spawned {
+        tracing::debug!(%error, "randomness not warmed up; the first handshake will do it");
+    }
 }

@@ -61,6 +61,11 @@ pub enum CertError {
     Unparsable { path: PathBuf },
     #[error("{path} expired on {date}: delete the directory and start again to make new ones")]
     Expired { path: PathBuf, date: NaiveDate },
+    #[error(
+        "this sandbox reuses certificates kept on disk and cannot issue more (the CA key is \
+         not kept)"
+    )]
+    NoAuthority,
 }
 
 /// How long a certificate is valid, relative to today.

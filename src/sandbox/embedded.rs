@@ -1,12 +1,15 @@
-//! The sandbox in-process, for `--sandbox`: a free loopback port, throwaway certificates
-//! held only in memory, and client settings ready for `TrackerClient::new`. PDS runs
-//! beside it on a second port, with a throwaway RSA key for the client's JWTs.
+//! The sandbox in-process, for `--sandbox`: a free loopback port, certificates (throwaway
+//! ones held only in memory, or the sandbox home's, reused), and client settings ready for
+//! `TrackerClient::new`. PDS runs beside it on a second port, with a throwaway RSA key for
+//! the client's JWTs.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use super::certs::{Authority, CertBundle, DEFAULT_ASID, Issued, Validity};
+use super::certs::{Authority, CertBundle, CertDir, CertError, DEFAULT_ASID, Issued, Validity};
 use super::faults::Fault;
 use super::pds::PdsSandbox;
 use super::server::{self, RunningServer, ServeError, ServerOptions};
@@ -21,6 +24,12 @@ pub struct EmbeddedOptions {
     /// A fault applied to every request.
     pub fault: Option<Fault>,
     pub max_connections: usize,
+    /// How long a client may take over the TLS handshake.
+    pub handshake_deadline: Duration,
+    /// Where to keep the certificates and reuse them on the next start (the sandbox home's
+    /// `certs`, as `sandbox serve` uses): making keys is the costliest part of starting.
+    /// `None`: fresh ones, in memory only.
+    pub cert_dir: Option<PathBuf>,
 }
 
 impl Default for EmbeddedOptions {
@@ -29,6 +38,8 @@ impl Default for EmbeddedOptions {
             asid: DEFAULT_ASID.to_owned(),
             fault: None,
             max_connections: server::DEFAULT_MAX_CONNECTIONS,
+            handshake_deadline: server::DEFAULT_HANDSHAKE_DEADLINE,
+            cert_dir: None,
         }
     }
 }
@@ -37,7 +48,8 @@ impl Default for EmbeddedOptions {
 pub struct EmbeddedSandbox {
     server: RunningServer,
     bundle: CertBundle,
-    authority: Authority,
+    /// The CA that made fresh certificates; `None` when they were read from disk.
+    authority: Option<Authority>,
     pds: PdsSandbox,
     pds_key: Zeroizing<String>,
 }
@@ -45,10 +57,11 @@ pub struct EmbeddedSandbox {
 impl EmbeddedSandbox {
     /// Starts a sandbox on `127.0.0.1` and a free port, with fresh certificates.
     pub async fn start(options: EmbeddedOptions) -> Result<Self, ServeError> {
-        let (bundle, authority) = CertBundle::generate(&options.asid)?;
+        let (bundle, authority) = certificates(&options)?;
         let mut server_options = ServerOptions::new(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
         server_options.fault = options.fault;
         server_options.max_connections = options.max_connections;
+        server_options.handshake_deadline = options.handshake_deadline;
         let server = server::start(&bundle, server_options).await?;
         let pds_key = crate::pds::token::generate_key_pem().ok_or_else(|| {
             super::tls::TlsSetupError::Pem {
@@ -115,12 +128,11 @@ impl EmbeddedSandbox {
 
     /// A client certificate from this sandbox's CA: for another ASID, or expired, or
     /// about to expire (what the negative tests need).
-    pub fn issue_client_cert(
-        &self,
-        asid: &str,
-        validity: Validity,
-    ) -> Result<Issued, super::certs::CertError> {
-        self.authority.issue_client(asid, validity)
+    pub fn issue_client_cert(&self, asid: &str, validity: Validity) -> Result<Issued, CertError> {
+        self.authority
+            .as_ref()
+            .ok_or(CertError::NoAuthority)?
+            .issue_client(asid, validity)
     }
 
     /// The PDS sandbox beside it (for its URLs, or to revoke its tokens in tests).
@@ -138,4 +150,20 @@ impl EmbeddedSandbox {
         self.pds.shutdown().await;
         self.server.shutdown().await;
     }
+}
+
+/// The certificates to serve with: those kept in `cert_dir` (made there the first time),
+/// or fresh ones. Kept ones that cannot be used (half a set, expired, another ASID) are
+/// left alone and fresh ones used instead, so the app still starts.
+fn certificates(options: &EmbeddedOptions) -> Result<(CertBundle, Option<Authority>), CertError> {
+    if let Some(dir) = &options.cert_dir {
+        match CertDir::new(dir).load_or_create(&options.asid) {
+            Ok((bundle, _)) => return Ok((bundle, None)),
+            Err(error) => {
+                tracing::warn!(%error, "sandbox certificates not reused; fresh ones in memory");
+            }
+        }
+    }
+    let (bundle, authority) = CertBundle::generate(&options.asid)?;
+    Ok((bundle, Some(authority)))
 }

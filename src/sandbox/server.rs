@@ -11,7 +11,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use thiserror::Error;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -22,8 +22,14 @@ use super::faults::Fault;
 use super::routes::{self, State};
 use super::tls::{self, TlsSetupError};
 
-/// How long a client may take over the TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take over the TLS handshake by default: a client on loopback or
+/// a LAN needs milliseconds, and a connection that says nothing is let go soon.
+pub const DEFAULT_HANDSHAKE_DEADLINE: Duration = Duration::from_secs(3);
+/// Connections in their handshake, or answered once without a keep-alive slot, beyond
+/// which new connections wait in the listen queue. They hold no keep-alive slot (a slot is
+/// taken only once a client has authenticated), so silent connections cannot keep real
+/// clients out; this bound keeps their memory bounded (a few KB each).
+const MAX_HANDSHAKES: usize = 4096;
 /// How long a connection may sit idle (or take to send its request head) before it is
 /// closed; this also frees idle keep-alive connections for others.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,7 +38,8 @@ const MAX_REQUEST_HEAD: usize = 16 * 1024;
 /// How long `shutdown` waits for requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Default bound on connections served at once; more wait in the listen queue.
+/// Default bound on keep-alive connections; an authenticated client beyond it is answered
+/// once and its connection closed.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// How to run a sandbox.
@@ -41,7 +48,10 @@ pub struct ServerOptions {
     pub listen: SocketAddr,
     /// A fault applied to every request (`sandbox serve --fault`).
     pub fault: Option<Fault>,
+    /// Keep-alive connections held at once; beyond them a client is answered once.
     pub max_connections: usize,
+    /// How long a client may take over the TLS handshake.
+    pub handshake_deadline: Duration,
 }
 
 impl ServerOptions {
@@ -50,6 +60,7 @@ impl ServerOptions {
             listen,
             fault: None,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            handshake_deadline: DEFAULT_HANDSHAKE_DEADLINE,
         }
     }
 }
@@ -122,12 +133,16 @@ pub async fn start(
     });
     let tasks = TaskTracker::new();
     let acceptor = TlsAcceptor::from(config);
-    let limit = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let limits = Limits {
+        handshakes: Arc::new(Semaphore::new(MAX_HANDSHAKES)),
+        connections: Arc::new(Semaphore::new(options.max_connections.max(1))),
+        handshake_deadline: options.handshake_deadline,
+    };
     tasks.spawn(accept_loop(
         listener,
         acceptor,
         state,
-        limit,
+        limits,
         stop.clone(),
         tasks.clone(),
     ));
@@ -139,17 +154,26 @@ pub async fn start(
     })
 }
 
+/// The two bounds on connections: handshakes in progress (and connections answered once),
+/// and keep-alive connections.
+#[derive(Clone)]
+struct Limits {
+    handshakes: Arc<Semaphore>,
+    connections: Arc<Semaphore>,
+    handshake_deadline: Duration,
+}
+
 async fn accept_loop(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     state: Arc<State>,
-    limit: Arc<Semaphore>,
+    limits: Limits,
     stop: CancellationToken,
     tasks: TaskTracker,
 ) {
     loop {
-        let permit = tokio::select! {
-            permit = limit.clone().acquire_owned() => match permit {
+        let handshake = tokio::select! {
+            permit = limits.handshakes.clone().acquire_owned() => match permit {
                 Ok(permit) => permit,
                 Err(_) => break,
             },
@@ -164,9 +188,9 @@ async fn accept_loop(
                 let acceptor = acceptor.clone();
                 let state = state.clone();
                 let stop = stop.clone();
+                let limits = limits.clone();
                 tasks.spawn(async move {
-                    serve_connection(tcp, peer, acceptor, state, stop).await;
-                    drop(permit);
+                    serve_connection(tcp, peer, acceptor, state, stop, limits, handshake).await;
                 });
             }
             Err(e) => {
@@ -185,10 +209,13 @@ async fn serve_connection(
     acceptor: TlsAcceptor,
     state: Arc<State>,
     stop: CancellationToken,
+    limits: Limits,
+    handshake: OwnedSemaphorePermit,
 ) {
     let _ = tcp.set_nodelay(true);
+    let deadline = limits.handshake_deadline;
     let tls = tokio::select! {
-        handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => match handshake {
+        handshake = tokio::time::timeout(deadline, acceptor.accept(tcp)) => match handshake {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => {
                 tracing::warn!(%peer, reason = %e, "TLS handshake refused");
@@ -201,10 +228,21 @@ async fn serve_connection(
         },
         () = stop.cancelled() => return,
     };
+    // A keep-alive slot is spent only on a client that has authenticated. When they are all
+    // taken (often by idle keep-alive connections), the client is still answered, once, and
+    // the connection closed: its request is already sent and must not wait for a slot.
+    let (_permit, keep_alive) = match limits.connections.clone().try_acquire_owned() {
+        Ok(slot) => {
+            drop(handshake);
+            (slot, true)
+        }
+        Err(_) => (handshake, false),
+    };
     let common_name: Option<Arc<str>> = tls::peer_common_name(tls.get_ref().1).map(Arc::from);
-    tracing::debug!(%peer, client = common_name.as_deref().unwrap_or("?"), "client connected");
+    tracing::debug!(%peer, client = common_name.as_deref().unwrap_or("?"), keep_alive, "client connected");
     let service = service_fn(move |req| routes::handle(req, state.clone(), common_name.clone()));
     let conn = http1::Builder::new()
+        .keep_alive(keep_alive)
         .timer(TokioTimer::new())
         .header_read_timeout(IDLE_TIMEOUT)
         .max_buf_size(MAX_REQUEST_HEAD)

@@ -14,7 +14,11 @@ pub const FILE: &str = "eps-tracker.log";
 pub fn start(dir: &Path) -> std::io::Result<(WorkerGuard, PathBuf)> {
     std::fs::create_dir_all(dir)?;
     let appender = tracing_appender::rolling::never(dir, FILE);
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue is 128,000 lines, allocated and initialised before the first
+    // frame; the app logs a few lines per request.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .finish(appender);
     let filter =
         EnvFilter::try_from_env("EPS_TRACKER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // A second start (tests) keeps the first subscriber; that is fine.

@@ -77,10 +77,16 @@ pub fn color_wanted(no_color_flag: bool, no_color_env: Option<&str>) -> bool {
 /// (it runs until dropped). Certificate problems are named before the screen is taken.
 async fn connect(
     connection: Connection,
+    home: &Home,
 ) -> Result<(Option<EmbeddedSandbox>, TrackerClient), String> {
     match connection {
         Connection::Sandbox => {
-            let embedded = EmbeddedSandbox::start(EmbeddedOptions::default())
+            // The home's certificates, reused: making keys would hold up the first frame.
+            let options = EmbeddedOptions {
+                cert_dir: Some(home.certs_dir.clone()),
+                ..EmbeddedOptions::default()
+            };
+            let embedded = EmbeddedSandbox::start(options)
                 .await
                 .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
             let client = TrackerClient::new(&embedded.client_settings())
@@ -153,7 +159,9 @@ pub fn run(start: Start) -> ExitCode {
     let result = runtime.block_on(async {
         let mut signals = Signals::new()?;
         // The sandbox lives as long as the app; dropping it stops it.
-        let (_sandbox, client) = connect(start.connection).await.map_err(io::Error::other)?;
+        let (_sandbox, client) = connect(start.connection, &start.home)
+            .await
+            .map_err(io::Error::other)?;
         for warning in client.warnings() {
             tracing::warn!(%warning, "client certificate");
         }

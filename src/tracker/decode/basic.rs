@@ -1,13 +1,14 @@
-//! The two basic shapes: the search (`prescriptionList`) and the retrieve (`prescription`).
+//! The retrieve (`prescription`); the search, the other basic shape, is read as it is parsed
+//! (see `search`), with the same member names.
 
 use std::fmt::Display;
 
-use super::fields::{At, Ctx, Prescriptions, identity};
+use super::fields::{At, Ctx, identity};
 use super::tree::Node;
 use crate::tracker::codes::{LineItemStatus, PrescriberType, PrescriptionStatus, TreatmentType};
 use crate::tracker::model::{Issue, LineItem, Prescription};
 
-const TREATMENT: (&str, &str, &str) = (
+pub(super) const TREATMENT: (&str, &str, &str) = (
     "prescriptionTreatmentType",
     "prescriptionTreatmentTypeCode",
     "prescriptionTreatmentTypeText",
@@ -17,40 +18,8 @@ const PRESCRIBER_TYPE: (&str, &str, &str) = (
     "prescriptionTypeCode",
     "prescriptionTypeText",
 );
-const STATUS: (&str, &str, &str) = ("prescriptionStatus", "statusCode", "statusText");
-const ITEM_STATUS: (&str, &str, &str) = ("status", "statusCode", "statusText");
-
-/// `prescriptionList`: prescription ID → summary with issues keyed by number.
-pub fn search(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, String> {
-    if !list.is_object() {
-        return Err(format!(
-            "prescriptionList is {}, expected an object keyed by prescription ID",
-            list.describe()
-        ));
-    }
-    let mut prescriptions = Prescriptions::default();
-    for (key, node) in list.members() {
-        let mut prescription = identity(ctx, Some(key.trim()), node)?;
-        let id = prescription.id.clone();
-        let whose = At::new(&"prescription", id.as_str());
-        common(ctx, node, &mut prescription, &whose);
-        for (number, issue_node) in ctx.positional(node.get("issues"), &whose) {
-            let whose = At::numbered(&whose, "issue", number);
-            let mut issue = Issue::numbered(number);
-            issue.issue_date = ctx.date(issue_node, "issueDate", &whose);
-            issue.status = ctx.coded(issue_node, STATUS, &whose, PrescriptionStatus::from_code);
-            issue.line_items = line_items(ctx, issue_node, &whose);
-            prescription.issues.push(issue);
-        }
-        // The search lists every issue Spine holds, future ones included (Spine creates
-        // them all when the prescription is signed): the highest is the last.
-        if prescription.is_repeat_dispensing() {
-            prescription.total_issues = prescription.issues.iter().map(|i| i.number).max();
-        }
-        prescriptions.add(ctx, prescription);
-    }
-    Ok(prescriptions.into_vec())
-}
+pub(super) const STATUS: (&str, &str, &str) = ("prescriptionStatus", "statusCode", "statusText");
+pub(super) const ITEM_STATUS: (&str, &str, &str) = ("status", "statusCode", "statusText");
 
 /// `prescription`: one prescription with one issue (the current one, or the one asked for).
 pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, String> {

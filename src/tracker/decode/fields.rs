@@ -38,17 +38,28 @@ impl Ctx {
     /// A text member exactly as sent; `None` when absent, blank or `False`. A value of the
     /// wrong kind (object, array) is reported and ignored.
     pub fn text(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> Option<String> {
-        self.raw(node, name, whose).map(Cow::into_owned)
+        self.text_of(node.get(name), name, whose)
     }
 
-    /// As [`text`](Self::text), borrowed from the body where possible.
+    /// As [`text`](Self::text), for a member's value already found (`name` is for
+    /// warnings).
+    pub fn text_of(
+        &mut self,
+        value: Option<&Node<'_>>,
+        name: &str,
+        whose: &dyn Display,
+    ) -> Option<String> {
+        self.raw(value, name, whose).map(Cow::into_owned)
+    }
+
+    /// As [`text_of`](Self::text_of), borrowed from the body where possible.
     fn raw<'n>(
         &mut self,
-        node: &'n Node<'_>,
+        value: Option<&'n Node<'_>>,
         name: &str,
         whose: &dyn Display,
     ) -> Option<Cow<'n, str>> {
-        let value = node.get(name)?;
+        let value = value?;
         match value.text() {
             Some(text) => {
                 let trimmed = text.trim();
@@ -68,7 +79,17 @@ impl Ctx {
 
     /// An HL7 date member; an unreadable one is reported and left out.
     pub fn date(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> Option<SpineDate> {
-        let text = self.raw(node, name, whose)?;
+        self.date_of(node.get(name), name, whose)
+    }
+
+    /// As [`date`](Self::date), for a member's value already found.
+    pub fn date_of(
+        &mut self,
+        value: Option<&Node<'_>>,
+        name: &str,
+        whose: &dyn Display,
+    ) -> Option<SpineDate> {
+        let text = self.raw(value, name, whose)?;
         match SpineDate::parse_hl7(&text) {
             Ok(date) => date,
             Err(error) => {
@@ -80,7 +101,17 @@ impl Ctx {
 
     /// A whole number member (`"1"` or `1`).
     pub fn number(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> Option<u32> {
-        let text = self.raw(node, name, whose)?;
+        self.number_of(node.get(name), name, whose)
+    }
+
+    /// As [`number`](Self::number), for a member's value already found.
+    pub fn number_of(
+        &mut self,
+        value: Option<&Node<'_>>,
+        name: &str,
+        whose: &dyn Display,
+    ) -> Option<u32> {
+        let text = self.raw(value, name, whose)?;
         match parse_count(&text) {
             Some(n) => Some(n),
             None => {
@@ -95,7 +126,12 @@ impl Ctx {
 
     /// A `"True"` / `"False"` member; absent means false.
     pub fn flag(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> bool {
-        let Some(text) = self.raw(node, name, whose) else {
+        self.flag_of(node.get(name), name, whose)
+    }
+
+    /// As [`flag`](Self::flag), for a member's value already found.
+    pub fn flag_of(&mut self, value: Option<&Node<'_>>, name: &str, whose: &dyn Display) -> bool {
+        let Some(text) = self.raw(value, name, whose) else {
             return false;
         };
         match text.trim().to_ascii_lowercase().as_str() {
@@ -120,23 +156,41 @@ impl Ctx {
         whose: &dyn Display,
         from_code: fn(&str) -> C,
     ) -> Option<Coded<C>> {
+        let (_, code_name, text_name) = names;
+        let pair = node.get(names.0).map(|pair| match pair {
+            Node::Object(_) => PairOf::Object {
+                code: pair.get(code_name),
+                text: pair.get(text_name),
+            },
+            other => PairOf::Other(other),
+        });
+        self.coded_of(pair, names, whose, from_code)
+    }
+
+    /// As [`coded`](Self::coded), for a member's value already found.
+    pub fn coded_of<C>(
+        &mut self,
+        pair: Option<PairOf<'_, '_>>,
+        names: (&str, &str, &str),
+        whose: &dyn Display,
+        from_code: fn(&str) -> C,
+    ) -> Option<Coded<C>> {
         let (member, code_name, text_name) = names;
-        let pair = node.get(member)?;
-        if !pair.is_object() {
-            if let Some(text) = pair.text().filter(|t| !t.trim().is_empty()) {
+        let (code, text) = match pair? {
+            PairOf::Object { code, text } => (code, text),
+            PairOf::Other(other) => {
                 // A plain string where a pair belongs: keep it as text, code unknown.
-                let text = text.into_owned();
-                return Some(Coded::new(from_code(""), text));
+                let text = other.text().filter(|t| !t.trim().is_empty())?;
+                return Some(Coded::new(from_code(""), text.into_owned()));
             }
-            return None;
-        }
+        };
         let label = At::new(whose, member);
         // A code sent as a JSON number has lost its leading zeros: 1 was "0001".
-        let code = match pair.get(code_name) {
+        let code = match code {
             Some(Node::Number(number)) => Some(format!("{number:0>4}")),
-            _ => self.text(pair, code_name, &label),
+            _ => self.text_of(code, code_name, &label),
         };
-        let text = self.text(pair, text_name, &label);
+        let text = self.text_of(text, text_name, &label);
         match (code, text) {
             (None, None) => None,
             (code, text) => Some(Coded::new(
@@ -169,22 +223,36 @@ impl Ctx {
         node: Option<&'n Node<'a>>,
         whose: &dyn Display,
     ) -> Vec<(u32, &'n Node<'a>)> {
-        let Some(node) = node else {
-            return Vec::new();
-        };
-        let mut items: Vec<(u32, &Node<'a>)> = Vec::with_capacity(node.members().len());
-        for (key, value) in node.members() {
-            match parse_count(key) {
-                Some(position) => items.push((position, value)),
+        let members = node.map_or(&[][..], Node::members);
+        self.positional_of(members.iter().map(|(key, value)| (key, value)), whose)
+    }
+
+    /// As [`positional`](Self::positional), for entries already read.
+    pub fn positional_of<K: AsRef<str>, T>(
+        &mut self,
+        entries: impl ExactSizeIterator<Item = (K, T)>,
+        whose: &dyn Display,
+    ) -> Vec<(u32, T)> {
+        let mut items: Vec<(u32, T)> = Vec::with_capacity(entries.len());
+        let mut sorted = true;
+        for (key, value) in entries {
+            match parse_count(key.as_ref()) {
+                Some(position) => {
+                    sorted &= items.last().is_none_or(|(last, _)| *last < position);
+                    items.push((position, value));
+                }
                 None => self.warn(format!(
                     "{whose}: entry '{}' is not numbered; skipped",
-                    short(key)
+                    short(key.as_ref())
                 )),
             }
         }
+        if sorted {
+            return items;
+        }
         // Stable sort, then keep the last of any repeated key, as for every other member.
         items.sort_by_key(|(position, _)| *position);
-        let mut unique: Vec<(u32, &Node<'a>)> = Vec::with_capacity(items.len());
+        let mut unique: Vec<(u32, T)> = Vec::with_capacity(items.len());
         for item in items {
             match unique.last_mut() {
                 Some(last) if last.0 == item.0 => *last = item,
@@ -193,6 +261,15 @@ impl Ctx {
         }
         unique
     }
+}
+
+/// What a `{…Code, …Text}` member holds: the pair's two values, or something else.
+pub enum PairOf<'n, 'a> {
+    Object {
+        code: Option<&'n Node<'a>>,
+        text: Option<&'n Node<'a>>,
+    },
+    Other(&'n Node<'a>),
 }
 
 /// Where a value sits in the body, for warnings ("prescription X issue 3 line item 2").
@@ -284,13 +361,32 @@ pub fn short(text: &str) -> String {
 /// cannot be shown safely.
 pub fn identity(ctx: &mut Ctx, key: Option<&str>, node: &Node<'_>) -> Result<Prescription, String> {
     if !node.is_object() {
-        return Err(format!(
-            "prescription '{}' is {}, expected an object",
-            short(key.unwrap_or("")),
-            node.describe()
-        ));
+        return Err(not_an_object(key, node.describe()));
     }
-    let member_id = ctx.text(node, "prescriptionId", &"prescription");
+    identity_of(
+        ctx,
+        key,
+        node.get("prescriptionId"),
+        node.get("patientNhsNumber"),
+    )
+}
+
+/// Why a prescription that is not an object cannot be read.
+pub fn not_an_object(key: Option<&str>, kind: &str) -> String {
+    format!(
+        "prescription '{}' is {kind}, expected an object",
+        short(key.unwrap_or(""))
+    )
+}
+
+/// As [`identity`], for the two members' values already found.
+pub fn identity_of(
+    ctx: &mut Ctx,
+    key: Option<&str>,
+    prescription_id: Option<&Node<'_>>,
+    patient_nhs_number: Option<&Node<'_>>,
+) -> Result<Prescription, String> {
+    let member_id = ctx.text_of(prescription_id, "prescriptionId", &"prescription");
     let id_text = key
         .map(str::to_owned)
         .or(member_id)
@@ -302,7 +398,7 @@ pub fn identity(ctx: &mut Ctx, key: Option<&str>, node: &Node<'_>) -> Result<Pre
     }
     let whose = At::new(&"prescription", id.as_str());
     let nhs_text = ctx
-        .raw(node, "patientNhsNumber", &whose)
+        .raw(patient_nhs_number, "patientNhsNumber", &whose)
         .ok_or_else(|| format!("{whose} has no patientNhsNumber"))?;
     let nhs_number = NhsNumber::parse(&nhs_text)
         .map_err(|e| format!("{whose}: patientNhsNumber is not a valid NHS number: {e}"))?;

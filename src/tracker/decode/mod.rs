@@ -8,6 +8,8 @@
 mod basic;
 mod clinical;
 mod fields;
+mod root;
+mod search;
 mod tree;
 
 use serde_json::error::Category;
@@ -18,6 +20,8 @@ use super::error::{
 use super::model::{Prescription, ResponseKind, TrackerResponse};
 use super::xml;
 use fields::Ctx;
+use root::Root;
+use search::SearchList;
 use tree::Node;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -106,7 +110,11 @@ fn decode_json(failed_status: Option<u16>, text: &str) -> Result<TrackerResponse
     if tree::exceeds_depth(text.as_bytes(), MAX_JSON_DEPTH) {
         return Err(NotAResponse::TooDeep.into());
     }
-    let root: Node<'_> = serde_json::from_str(text).map_err(|e| json_error(text, &e))?;
+    let Root {
+        node: root,
+        search,
+        search_capitalised,
+    } = serde_json::from_str(text).map_err(|e| json_error(text, &e))?;
     let not_tracker = |summary: String| -> ResponseError {
         match failed_status {
             Some(status) => ResponseError::Gateway {
@@ -132,18 +140,27 @@ fn decode_json(failed_status: Option<u16>, text: &str) -> Result<TrackerResponse
         None | Some("" | "0") => None,
         Some(code) => Some(SpineError::new(code, reason)),
     };
-    let Some((kind, result)) = find_result(&root) else {
+    let Some(found) = find_result(&root, search, search_capitalised) else {
         if let Some(error) = notice {
             return Err(error.into());
         }
         return Err(not_tracker(describe_members(&root)));
     };
     let mut ctx = Ctx::default();
-    let prescriptions = match kind {
-        ResponseKind::Search => basic::search(&mut ctx, result),
-        ResponseKind::Retrieve => basic::retrieve(&mut ctx, result),
-        ResponseKind::ClinicalSummary => clinical::summary(&mut ctx, result),
-        ResponseKind::ClinicalDetail => clinical::detail(&mut ctx, result),
+    let (kind, prescriptions) = match found {
+        Found::Search(list) => {
+            ctx = list.ctx;
+            (ResponseKind::Search, list.prescriptions)
+        }
+        Found::Retrieve(node) => (ResponseKind::Retrieve, basic::retrieve(&mut ctx, node)),
+        Found::ClinicalSummary(node) => (
+            ResponseKind::ClinicalSummary,
+            clinical::summary(&mut ctx, node),
+        ),
+        Found::ClinicalDetail(root) => (
+            ResponseKind::ClinicalDetail,
+            clinical::detail(&mut ctx, root),
+        ),
     };
     // An error code with data is still an error, except "issue not found", which Spine
     // documents as returning the rest of the prescription.
@@ -169,27 +186,40 @@ fn decode_json(failed_status: Option<u16>, text: &str) -> Result<TrackerResponse
     })
 }
 
+/// The result a body carries: a search list already decoded, or the tree of one of the
+/// other shapes.
+enum Found<'n, 'a> {
+    Search(SearchList),
+    Retrieve(&'n Node<'a>),
+    ClinicalSummary(&'n Node<'a>),
+    ClinicalDetail(&'n Node<'a>),
+}
+
 /// Which result member the body carries, and so which of the four shapes it is.
-fn find_result<'n, 'a>(root: &'n Node<'a>) -> Option<(ResponseKind, &'n Node<'a>)> {
-    for (name, kind) in [
-        ("prescriptionList", ResponseKind::Search),
-        ("prescription", ResponseKind::Retrieve),
-        ("prescriptions", ResponseKind::ClinicalSummary),
-    ] {
-        if let Some(node) = root.get(name) {
-            return Some((kind, node));
-        }
+fn find_result<'n, 'a>(
+    root: &'n Node<'a>,
+    search: Option<SearchList>,
+    search_capitalised: Option<SearchList>,
+) -> Option<Found<'n, 'a>> {
+    if let Some(list) = search {
+        return Some(Found::Search(list));
+    }
+    if let Some(node) = root.get("prescription") {
+        return Some(Found::Retrieve(node));
+    }
+    if let Some(node) = root.get("prescriptions") {
+        return Some(Found::ClinicalSummary(node));
     }
     // The clinical detail names its result member by the prescription ID itself; the
     // overview table once spelled the search member `PrescriptionList`.
-    if let Some(node) = root.get("PrescriptionList") {
-        return Some((ResponseKind::Search, node));
+    if let Some(list) = search_capitalised {
+        return Some(Found::Search(list));
     }
     root.members()
         .iter()
         .rev()
         .find(|(name, value)| value.is_object() && !ENVELOPE_MEMBERS.contains(&name.trim()))
-        .map(|(_, _)| (ResponseKind::ClinicalDetail, root))
+        .map(|_| Found::ClinicalDetail(root))
 }
 
 /// A short description of an object with no result member, naming its first members.

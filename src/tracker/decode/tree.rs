@@ -100,37 +100,73 @@ const SCAN_CLASS: [u8; 256] = {
 /// Whether `body` nests arrays and objects deeper than `limit`, stopping as soon as it
 /// does, so pathological input is refused before any recursive parser sees it.
 pub fn exceeds_depth(body: &[u8], limit: usize) -> bool {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &byte in body {
-        let class = SCAN_CLASS[usize::from(byte)];
-        if class == 0 {
-            escaped = false;
+    let mut scan = Scan::default();
+    let mut words = body.chunks_exact(8);
+    for word in words.by_ref() {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        if !may_matter(word) {
+            // None of the eight is a quote, backslash or bracket: at most they end an
+            // escape.
+            scan.escaped = false;
             continue;
         }
-        if in_string {
-            match class {
-                _ if escaped => escaped = false,
-                BACKSLASH => escaped = true,
-                QUOTE => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match class {
-            QUOTE => in_string = true,
-            OPEN => {
-                depth += 1;
-                if depth > limit {
-                    return true;
-                }
-            }
-            CLOSE => depth = depth.saturating_sub(1),
-            _ => {}
+        if word.to_le_bytes().into_iter().any(|b| scan.byte(b, limit)) {
+            return true;
         }
     }
-    false
+    words.remainder().iter().any(|&b| scan.byte(b, limit))
+}
+
+/// Whether any byte of `word` may be a quote, backslash or bracket (a few others, such as
+/// `|`, pass too and are then looked at one by one). Brackets and the backslash differ
+/// from `{`, `|` or `}` only in bit 0x20.
+fn may_matter(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS != 0;
+    let folded = word | (ONES * 0x20);
+    has_zero(word ^ (ONES * u64::from(b'"')))
+        || has_zero(folded ^ (ONES * u64::from(b'{')))
+        || has_zero(folded ^ (ONES * u64::from(b'|')))
+        || has_zero(folded ^ (ONES * u64::from(b'}')))
+}
+
+/// Where the depth scan is.
+#[derive(Default)]
+struct Scan {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Scan {
+    /// Takes one byte; true when the nesting passes `limit`.
+    fn byte(&mut self, byte: u8, limit: usize) -> bool {
+        let class = SCAN_CLASS[usize::from(byte)];
+        if class == 0 {
+            self.escaped = false;
+            return false;
+        }
+        if self.in_string {
+            match class {
+                _ if self.escaped => self.escaped = false,
+                BACKSLASH => self.escaped = true,
+                QUOTE => self.in_string = false,
+                _ => {}
+            }
+            return false;
+        }
+        match class {
+            QUOTE => self.in_string = true,
+            OPEN => {
+                self.depth += 1;
+                return self.depth > limit;
+            }
+            CLOSE => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+        false
+    }
 }
 
 impl<'de> Deserialize<'de> for Node<'de> {
@@ -139,7 +175,7 @@ impl<'de> Deserialize<'de> for Node<'de> {
     }
 }
 
-struct NodeVisitor;
+pub struct NodeVisitor;
 
 impl<'de> Visitor<'de> for NodeVisitor {
     type Value = Node<'de>;
@@ -204,7 +240,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
 /// An object member name, borrowed when it has no escapes (serde's own `Cow` impl always
 /// copies).
-struct Key<'a>(Cow<'a, str>);
+pub struct Key<'a>(pub Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -274,6 +310,44 @@ mod tests {
             node.get("escaped"),
             Some(Node::String(Cow::Owned(_)))
         ));
+    }
+
+    #[test]
+    fn the_word_at_a_time_scan_agrees_with_byte_by_byte() {
+        let byte_by_byte = |body: &[u8], limit: usize| {
+            let mut scan = Scan::default();
+            body.iter().any(|&b| scan.byte(b, limit))
+        };
+        let pieces: [&[u8]; 9] = [
+            b"[",
+            b"]",
+            b"{",
+            b"}",
+            b"\\",
+            b"\"",
+            b"\\",
+            b"abcdefgh",
+            b"|",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            let mut body = Vec::new();
+            for _ in 0..40 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                body.extend_from_slice(pieces[(seed % 9) as usize]);
+                body.extend(std::iter::repeat_n(b' ', (seed >> 8) as usize % 9));
+            }
+            for limit in [1, 3, 6] {
+                assert_eq!(
+                    exceeds_depth(&body, limit),
+                    byte_by_byte(&body, limit),
+                    "{}",
+                    String::from_utf8_lossy(&body)
+                );
+            }
+        }
     }
 
     #[test]
