@@ -2,47 +2,12 @@
 //! guessing (separate processes, as an attacker would run them) and the one answer for
 //! every refused sign-in.
 
+mod support;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-
-fn command(home: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_eps-tracker"));
-    command
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .env_remove("EPS_TRACKER_HOME")
-        .env_remove("EPS_TRACKER_USER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-fn feed(mut child: Child, stdin: &str) -> Child {
-    if let Some(mut input) = child.stdin.take() {
-        // The program may exit before reading: a closed pipe is fine.
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    child
-}
-
-/// Runs `eps-tracker --home HOME ARGS`, feeding `stdin` (passwords, one per line).
-fn run(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let child = command(home, args).spawn().expect("the binary runs");
-    feed(child, stdin)
-        .wait_with_output()
-        .expect("the binary finishes")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().unwrap_or(-1)
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use support::{code, command, feed, run, stderr};
 
 const ROOT_PW: &str = "admin passphrase here\n";
 const HD_PW: &str = "helpdesk passphrase\n";

@@ -6,12 +6,15 @@
 //! Where rsyslogd is missing the rsyslog tests print why they were skipped, unless `CI=true`,
 //! where a missing rsyslogd is a failure (`.ci/run` installs it).
 
+mod support;
+
 use std::fs;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::run_sandbox as run;
 
 use chrono::Utc;
 use eps_tracker::sandbox::certs::Authority;
@@ -347,25 +350,6 @@ fn a_collector_that_accepts_then_hangs_is_not_counted_as_delivered() {
 }
 
 // ---- the auditor's check with the real binary -----------------------------------------
-
-fn run(home: &Path, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
-        .arg("--home")
-        .arg(home)
-        .arg("--sandbox")
-        .args(args)
-        .env_remove("EPS_TRACKER_HOME")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    if let Some(mut input) = child.stdin.take() {
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    child.wait_with_output().expect("the binary finishes")
-}
 
 fn search(home: &Path) -> std::process::Output {
     run(

@@ -4,10 +4,12 @@
 //! `chain_break` that verification lists. Library level, plus the real binary for the
 //! auditor's walk-through (cut two records, sign in wrong, verify, lookup refused, reseal).
 
+mod support;
+
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use support::run_sandbox as run;
 
 use chrono::{DateTime, Duration, Utc};
 use eps_tracker::security::audit::{
@@ -351,25 +353,6 @@ proptest! {
 // ---- the auditor's walk-through with the real binary -----------------------------------
 
 const DEMO_PW: &str = "sandbox-demo\n";
-
-fn run(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
-        .arg("--home")
-        .arg(home)
-        .arg("--sandbox")
-        .args(args)
-        .env_remove("EPS_TRACKER_HOME")
-        .env_remove("EPS_TRACKER_USER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    if let Some(mut input) = child.stdin.take() {
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    child.wait_with_output().expect("the binary finishes")
-}
 
 fn search(home: &Path) -> Output {
     run(

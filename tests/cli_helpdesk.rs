@@ -3,37 +3,18 @@
 //! gives Spine's own 28 days back, and mistyped NHS numbers are refused without naming a
 //! digit.
 
-use std::io::Write;
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 const DEMO_PW: &str = "sandbox-demo\n";
 
 /// Runs `eps-tracker --home HOME --sandbox search --user helpdesk --password-stdin ARGS`.
 fn search(home: &Path, args: &[&str]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
-        .arg("--home")
-        .arg(home)
-        .args([
-            "--sandbox",
-            "search",
-            "--user",
-            "helpdesk",
-            "--password-stdin",
-        ])
-        .args(args)
-        .env_remove("EPS_TRACKER_HOME")
-        .env_remove("EPS_TRACKER_USER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    if let Some(mut input) = child.stdin.take() {
-        // A usage error exits before reading: a closed pipe is fine.
-        let _ = input.write_all(DEMO_PW.as_bytes());
-    }
-    child.wait_with_output().expect("the binary finishes")
+    let mut all = vec!["search", "--user", "helpdesk", "--password-stdin"];
+    all.extend_from_slice(args);
+    support::run_sandbox(home, &all, DEMO_PW)
 }
 
 fn text(bytes: &[u8]) -> String {

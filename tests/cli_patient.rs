@@ -1,27 +1,10 @@
 //! `eps-tracker patient` and `inspect` on PDS bodies: the real binary against the
 //! embedded sandbox (demo users, password `sandbox-demo`), in a temporary home.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod support;
 
-fn run(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .env_remove("EPS_TRACKER_HOME")
-        .env_remove("EPS_TRACKER_USER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    if let Some(mut input) = child.stdin.take() {
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    child.wait_with_output().expect("the binary finishes")
-}
+use std::path::Path;
+use support::run;
 
 fn patient(home: &Path, user: &str, args: &[&str]) -> (i32, String, String) {
     let mut all = vec!["--sandbox", "patient"];

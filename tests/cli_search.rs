@@ -2,41 +2,10 @@
 //! `audit verify`/`show`/`path`, and (against the embedded sandbox) `search` and `get`
 //! with their exit codes.
 
-use std::io::Write;
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-/// Runs `eps-tracker --home HOME ARGS`, feeding `stdin` (passwords, one per line).
-fn run(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .env_remove("EPS_TRACKER_HOME")
-        .env_remove("EPS_TRACKER_USER")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    if let Some(mut input) = child.stdin.take() {
-        // The program may exit before reading (a usage error): a closed pipe is fine.
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    child.wait_with_output().expect("the binary finishes")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().unwrap_or(-1)
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use support::{code, run, stderr, stdout};
 
 const ROOT_PW: &str = "admin passphrase here\n";
 

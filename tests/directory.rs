@@ -3,11 +3,14 @@
 //! Where slapd is absent the test says it was skipped and why, unless `CI=true`, where a
 //! missing slapd is a failure.
 
+mod support;
+
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use support::{code, run, stderr};
 
 use eps_tracker::sandbox::certs::Authority;
 use eps_tracker::security::directory::{DirectoryConfig, DirectoryVerdict};
@@ -170,31 +173,6 @@ fn start_slapd(dir: &Path, ca: &Authority) -> Slapd {
         std::thread::sleep(Duration::from_millis(50));
     }
     slapd
-}
-
-fn run(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .env_remove("EPS_TRACKER_HOME")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(mut input) = child.stdin.take() {
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn write_private(path: &Path, text: &str) {
