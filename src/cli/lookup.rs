@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::Args;
 
+use super::connect;
 use super::exit::{self, Failure, finish_as};
 use super::inspect::summary;
 use super::output::{self, print, print_raw};
@@ -14,7 +15,6 @@ use super::password_input::PasswordInput;
 use super::results::search_table;
 use super::safe;
 use super::secure::{Globals, Secured};
-use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::gate::{Gate, GateError};
 use crate::security::session::Session;
 use crate::tracker::client::{FetchFailure, Fetched, TrackerClient};
@@ -76,25 +76,10 @@ fn lookup(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> R
         None,
         &mut passwords,
     )?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Failure::new(exit::NETWORK, "cannot start the network runtime").caused_by(&e)
-        })?;
+    let runtime = connect::runtime()?;
     let audit = secured.auth.audit().clone();
     let outcome = runtime.block_on(async {
-        let sandbox = match environment {
-            Some(_) => None,
-            None => Some(
-                EmbeddedSandbox::start(EmbeddedOptions::default())
-                    .await
-                    .map_err(|e| {
-                        Failure::new(exit::NETWORK, "cannot start the sandbox").caused_by(&e)
-                    })?,
-            ),
-        };
+        let sandbox = connect::sandbox_unless_real(environment.is_some()).await?;
         let settings = match (&environment, &sandbox) {
             (Some(settings), _) => settings.clone(),
             (None, Some(sandbox)) => sandbox.client_settings(),

@@ -1,6 +1,7 @@
 //! The command line: global flags, subcommands, and hand-over to each command's module.
 
 mod audit;
+mod connect;
 mod csv;
 mod doctor;
 mod exit;

@@ -10,6 +10,7 @@ use chrono::{NaiveDate, Utc};
 use clap::Args;
 use serde::Serialize;
 
+use super::connect;
 use super::exit::{self, Failure, finish};
 use super::lookup::LookupArgs;
 use super::password_input::PasswordInput;
@@ -19,7 +20,6 @@ use crate::pds::model::spaced;
 use crate::pds::{
     NotPds, PatientSearch, PdsAnswer, PdsClient, PdsCode, PdsError, PdsOutcome, PdsRequest,
 };
-use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::gate::{Gate, PatientError};
 use crate::tracker::client::TrackerClient;
 use crate::tracker::ids::NhsNumber;
@@ -131,28 +131,10 @@ fn look_up(
         None,
         &mut passwords,
     )?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Failure::new(
-                exit::NETWORK,
-                format!("cannot start the network runtime: {e}"),
-            )
-        })?;
+    let runtime = connect::runtime()?;
     let audit = secured.auth.audit().clone();
     let outcome = runtime.block_on(async {
-        let sandbox = match environment {
-            Some(_) => None,
-            None => Some(
-                EmbeddedSandbox::start(EmbeddedOptions::default())
-                    .await
-                    .map_err(|e| {
-                        Failure::new(exit::NETWORK, format!("cannot start the sandbox: {e}"))
-                    })?,
-            ),
-        };
+        let sandbox = connect::sandbox_unless_real(environment.is_some()).await?;
         let (tracker, pds) = match (&environment, &sandbox) {
             (Some((tracker, pds)), _) => (tracker.clone(), pds.clone()),
             (None, Some(sandbox)) => (sandbox.client_settings(), sandbox.pds_settings()),
