@@ -25,7 +25,7 @@ use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::audit::{
     AuditEntry, AuditLog, Event, FileResult, Origin, Outcome, verify_dir,
 };
-use crate::tracker::client::{
+use crate::security::spine_client::{
     ClientSettings, PemRole, PemSource, SpineId, SpineIdKind, TlsMaterial, TransportError,
     check_material, describe_tls_failure,
 };

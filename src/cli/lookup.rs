@@ -17,7 +17,7 @@ use super::secure::{Globals, Secured};
 use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::gate::{Gate, GateError};
 use crate::security::session::Session;
-use crate::tracker::client::{FetchFailure, Fetched, TrackerClient};
+use crate::security::spine_client::{FetchFailure, Fetched, TrackerClient};
 use crate::tracker::query::{SearchQuery, TrackerRequest};
 use crate::tracker::window::{filter_words, window_text, with_default_window};
 

@@ -21,7 +21,7 @@ use crate::pds::{
 };
 use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::gate::{Gate, PatientError};
-use crate::tracker::client::TrackerClient;
+use crate::security::spine_client::TrackerClient;
 use crate::tracker::ids::NhsNumber;
 
 /// Exit codes of `patient`, as its `--help` lists them.

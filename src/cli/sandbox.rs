@@ -13,7 +13,7 @@ use crate::sandbox::certs::{CertDir, CertOrigin, DEFAULT_ASID};
 use crate::sandbox::faults::Fault;
 use crate::sandbox::pds;
 use crate::sandbox::server::{self, DEFAULT_MAX_CONNECTIONS, ServerOptions};
-use crate::tracker::client::{SpineId, SpineIdKind};
+use crate::security::spine_client::{SpineId, SpineIdKind};
 
 #[derive(Debug, clap::Args)]
 pub struct SandboxArgs {

@@ -1,7 +1,6 @@
 //! The domain and the wire: identifiers, the prescription model, Tracker requests and
 //! responses. No terminal code lives here.
 
-pub mod client;
 pub mod codes;
 pub mod dates;
 pub mod decode;

@@ -6,8 +6,8 @@ use chrono::Utc;
 use crate::app::msg::{Answer, Failure, FailureKind};
 use crate::security::gate::{Gate, GateError};
 use crate::security::session::Session;
+use crate::security::spine_client::{FetchError, FetchFailure};
 use crate::tracker::ResponseError;
-use crate::tracker::client::{FetchError, FetchFailure};
 use crate::tracker::query::TrackerRequest;
 
 /// Sends one request on behalf of the session.
