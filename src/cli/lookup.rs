@@ -252,10 +252,9 @@ fn nothing_found(request: &TrackerRequest) -> String {
 
 fn failure(error: GateError) -> Failure {
     match error {
-        GateError::SessionLocked
-        | GateError::SessionRevoked { .. }
-        | GateError::Denied(_)
-        | GateError::Identity(_) => Failure::denied(error),
+        GateError::SessionLocked | GateError::SessionRevoked { .. } | GateError::Denied(_) => {
+            Failure::denied(error)
+        }
         GateError::AuditUnavailable(audit) => {
             Failure::audit("the request was not sent because the audit trail cannot be written")
                 .caused_by(&audit)

@@ -20,8 +20,7 @@ use super::rbac::{AccessDenied, Action, authorize};
 use super::session::{Revoked, Session};
 use crate::pds::PdsClient;
 use crate::security::spine_client::{
-    FetchError, FetchFailure, Fetched, SpineIdError, SpineIdentity, TraceId, TrackerClient,
-    TransportError,
+    FetchError, FetchFailure, Fetched, SpineIdentity, TraceId, TrackerClient, TransportError,
 };
 use crate::tracker::ResponseError;
 use crate::tracker::query::TrackerRequest;
@@ -42,8 +41,6 @@ pub enum GateError {
         "the answer arrived but could not be recorded in the audit trail, so it is not shown: {0}"
     )]
     ResultNotRecorded(AuditError),
-    #[error("the session's Spine identity is not valid: {0}")]
-    Identity(SpineIdError),
     #[error("{0}")]
     Fetch(FetchError),
 }
@@ -90,11 +87,7 @@ impl Gate {
             let _ = self.append(entry, now).await;
             return Err(GateError::SessionLocked);
         }
-        let identity = SpineIdentity::new(
-            session.spine_user().as_str(),
-            session.role_profile().as_str(),
-        )
-        .map_err(GateError::Identity)?;
+        let identity = SpineIdentity::of(session.spine_user(), session.role_profile());
         let (action, attempt_event, result_event) = classify(&request);
         if let Err(denied) = authorize(session, action) {
             let entry = describe(Event::AccessDenied, session, &request)

@@ -43,7 +43,7 @@ pub async fn fetch(
 fn failure_of(error: GateError) -> Failure {
     match error {
         GateError::Fetch(fetch) => fetch_failure(fetch),
-        GateError::SessionLocked | GateError::SessionRevoked { .. } | GateError::Identity(_) => {
+        GateError::SessionLocked | GateError::SessionRevoked { .. } => {
             Failure::new(FailureKind::Session, error.to_string())
         }
         GateError::Denied(_) => Failure::new(FailureKind::Denied, error.to_string()),
