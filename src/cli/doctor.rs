@@ -152,7 +152,7 @@ impl Check {
     }
 }
 
-pub fn run(args: &DoctorArgs, globals: Globals<'_>) -> ExitCode {
+pub(super) fn run(args: &DoctorArgs, globals: Globals<'_>) -> ExitCode {
     let home = match globals.resolve_home() {
         Ok(home) => home,
         Err(failure) => return failure.report_as(args.json),

@@ -44,7 +44,7 @@ pub struct LookupArgs {
 }
 
 /// Runs one lookup and returns the exit code.
-pub fn run(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> ExitCode {
+pub(super) fn run(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> ExitCode {
     finish_as(lookup(globals, args, request), args.json)
 }
 

@@ -70,7 +70,7 @@ pub struct ServeArgs {
 }
 
 /// `home` is the global `--home`, whose sandbox home holds the certificates by default.
-pub fn run(args: &SandboxArgs, home: Option<&Path>) -> ExitCode {
+pub(super) fn run(args: &SandboxArgs, home: Option<&Path>) -> ExitCode {
     match &args.command {
         SandboxCommand::Serve(serve) => {
             exit::finish(serve_until_stopped(serve, home).map_err(Failure::usage))

@@ -21,7 +21,7 @@ const STATUS: (&str, &str, &str) = ("prescriptionStatus", "statusCode", "statusT
 const ITEM_STATUS: (&str, &str, &str) = ("status", "statusCode", "statusText");
 
 /// `prescriptionList`: prescription ID → summary with issues keyed by number.
-pub fn search(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, String> {
+pub(super) fn search(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, String> {
     if !list.is_object() {
         return Err(format!(
             "prescriptionList is {}, expected an object keyed by prescription ID",
@@ -53,7 +53,7 @@ pub fn search(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, Strin
 }
 
 /// `prescription`: one prescription with one issue (the current one, or the one asked for).
-pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, String> {
+pub(super) fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, String> {
     if node.members().is_empty() {
         return Err(format!(
             "the prescription member is {}",

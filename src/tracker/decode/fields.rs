@@ -13,7 +13,7 @@ use crate::tracker::model::{Coded, Organisation, Prescription};
 
 /// Collects warnings while a body is decoded.
 #[derive(Debug, Default)]
-pub struct Ctx {
+pub(super) struct Ctx {
     warnings: Vec<String>,
 }
 
@@ -22,7 +22,7 @@ pub struct Ctx {
 const MAX_WARNINGS: usize = 20;
 
 impl Ctx {
-    pub fn warn(&mut self, message: impl Into<String>) {
+    pub(super) fn warn(&mut self, message: impl Into<String>) {
         if self.warnings.len() < MAX_WARNINGS {
             self.warnings.push(message.into());
         } else if self.warnings.len() == MAX_WARNINGS {
@@ -31,13 +31,18 @@ impl Ctx {
         }
     }
 
-    pub fn into_warnings(self) -> Vec<String> {
+    pub(super) fn into_warnings(self) -> Vec<String> {
         self.warnings
     }
 
     /// A text member exactly as sent; `None` when absent, blank or `False`. A value of the
     /// wrong kind (object, array) is reported and ignored.
-    pub fn text(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> Option<String> {
+    pub(super) fn text(
+        &mut self,
+        node: &Node<'_>,
+        name: &str,
+        whose: &dyn Display,
+    ) -> Option<String> {
         self.raw(node, name, whose).map(Cow::into_owned)
     }
 
@@ -67,7 +72,12 @@ impl Ctx {
     }
 
     /// An HL7 date member; an unreadable one is reported and left out.
-    pub fn date(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> Option<SpineDate> {
+    pub(super) fn date(
+        &mut self,
+        node: &Node<'_>,
+        name: &str,
+        whose: &dyn Display,
+    ) -> Option<SpineDate> {
         let text = self.raw(node, name, whose)?;
         match SpineDate::parse_hl7(&text) {
             Ok(date) => date,
@@ -79,7 +89,12 @@ impl Ctx {
     }
 
     /// A whole number member (`"1"` or `1`).
-    pub fn number(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> Option<u32> {
+    pub(super) fn number(
+        &mut self,
+        node: &Node<'_>,
+        name: &str,
+        whose: &dyn Display,
+    ) -> Option<u32> {
         let text = self.raw(node, name, whose)?;
         match parse_count(&text) {
             Some(n) => Some(n),
@@ -94,7 +109,7 @@ impl Ctx {
     }
 
     /// A `"True"` / `"False"` member; absent means false.
-    pub fn flag(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> bool {
+    pub(super) fn flag(&mut self, node: &Node<'_>, name: &str, whose: &dyn Display) -> bool {
         let Some(text) = self.raw(node, name, whose) else {
             return false;
         };
@@ -113,7 +128,7 @@ impl Ctx {
 
     /// A `{…Code, …Text}` pair. Spine's text is kept exactly; a missing text is left empty
     /// rather than invented.
-    pub fn coded<C>(
+    pub(super) fn coded<C>(
         &mut self,
         node: &Node<'_>,
         names: (&str, &str, &str),
@@ -147,7 +162,7 @@ impl Ctx {
     }
 
     /// An organisation from four members of `node`.
-    pub fn organisation(
+    pub(super) fn organisation(
         &mut self,
         node: &Node<'_>,
         names: [&str; 4],
@@ -164,7 +179,7 @@ impl Ctx {
 
     /// The members of a collection keyed by position (`"1"`, `"2"`, … `"10"`), sorted
     /// numerically. Keys that are not numbers are reported and skipped.
-    pub fn positional<'n, 'a>(
+    pub(super) fn positional<'n, 'a>(
         &mut self,
         node: Option<&'n Node<'a>>,
         whose: &dyn Display,
@@ -197,14 +212,14 @@ impl Ctx {
 
 /// Where a value sits in the body, for warnings ("prescription X issue 3 line item 2").
 /// Cheap to build; formatted only when a warning is made.
-pub struct At<'a> {
+pub(super) struct At<'a> {
     parent: &'a dyn Display,
     label: &'a str,
     number: Option<u32>,
 }
 
 impl<'a> At<'a> {
-    pub fn new(parent: &'a dyn Display, label: &'a str) -> Self {
+    pub(super) fn new(parent: &'a dyn Display, label: &'a str) -> Self {
         Self {
             parent,
             label,
@@ -212,7 +227,7 @@ impl<'a> At<'a> {
         }
     }
 
-    pub fn numbered(parent: &'a dyn Display, label: &'a str, number: u32) -> Self {
+    pub(super) fn numbered(parent: &'a dyn Display, label: &'a str, number: u32) -> Self {
         Self {
             parent,
             label,
@@ -234,13 +249,13 @@ impl Display for At<'_> {
 /// Prescriptions in the order first seen; a repeated ID replaces the earlier one (the
 /// last wins, as for any repeated member), with a warning.
 #[derive(Default)]
-pub struct Prescriptions {
+pub(super) struct Prescriptions {
     list: Vec<Prescription>,
     seen: HashMap<PrescriptionId, usize>,
 }
 
 impl Prescriptions {
-    pub fn add(&mut self, ctx: &mut Ctx, prescription: Prescription) {
+    pub(super) fn add(&mut self, ctx: &mut Ctx, prescription: Prescription) {
         match self.seen.get(&prescription.id) {
             Some(&index) => {
                 ctx.warn(format!(
@@ -258,20 +273,20 @@ impl Prescriptions {
         }
     }
 
-    pub fn into_vec(self) -> Vec<Prescription> {
+    pub(super) fn into_vec(self) -> Vec<Prescription> {
         self.list
     }
 }
 
 /// A whole number as Spine writes it: `"3"`, `3`, `" 3 "`, or `3.0`.
-pub fn parse_count(text: &str) -> Option<u32> {
+pub(super) fn parse_count(text: &str) -> Option<u32> {
     let text = text.trim();
     let whole = text.strip_suffix(".0").unwrap_or(text);
     whole.parse().ok()
 }
 
 /// At most 40 characters of some text, for messages.
-pub fn short(text: &str) -> String {
+pub(super) fn short(text: &str) -> String {
     let mut out: String = text.trim().chars().take(40).collect();
     if text.trim().chars().nth(40).is_some() {
         out.push('…');
@@ -282,7 +297,11 @@ pub fn short(text: &str) -> String {
 /// The identity every prescription needs: its ID (the collection key, or a member) and
 /// the patient's NHS number. Failing either is a shape error: without them the rest
 /// cannot be shown safely.
-pub fn identity(ctx: &mut Ctx, key: Option<&str>, node: &Node<'_>) -> Result<Prescription, String> {
+pub(super) fn identity(
+    ctx: &mut Ctx,
+    key: Option<&str>,
+    node: &Node<'_>,
+) -> Result<Prescription, String> {
     if !node.is_object() {
         return Err(format!(
             "prescription '{}' is {}, expected an object",

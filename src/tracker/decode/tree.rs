@@ -10,7 +10,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// One JSON value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node<'a> {
+pub(super) enum Node<'a> {
     Null,
     Bool(bool),
     /// A number, kept as its text so `"28"` and `28` read the same.
@@ -23,7 +23,7 @@ pub enum Node<'a> {
 impl<'a> Node<'a> {
     /// The member whose name, trimmed, is `name`. When a name is repeated the last one
     /// wins, as in most JSON readers.
-    pub fn get(&self, name: &str) -> Option<&Node<'a>> {
+    pub(super) fn get(&self, name: &str) -> Option<&Node<'a>> {
         match self {
             Node::Object(members) => members
                 .iter()
@@ -34,7 +34,7 @@ impl<'a> Node<'a> {
         }
     }
 
-    pub fn members(&self) -> &[(Cow<'a, str>, Node<'a>)] {
+    pub(super) fn members(&self) -> &[(Cow<'a, str>, Node<'a>)] {
         match self {
             Node::Object(members) => members,
             _ => &[],
@@ -43,7 +43,7 @@ impl<'a> Node<'a> {
 
     /// The value as text: strings as they are, numbers as written, booleans as Spine
     /// writes them (`True` / `False`). `None` for null, objects and arrays.
-    pub fn text(&self) -> Option<Cow<'_, str>> {
+    pub(super) fn text(&self) -> Option<Cow<'_, str>> {
         match self {
             Node::String(s) => Some(Cow::Borrowed(s.as_ref())),
             Node::Number(n) => Some(Cow::Borrowed(n.as_str())),
@@ -54,7 +54,7 @@ impl<'a> Node<'a> {
     }
 
     /// What kind of value this is, for messages.
-    pub fn describe(&self) -> &'static str {
+    pub(super) fn describe(&self) -> &'static str {
         match self {
             Node::Null => "null",
             Node::Bool(_) => "a boolean",
@@ -65,7 +65,7 @@ impl<'a> Node<'a> {
         }
     }
 
-    pub fn is_object(&self) -> bool {
+    pub(super) fn is_object(&self) -> bool {
         matches!(self, Node::Object(_))
     }
 }
@@ -99,7 +99,7 @@ const SCAN_CLASS: [u8; 256] = {
 
 /// Whether `body` nests arrays and objects deeper than `limit`, stopping as soon as it
 /// does, so pathological input is refused before any recursive parser sees it.
-pub fn exceeds_depth(body: &[u8], limit: usize) -> bool {
+pub(super) fn exceeds_depth(body: &[u8], limit: usize) -> bool {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
