@@ -5,6 +5,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use hyper::HeaderMap;
 
 use super::dataset::EpsVersion;
+use crate::security::spine_client::TraceId;
 use crate::tracker::ids::{NhsNumber, PrescriptionId};
 use crate::tracker::spine_id::SpineId;
 
@@ -74,16 +75,10 @@ pub fn check_headers(
     match headers.get("Eps-TraceId") {
         None => Ok(None),
         Some(value) => match value.to_str() {
-            Ok(text) if is_trace_id(text) => Ok(Some(text.to_owned())),
+            Ok(text) if TraceId::is_valid(text) => Ok(Some(text.to_owned())),
             _ => Err(INVALID_TRACE_ID),
         },
     }
-}
-
-fn is_trace_id(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 30
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Query parameters by (case-sensitive) name; the first occurrence wins.

@@ -47,7 +47,7 @@ impl TraceId {
         Self(format!("EPST-{tail}"))
     }
 
-    /// Whether a text follows Spine's trace ID rule.
+    /// Whether a text follows Spine's trace ID rule (the sandbox checks the header with it).
     pub fn is_valid(text: &str) -> bool {
         !text.is_empty()
             && text.len() <= MAX_TRACE_ID_LEN
