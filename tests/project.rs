@@ -1,5 +1,5 @@
-//! Project-level promises: the dependency tree stays free of OpenSSL and ring, and the
-//! README's two commands are the ones CI runs.
+//! Project-level promises: the dependency tree stays free of OpenSSL and ring, the README's
+//! two commands are the ones CI runs, and the domain depends on nothing above it.
 
 use std::path::Path;
 use std::process::Command;
@@ -60,5 +60,55 @@ fn readme_shows_the_two_commands_and_ci_runs_exactly_the_test_command() {
         test_lines,
         ["cargo test"],
         "CI must run exactly the README's test command"
+    );
+}
+
+/// Every `.rs` file under `dir`, depth first.
+fn rust_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// The layers run one way: domain (`tracker`) <- client and gate (`security`) <- app and
+/// commands. The domain names nothing from the layers above it and does no network I/O, so
+/// it stays testable on its own and a cycle cannot creep back in.
+#[test]
+fn the_domain_imports_nothing_from_the_layers_above_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tracker");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    assert!(files.len() > 5, "src/tracker should hold the domain");
+    let forbidden = [
+        "crate::security",
+        "crate::config",
+        "crate::pds",
+        "crate::sandbox",
+        "crate::app",
+        "crate::ui",
+        "crate::tui",
+        "crate::cli",
+        "reqwest",
+        "tokio",
+        "std::net",
+    ];
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("source reads");
+        for (number, line) in text.lines().enumerate() {
+            for name in forbidden.iter().filter(|name| line.contains(*name)) {
+                found.push(format!("{}:{}: {name}", file.display(), number + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the domain reaches up:\n{}",
+        found.join("\n")
     );
 }

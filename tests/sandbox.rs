@@ -23,10 +23,10 @@ use eps_tracker::security::password::Password;
 use eps_tracker::security::rbac::RoleMap;
 use eps_tracker::security::session::Session;
 use eps_tracker::security::signin::Authenticator;
-use eps_tracker::security::users::UserStore;
-use eps_tracker::tracker::client::{
+use eps_tracker::security::spine_client::{
     ClientSettings, FetchError, FetchFailure, Fetched, PemSource, TrackerClient, TransportError,
 };
+use eps_tracker::security::users::UserStore;
 use eps_tracker::tracker::ids::{NhsNumber, PrescriptionId};
 use eps_tracker::tracker::model::ResponseKind;
 use eps_tracker::tracker::query::{RetrieveQuery, SearchQuery, TrackerRequest};

@@ -738,7 +738,7 @@ mod gate {
     use eps_tracker::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
     use eps_tracker::security::gate::{Gate, GateError};
     use eps_tracker::security::rbac::{Action, Permission};
-    use eps_tracker::tracker::client::{ClientSettings, TrackerClient};
+    use eps_tracker::security::spine_client::{ClientSettings, TrackerClient};
     use eps_tracker::tracker::ids::{NhsNumber, PrescriptionId};
     use eps_tracker::tracker::query::{RetrieveQuery, SearchQuery, TrackerRequest};
 

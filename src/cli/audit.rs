@@ -126,7 +126,7 @@ pub struct ShowArgs {
     pub csv: bool,
 }
 
-pub fn run(args: &AuditArgs, globals: Globals<'_>) -> ExitCode {
+pub(super) fn run(args: &AuditArgs, globals: Globals<'_>) -> ExitCode {
     match &args.command {
         AuditCommand::Verify(verify_args) => verify(verify_args, globals),
         AuditCommand::Forward => finish(forward(globals)),

@@ -12,12 +12,12 @@ use super::safe;
 use crate::tracker::model::{Issue, Prescription, SpineDate};
 
 /// One CSV document: a header and rows.
-pub struct Csv {
+pub(super) struct Csv {
     text: String,
 }
 
 impl Csv {
-    pub fn new(header: &[&str]) -> Self {
+    pub(super) fn new(header: &[&str]) -> Self {
         let mut csv = Self {
             text: String::new(),
         };
@@ -25,13 +25,13 @@ impl Csv {
         csv
     }
 
-    pub fn row(&mut self, fields: impl IntoIterator<Item = String>) {
+    pub(super) fn row(&mut self, fields: impl IntoIterator<Item = String>) {
         let fields: Vec<String> = fields.into_iter().map(|f| quote(&f)).collect();
         self.text.push_str(&fields.join(","));
         self.text.push_str("\r\n");
     }
 
-    pub fn into_text(self) -> String {
+    pub(super) fn into_text(self) -> String {
         self.text
     }
 }
@@ -65,7 +65,7 @@ fn looks_numeric(text: &str) -> bool {
 }
 
 /// The columns of a prescription row, as `--json` names them.
-pub const PRESCRIPTION_COLUMNS: &[&str] = &[
+pub(super) const PRESCRIPTION_COLUMNS: &[&str] = &[
     "id",
     "nhs_number",
     "treatment.code",
@@ -92,7 +92,7 @@ pub const PRESCRIPTION_COLUMNS: &[&str] = &[
 ];
 
 /// The columns each issue row adds (`get --csv`).
-pub const ISSUE_COLUMNS: &[&str] = &[
+pub(super) const ISSUE_COLUMNS: &[&str] = &[
     "issues.number",
     "issues.issue_date",
     "issues.status.code",
@@ -104,7 +104,7 @@ pub const ISSUE_COLUMNS: &[&str] = &[
 ];
 
 /// A row per prescription (`search --csv`).
-pub fn prescriptions(prescriptions: &[Prescription]) -> String {
+pub(super) fn prescriptions(prescriptions: &[Prescription]) -> String {
     let mut csv = Csv::new(PRESCRIPTION_COLUMNS);
     for p in prescriptions {
         csv.row(prescription_fields(p));
@@ -114,7 +114,7 @@ pub fn prescriptions(prescriptions: &[Prescription]) -> String {
 
 /// A row per issue, each with its prescription's columns first (`get --csv`); a
 /// prescription without issues has one row with the issue columns empty.
-pub fn issues(prescriptions: &[Prescription]) -> String {
+pub(super) fn issues(prescriptions: &[Prescription]) -> String {
     let header: Vec<&str> = PRESCRIPTION_COLUMNS
         .iter()
         .chain(ISSUE_COLUMNS)
@@ -201,7 +201,7 @@ fn issue_fields(issue: &Issue) -> Vec<String> {
 /// Records serialised as flat JSON objects (the audit trail's `--json` lines), a row each:
 /// the `leading` columns first, then every other field in the order first met. Nested
 /// values are written as their JSON text.
-pub fn objects(records: &[Value], leading: &[&str]) -> String {
+pub(super) fn objects(records: &[Value], leading: &[&str]) -> String {
     let mut columns: Vec<String> = leading.iter().map(|c| (*c).to_owned()).collect();
     for record in records {
         if let Value::Object(map) = record {

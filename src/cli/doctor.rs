@@ -25,7 +25,7 @@ use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::audit::{
     AuditEntry, AuditLog, Event, FileResult, Origin, Outcome, verify_dir,
 };
-use crate::tracker::client::{
+use crate::security::spine_client::{
     ClientSettings, PemRole, PemSource, SpineId, SpineIdKind, TlsMaterial, TransportError,
     check_material, describe_tls_failure,
 };
@@ -152,7 +152,7 @@ impl Check {
     }
 }
 
-pub fn run(args: &DoctorArgs, globals: Globals<'_>) -> ExitCode {
+pub(super) fn run(args: &DoctorArgs, globals: Globals<'_>) -> ExitCode {
     let home = match globals.resolve_home() {
         Ok(home) => home,
         Err(failure) => return failure.report_as(args.json),

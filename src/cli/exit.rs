@@ -9,15 +9,15 @@ use serde::Serialize;
 
 use super::safe;
 
-pub const NOT_FOUND: u8 = 1;
-pub const USAGE: u8 = 2;
-pub const DENIED: u8 = 3;
-pub const NETWORK: u8 = 4;
-pub const AUDIT: u8 = 5;
-pub const UNAVAILABLE: u8 = 6;
+pub(super) const NOT_FOUND: u8 = 1;
+pub(super) const USAGE: u8 = 2;
+pub(super) const DENIED: u8 = 3;
+pub(super) const NETWORK: u8 = 4;
+pub(super) const AUDIT: u8 = 5;
+pub(super) const UNAVAILABLE: u8 = 6;
 
 /// The exit codes, as `--help` of the lookups lists them (README.md "Exit codes" too).
-pub const EXIT_CODES_HELP: &str = "Exit codes of search and get: 0 found; 1 nothing found, or Spine said no \
+pub(super) const EXIT_CODES_HELP: &str = "Exit codes of search and get: 0 found; 1 nothing found, or Spine said no \
 (a Spine error code, or the issue asked for does not exist); 2 usage or validation error, or the \
 output could not be written; 3 sign-in failed or access denied; 4 network or TLS failure \
 (cannot reach Spine); 5 audit trail unavailable; 6 Spine or its gateway is unavailable (a \
@@ -25,7 +25,7 @@ gateway page, HTTP 5xx): try again later. A closed pipe (`| head`) exits 0.";
 
 /// A command that could not finish: the code to exit with, what to tell the user, and why.
 #[derive(Debug)]
-pub struct Failure {
+pub(super) struct Failure {
     pub code: u8,
     pub message: String,
     /// The chain of causes under the message, outermost first.
@@ -41,7 +41,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub fn new(code: u8, message: impl ToString) -> Self {
+    pub(super) fn new(code: u8, message: impl ToString) -> Self {
         Self {
             code,
             message: message.to_string(),
@@ -52,18 +52,18 @@ impl Failure {
             after_output: false,
         }
     }
-    pub fn usage(message: impl ToString) -> Self {
+    pub(super) fn usage(message: impl ToString) -> Self {
         Self::new(USAGE, message)
     }
-    pub fn denied(message: impl ToString) -> Self {
+    pub(super) fn denied(message: impl ToString) -> Self {
         Self::new(DENIED, message)
     }
-    pub fn audit(message: impl ToString) -> Self {
+    pub(super) fn audit(message: impl ToString) -> Self {
         Self::new(AUDIT, message)
     }
 
     /// The reader of standard output went away (`| head`): not a failure.
-    pub fn closed_pipe() -> Self {
+    pub(super) fn closed_pipe() -> Self {
         Self {
             quiet: true,
             ..Self::new(0, "standard output was closed")
@@ -72,7 +72,7 @@ impl Failure {
 
     /// `message`, caused by `error` and each of its sources. A cause whose text its parent
     /// already shows (errors that display their source) is not repeated.
-    pub fn caused_by(mut self, error: &(dyn Error + 'static)) -> Self {
+    pub(super) fn caused_by(mut self, error: &(dyn Error + 'static)) -> Self {
         let mut shown = self.message.clone();
         let mut next = Some(error);
         while let Some(cause) = next {
@@ -88,23 +88,23 @@ impl Failure {
 
     /// A failure found after the output was written (nothing found, a missing issue):
     /// told on stderr only, so standard output stays one document.
-    pub fn after_output(mut self) -> Self {
+    pub(super) fn after_output(mut self) -> Self {
         self.after_output = true;
         self
     }
 
-    pub fn trace(mut self, trace_id: impl ToString) -> Self {
+    pub(super) fn trace(mut self, trace_id: impl ToString) -> Self {
         self.trace_id = Some(trace_id.to_string());
         self
     }
 
-    pub fn detail(mut self, detail: impl Serialize) -> Self {
+    pub(super) fn detail(mut self, detail: impl Serialize) -> Self {
         self.detail = serde_json::to_value(detail).ok();
         self
     }
 
     /// The error and its causes as stderr shows them, made safe for the terminal.
-    pub fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         let mut text = format!("error: {}", safe::lines(&self.message));
         for cause in &self.causes {
             text.push_str("\n  caused by: ");
@@ -118,7 +118,7 @@ impl Failure {
 
     /// The `--json` error document: `{class, message, causes, trace_id, exit_code, …}`
     /// plus the typed error's own fields.
-    pub fn json(&self) -> serde_json::Value {
+    pub(super) fn json(&self) -> serde_json::Value {
         let mut document = serde_json::json!({
             "class": self.class(),
             "message": self.message,
@@ -151,13 +151,13 @@ impl Failure {
     }
 
     /// Prints the message on stderr and gives the exit code.
-    pub fn report(self) -> ExitCode {
+    pub(super) fn report(self) -> ExitCode {
         self.report_as(false)
     }
 
     /// With `json`, the error document goes to standard output (scripts read one stream)
     /// and the readable message to stderr as well.
-    pub fn report_as(self, json: bool) -> ExitCode {
+    pub(super) fn report_as(self, json: bool) -> ExitCode {
         if self.quiet {
             return ExitCode::SUCCESS;
         }
@@ -173,12 +173,12 @@ impl Failure {
 }
 
 /// Turns a command's result into the process exit code.
-pub fn finish(result: Result<(), Failure>) -> ExitCode {
+pub(super) fn finish(result: Result<(), Failure>) -> ExitCode {
     finish_as(result, false)
 }
 
 /// As `finish`, with the error as a JSON document under `--json`.
-pub fn finish_as(result: Result<(), Failure>, json: bool) -> ExitCode {
+pub(super) fn finish_as(result: Result<(), Failure>, json: bool) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.report_as(json),

@@ -26,7 +26,7 @@ pub struct GetArgs {
     pub lookup: LookupArgs,
 }
 
-pub fn run(args: &GetArgs, globals: Globals<'_>) -> ExitCode {
+pub(super) fn run(args: &GetArgs, globals: Globals<'_>) -> ExitCode {
     let id = match PrescriptionId::parse(&args.prescription_id) {
         Ok(id) => id,
         Err(e) => {

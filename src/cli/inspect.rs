@@ -66,7 +66,7 @@ fn inspect_pds(body: &[u8], args: &InspectArgs) -> ExitCode {
 const EXIT_ANSWERED_WITH_ERROR: u8 = 1;
 const EXIT_NOT_A_RESPONSE: u8 = 2;
 
-pub fn run(args: &InspectArgs) -> ExitCode {
+pub(super) fn run(args: &InspectArgs) -> ExitCode {
     let body = match read_capped(&args.file) {
         Ok(body) => body,
         Err(message) => {
@@ -245,7 +245,7 @@ impl Lines {
 /// The readable summary: one block per prescription, in the model's reading order, with
 /// long values wrapped to `width` under their label. Every string from the body is made
 /// safe for the terminal.
-pub fn summary(response: &TrackerResponse, width: Option<usize>) -> String {
+pub(super) fn summary(response: &TrackerResponse, width: Option<usize>) -> String {
     let mut out = Lines {
         text: String::new(),
         width,

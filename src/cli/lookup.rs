@@ -17,7 +17,7 @@ use super::safe;
 use super::secure::{Globals, Secured};
 use crate::security::gate::{Gate, GateError};
 use crate::security::session::Session;
-use crate::tracker::client::{FetchFailure, Fetched, TrackerClient};
+use crate::security::spine_client::{FetchFailure, Fetched, TrackerClient};
 use crate::tracker::query::{SearchQuery, TrackerRequest};
 use crate::tracker::window::{filter_words, window_text, with_default_window};
 
@@ -44,7 +44,7 @@ pub struct LookupArgs {
 }
 
 /// Runs one lookup and returns the exit code.
-pub fn run(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> ExitCode {
+pub(super) fn run(globals: Globals<'_>, args: &LookupArgs, request: TrackerRequest) -> ExitCode {
     finish_as(lookup(globals, args, request), args.json)
 }
 
@@ -237,10 +237,9 @@ fn nothing_found(request: &TrackerRequest) -> String {
 
 fn failure(error: GateError) -> Failure {
     match error {
-        GateError::SessionLocked
-        | GateError::SessionRevoked { .. }
-        | GateError::Denied(_)
-        | GateError::Identity(_) => Failure::denied(error),
+        GateError::SessionLocked | GateError::SessionRevoked { .. } | GateError::Denied(_) => {
+            Failure::denied(error)
+        }
         GateError::AuditUnavailable(audit) => {
             Failure::audit("the request was not sent because the audit trail cannot be written")
                 .caused_by(&audit)

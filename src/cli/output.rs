@@ -8,13 +8,13 @@ use super::exit::{self, Failure};
 use super::safe;
 
 /// Writes text output, made safe for the terminal (see `safe`).
-pub fn print(text: &str) -> Result<(), Failure> {
+pub(super) fn print(text: &str) -> Result<(), Failure> {
     print_raw(&safe::lines(text))
 }
 
 /// Writes a document that is already escaped (JSON) or meant for a program (CSV, roff,
 /// completion scripts) as it is.
-pub fn print_raw(text: &str) -> Result<(), Failure> {
+pub(super) fn print_raw(text: &str) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
@@ -35,7 +35,7 @@ pub fn write_failure(error: io::Error) -> Failure {
 /// Commands that still print with `println!` (which panics when the write fails) get the
 /// same outcome as `print`: a closed pipe exits 0 without a word, another failed write
 /// exits 2 with a message, and neither shows a panic or a stack trace.
-pub fn exit_quietly_on_closed_stdout() {
+pub(super) fn exit_quietly_on_closed_stdout() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let message = info
@@ -58,7 +58,7 @@ pub fn exit_quietly_on_closed_stdout() {
 /// The width tables and summaries must fit: `COLUMNS` when it holds a positive number,
 /// else the terminal's width, else 80 when writing to a terminal; `None` (no limit) when
 /// standard output is a pipe or a file.
-pub fn width() -> Option<usize> {
+pub(super) fn width() -> Option<usize> {
     width_from(
         std::env::var("COLUMNS").ok().as_deref(),
         io::stdout().is_terminal(),

@@ -15,17 +15,17 @@ use crate::security::password::Password;
 const MAX_LINE_BYTES: u64 = 64 * 1024;
 
 /// Where passwords come from for this command.
-pub struct PasswordInput {
+pub(super) struct PasswordInput {
     from_stdin: bool,
 }
 
 impl PasswordInput {
-    pub fn new(from_stdin: bool) -> Self {
+    pub(super) fn new(from_stdin: bool) -> Self {
         Self { from_stdin }
     }
 
     /// Reads one password, asking with `prompt` on a terminal.
-    pub fn read(&mut self, prompt: &str) -> Result<Password, Failure> {
+    pub(super) fn read(&mut self, prompt: &str) -> Result<Password, Failure> {
         if self.from_stdin {
             read_stdin_line(prompt)
         } else {
@@ -34,7 +34,7 @@ impl PasswordInput {
     }
 
     /// Reads a new password; on a terminal it is typed twice to catch typos.
-    pub fn read_new(&mut self, prompt: &str) -> Result<Password, Failure> {
+    pub(super) fn read_new(&mut self, prompt: &str) -> Result<Password, Failure> {
         let first = self.read(prompt)?;
         if self.from_stdin {
             return Ok(first);

@@ -21,7 +21,7 @@ use crate::pds::{
     NotPds, PatientSearch, PdsAnswer, PdsClient, PdsCode, PdsError, PdsOutcome, PdsRequest,
 };
 use crate::security::gate::{Gate, PatientError};
-use crate::tracker::client::TrackerClient;
+use crate::security::spine_client::TrackerClient;
 use crate::tracker::ids::NhsNumber;
 
 /// Exit codes of `patient`, as its `--help` lists them.
@@ -59,7 +59,7 @@ pub struct PatientArgs {
     pub lookup: LookupArgs,
 }
 
-pub fn run(args: &PatientArgs, globals: Globals<'_>) -> ExitCode {
+pub(super) fn run(args: &PatientArgs, globals: Globals<'_>) -> ExitCode {
     let today = Utc::now().date_naive();
     finish(request(args, today).and_then(|request| look_up(globals, &args.lookup, request, today)))
 }
@@ -213,13 +213,13 @@ fn failure(error: PatientError, json: bool) -> Failure {
 /// Which document `--json` prints.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Kind {
+pub(super) enum Kind {
     Patient,
     PatientSearch,
 }
 
 /// The summary, or the `--json` document; an OperationOutcome gives its error document.
-pub fn render(answer: &PdsAnswer, kind: Kind, json: bool, today: NaiveDate) -> String {
+pub(super) fn render(answer: &PdsAnswer, kind: Kind, json: bool, today: NaiveDate) -> String {
     let patients: Vec<&crate::pds::Patient> = match answer {
         PdsAnswer::Patient { patient } => vec![patient.as_ref()],
         PdsAnswer::Search { patients, .. } => patients.iter().collect(),
@@ -326,7 +326,7 @@ fn error_json(outcome: &PdsOutcome) -> String {
 
 /// For `inspect`: a PDS body's summary or JSON and its exit code (0 an answer, 1 an
 /// OperationOutcome, 2 not PDS's).
-pub fn inspect(
+pub(super) fn inspect(
     body: &[u8],
     http_status: Option<u16>,
     json: bool,

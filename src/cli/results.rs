@@ -20,7 +20,7 @@ const COLUMNS: &[Column] = &[
 ];
 
 /// One row per prescription, with a header and a count, ending with a newline.
-pub fn search_table(prescriptions: &[Prescription], width: Option<usize>) -> String {
+pub(super) fn search_table(prescriptions: &[Prescription], width: Option<usize>) -> String {
     let mut table = Table::new(COLUMNS);
     for p in prescriptions {
         let status = p

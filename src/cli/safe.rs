@@ -33,12 +33,12 @@ fn escape(text: &str, keep_newlines: bool) -> Cow<'_, str> {
 
 /// One value on one line (a table cell, a labelled field): line breaks are escaped too,
 /// so a value cannot forge another row.
-pub fn field(text: &str) -> Cow<'_, str> {
+pub(super) fn field(text: &str) -> Cow<'_, str> {
     escape(text, false)
 }
 
 /// Text of several lines (a whole summary, an error with a list): `\n` is kept.
-pub fn lines(text: &str) -> Cow<'_, str> {
+pub(super) fn lines(text: &str) -> Cow<'_, str> {
     escape(text, true)
 }
 

@@ -13,7 +13,7 @@ use crate::sandbox::certs::{CertDir, CertOrigin, DEFAULT_ASID};
 use crate::sandbox::faults::Fault;
 use crate::sandbox::pds;
 use crate::sandbox::server::{self, DEFAULT_MAX_CONNECTIONS, ServerOptions};
-use crate::tracker::client::{SpineId, SpineIdKind};
+use crate::security::spine_client::{SpineId, SpineIdKind};
 
 #[derive(Debug, clap::Args)]
 pub struct SandboxArgs {
@@ -72,7 +72,7 @@ pub struct ServeArgs {
 }
 
 /// `home` is the global `--home`, whose sandbox home holds the certificates by default.
-pub fn run(args: &SandboxArgs, home: Option<&Path>) -> ExitCode {
+pub(super) fn run(args: &SandboxArgs, home: Option<&Path>) -> ExitCode {
     match &args.command {
         SandboxCommand::Serve(serve) => {
             exit::finish(serve_until_stopped(serve, home).map_err(Failure::usage))

@@ -41,7 +41,7 @@ pub struct SearchArgs {
     pub lookup: LookupArgs,
 }
 
-pub fn run(args: &SearchArgs, globals: Globals<'_>) -> ExitCode {
+pub(super) fn run(args: &SearchArgs, globals: Globals<'_>) -> ExitCode {
     match request(args) {
         Ok(request) => lookup::run(globals, &args.lookup, request),
         Err(failure) => finish_as(Err(failure), args.lookup.json),

@@ -18,14 +18,14 @@ use crate::security::signin::{Authenticator, SignInError};
 
 /// The global flags that pick the home.
 #[derive(Debug, Clone, Copy)]
-pub struct Globals<'a> {
+pub(super) struct Globals<'a> {
     pub sandbox: bool,
     pub home: Option<&'a Path>,
     pub environment: Option<&'a str>,
 }
 
 impl Globals<'_> {
-    pub fn resolve_home(&self) -> Result<Home, Failure> {
+    pub(super) fn resolve_home(&self) -> Result<Home, Failure> {
         let home = Home::resolve(self.home, self.sandbox).map_err(Failure::usage)?;
         home.prepare().map_err(Failure::usage)?;
         Ok(home)
@@ -33,14 +33,14 @@ impl Globals<'_> {
 }
 
 /// An opened home, ready to sign users in.
-pub struct Secured {
+pub(super) struct Secured {
     pub home: Home,
     pub config: Config,
     pub auth: Authenticator,
 }
 
 impl Secured {
-    pub fn open(globals: Globals<'_>) -> Result<Self, Failure> {
+    pub(super) fn open(globals: Globals<'_>) -> Result<Self, Failure> {
         let home = globals.resolve_home()?;
         let config = Config::load(&home.config_file).map_err(Failure::usage)?;
         let auth = open_authenticator(&home, &config, Origin::detect(), Utc::now()).map_err(
@@ -57,7 +57,7 @@ impl Secured {
 
     /// Signs `user` in and starts a session in `role_profile`, or in their only profile, or
     /// (when `prefer` is given) in their first profile with that role.
-    pub fn sign_in(
+    pub(super) fn sign_in(
         &mut self,
         user: &str,
         role_profile: Option<&str>,

@@ -32,7 +32,7 @@ pub enum CompletionShell {
     Powershell,
 }
 
-pub fn completions(args: &CompletionsArgs) -> ExitCode {
+pub(super) fn completions(args: &CompletionsArgs) -> ExitCode {
     let shell = match args.shell {
         CompletionShell::Bash => Shell::Bash,
         CompletionShell::Zsh => Shell::Zsh,
@@ -44,7 +44,7 @@ pub fn completions(args: &CompletionsArgs) -> ExitCode {
     finish(print_raw(&String::from_utf8_lossy(&script)))
 }
 
-pub fn man() -> ExitCode {
+pub(super) fn man() -> ExitCode {
     let mut page = Vec::new();
     let result = clap_mangen::Man::new(Cli::command())
         .render(&mut page)

@@ -13,7 +13,7 @@ const GAP: &str = "  ";
 
 /// One column: its header, how it gives way, and its alignment.
 #[derive(Debug, Clone, Copy)]
-pub struct Column {
+pub(super) struct Column {
     pub header: &'static str,
     /// Cut no narrower than this; `None`: never cut.
     min: Option<usize>,
@@ -24,7 +24,7 @@ pub struct Column {
 
 impl Column {
     /// A column never cut and never dropped (IDs, NHS numbers).
-    pub const fn whole(header: &'static str) -> Self {
+    pub(super) const fn whole(header: &'static str) -> Self {
         Self {
             header,
             min: None,
@@ -33,7 +33,7 @@ impl Column {
         }
     }
     /// A column of free text, cut to no less than `min` columns.
-    pub const fn text(header: &'static str, min: usize) -> Self {
+    pub(super) const fn text(header: &'static str, min: usize) -> Self {
         Self {
             header,
             min: Some(min),
@@ -42,11 +42,11 @@ impl Column {
         }
     }
     /// Dropped `rank`-th when the table does not fit.
-    pub const fn dropped(mut self, rank: u8) -> Self {
+    pub(super) const fn dropped(mut self, rank: u8) -> Self {
         self.drop = Some(rank);
         self
     }
-    pub const fn right(mut self) -> Self {
+    pub(super) const fn right(mut self) -> Self {
         self.right = true;
         self
     }
@@ -54,20 +54,20 @@ impl Column {
 
 /// A table: columns and rows of cells, each cell made safe for the terminal.
 #[derive(Debug)]
-pub struct Table {
+pub(super) struct Table {
     columns: Vec<Column>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    pub fn new(columns: &[Column]) -> Self {
+    pub(super) fn new(columns: &[Column]) -> Self {
         Self {
             columns: columns.to_vec(),
             rows: Vec::new(),
         }
     }
 
-    pub fn row(&mut self, cells: Vec<String>) {
+    pub(super) fn row(&mut self, cells: Vec<String>) {
         let cells = cells
             .into_iter()
             .map(|cell| safe::field(&cell).into_owned())
@@ -130,7 +130,7 @@ impl Table {
     }
 
     /// The header and rows, each line within `limit` columns when the kept columns allow.
-    pub fn render(&self, limit: Option<usize>) -> String {
+    pub(super) fn render(&self, limit: Option<usize>) -> String {
         let widths = self.layout(limit);
         let mut out = String::new();
         let headers: Vec<String> = self.columns.iter().map(|c| c.header.to_owned()).collect();

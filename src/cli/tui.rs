@@ -10,7 +10,7 @@ use crate::app::keymap::Keymap;
 use crate::tui::{Connection, Start, run as run_tui};
 
 /// Starts the terminal app.
-pub fn run(globals: Globals<'_>, no_color: bool) -> ExitCode {
+pub(super) fn run(globals: Globals<'_>, no_color: bool) -> ExitCode {
     warm_up_randomness();
     match prepare(globals, no_color) {
         Ok(start) => run_tui(start),

@@ -119,7 +119,7 @@ pub struct InitArgs {
 
 /// Makes the first administrator. In a managed install only root or the service account
 /// may, and files root creates are handed to the service account.
-pub fn init(args: &InitArgs, globals: Globals<'_>) -> ExitCode {
+pub(super) fn init(args: &InitArgs, globals: Globals<'_>) -> ExitCode {
     finish(make_first_admin(args, globals))
 }
 
@@ -205,7 +205,7 @@ pub struct Signer {
     pub admin: Option<String>,
 }
 
-pub fn run(args: &UserArgs, globals: Globals<'_>) -> ExitCode {
+pub(super) fn run(args: &UserArgs, globals: Globals<'_>) -> ExitCode {
     finish(dispatch(args, globals))
 }
 

@@ -14,7 +14,7 @@ use crate::security::audit::AuditSettings;
 use crate::security::directory::DirectoryConfig;
 use crate::security::hashing::HashParams;
 use crate::security::rbac::{RoleMap, RolesConfig};
-use crate::tracker::client::EnvironmentConfig;
+use crate::security::spine_client::EnvironmentConfig;
 use crate::tracker::window::SearchSettings;
 
 /// Everything the settings file can hold.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::tracker::client::PemSource;
+use crate::security::spine_client::PemSource;
 
 /// One `[environments.NAME.pds]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,7 +67,7 @@ impl PdsConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tracker::client::EnvironmentConfig;
+    use crate::security::spine_client::EnvironmentConfig;
 
     #[test]
     fn the_pds_table_sits_inside_its_environment() {

@@ -14,7 +14,7 @@ use super::faults::Fault;
 use super::pds::PdsSandbox;
 use super::server::{self, RunningServer, ServeError, ServerOptions};
 use crate::pds::PdsSettings;
-use crate::tracker::client::{ClientSettings, PemSource};
+use crate::security::spine_client::{ClientSettings, PemSource};
 
 /// How to start an embedded sandbox.
 #[derive(Debug, Clone)]

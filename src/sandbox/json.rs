@@ -7,42 +7,42 @@ use std::fmt::Write;
 
 /// A JSON value as Spine sends it.
 #[derive(Debug, Clone)]
-pub enum Value {
+pub(super) enum Value {
     Str(String),
     Obj(Obj),
 }
 
 /// A JSON object whose member order is chosen when it is written.
 #[derive(Debug, Clone, Default)]
-pub struct Obj(Vec<(String, Value)>);
+pub(super) struct Obj(Vec<(String, Value)>);
 
 impl Obj {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self::default()
     }
 
     /// Adds a string member.
-    pub fn s(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+    pub(super) fn s(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.0.push((key.into(), Value::Str(value.into())));
         self
     }
 
     /// Adds an object member.
-    pub fn o(mut self, key: impl Into<String>, value: Obj) -> Self {
+    pub(super) fn o(mut self, key: impl Into<String>, value: Obj) -> Self {
         self.0.push((key.into(), Value::Obj(value)));
         self
     }
 
-    pub fn push_obj(&mut self, key: impl Into<String>, value: Obj) {
+    pub(super) fn push_obj(&mut self, key: impl Into<String>, value: Obj) {
         self.0.push((key.into(), Value::Obj(value)));
     }
 
-    pub fn push_str(&mut self, key: impl Into<String>, value: impl Into<String>) {
+    pub(super) fn push_str(&mut self, key: impl Into<String>, value: impl Into<String>) {
         self.0.push((key.into(), Value::Str(value.into())));
     }
 
     /// Writes the object, rotating each object's members by an amount drawn from `seed`.
-    pub fn render(&self, seed: u64) -> String {
+    pub(super) fn render(&self, seed: u64) -> String {
         let mut out = String::with_capacity(1024);
         self.write(&mut out, seed);
         out
@@ -97,7 +97,7 @@ fn write_string(out: &mut String, s: &str) {
 }
 
 /// A stable seed for one request, from its path and query.
-pub fn seed_for(text: &str) -> u64 {
+pub(super) fn seed_for(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     })

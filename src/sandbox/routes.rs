@@ -21,7 +21,7 @@ use super::validate::{self, MAX_QUERY_BYTES, Params, SearchKind, SpineError};
 use super::wire::{self, ErrorShape};
 
 /// What every request handler shares.
-pub struct State {
+pub(super) struct State {
     pub data: DataSet,
     pub global_fault: Option<Fault>,
     pub shutdown: CancellationToken,
@@ -30,10 +30,10 @@ pub struct State {
 /// Returned instead of a response to make hyper close the connection unanswered.
 #[derive(Debug, Error)]
 #[error("connection dropped on purpose (fault injection)")]
-pub struct Dropped;
+pub(super) struct Dropped;
 
 /// How the sandbox answers one request (never fails, except by injected fault).
-pub async fn handle(
+pub(super) async fn handle(
     req: Request<Incoming>,
     state: Arc<State>,
     peer_common_name: Option<Arc<str>>,

@@ -5,7 +5,9 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use hyper::HeaderMap;
 
 use super::dataset::EpsVersion;
+use crate::security::spine_client::TraceId;
 use crate::tracker::ids::{NhsNumber, PrescriptionId};
+use crate::tracker::spine_id::SpineId;
 
 /// The longest query string the sandbox reads; a longer one gets HTTP 414.
 pub const MAX_QUERY_BYTES: usize = 2048;
@@ -61,32 +63,22 @@ pub fn check_headers(
 ) -> Result<Option<String>, SpineError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let asid = header("Spine-From-Asid").ok_or(INVALID_ASID)?;
-    if !is_twelve_digits(asid) || Some(asid) != peer_common_name {
+    if !SpineId::is_exact(asid) || Some(asid) != peer_common_name {
         return Err(INVALID_ASID);
     }
-    if !header("Spine-UserId").is_some_and(is_twelve_digits) {
+    if !header("Spine-UserId").is_some_and(SpineId::is_exact) {
         return Err(INVALID_USER_ID);
     }
-    if !header("Spine-RoleProfileId").is_some_and(is_twelve_digits) {
+    if !header("Spine-RoleProfileId").is_some_and(SpineId::is_exact) {
         return Err(INVALID_ROLE_PROFILE_ID);
     }
     match headers.get("Eps-TraceId") {
         None => Ok(None),
         Some(value) => match value.to_str() {
-            Ok(text) if is_trace_id(text) => Ok(Some(text.to_owned())),
+            Ok(text) if TraceId::is_valid(text) => Ok(Some(text.to_owned())),
             _ => Err(INVALID_TRACE_ID),
         },
     }
-}
-
-fn is_twelve_digits(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn is_trace_id(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 30
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Query parameters by (case-sensitive) name; the first occurrence wins.

@@ -10,14 +10,14 @@ use super::validate::SpineError;
 
 /// Which endpoint an error body is for: it decides the empty member Spine adds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorShape {
+pub(super) enum ErrorShape {
     /// `"prescriptions": {}` (Spine sends this even for the basic search).
     Prescriptions,
     /// `"prescription": {}` (the basic retrieve).
     Prescription,
 }
 
-pub fn error_body(error: &SpineError, shape: ErrorShape, with_version: bool) -> Obj {
+pub(super) fn error_body(error: &SpineError, shape: ErrorShape, with_version: bool) -> Obj {
     let member = match shape {
         ErrorShape::Prescriptions => "prescriptions",
         ErrorShape::Prescription => "prescription",
@@ -66,7 +66,7 @@ fn clinical_treatment_text(code: &str) -> &'static str {
     }
 }
 
-pub fn prescription_status_text(code: &str) -> &'static str {
+pub(super) fn prescription_status_text(code: &str) -> &'static str {
     match code {
         "0000" => "Awaiting Release Ready",
         "0001" => "To Be Dispensed",
@@ -120,7 +120,7 @@ fn list_member_name(nhs_number: &str) -> &'static str {
     }
 }
 
-pub fn basic_search(nhs_number: &str, found: &[&Prescription]) -> Obj {
+pub(super) fn basic_search(nhs_number: &str, found: &[&Prescription]) -> Obj {
     let mut list = Obj::new();
     for p in found {
         let mut issues = Obj::new();
@@ -172,7 +172,11 @@ pub fn basic_search(nhs_number: &str, found: &[&Prescription]) -> Obj {
 
 /// The basic retrieve. `issue` is `None` when the asked-for issue does not exist: the
 /// rest of the prescription is still returned, with the issue details blank (code 3).
-pub fn basic_retrieve(p: &Prescription, issue: Option<&Issue>, error: Option<&SpineError>) -> Obj {
+pub(super) fn basic_retrieve(
+    p: &Prescription,
+    issue: Option<&Issue>,
+    error: Option<&SpineError>,
+) -> Obj {
     let issue_obj = match issue {
         Some(issue) => {
             let mut items = Obj::new();
@@ -289,7 +293,7 @@ fn dispense_history(p: &Prescription) -> Obj {
     history
 }
 
-pub fn clinical_summary(found: &[&Prescription]) -> Obj {
+pub(super) fn clinical_summary(found: &[&Prescription]) -> Obj {
     let mut prescriptions = Obj::new();
     for p in found {
         let current_status = p.current().map_or("", |i| i.status.as_str());
@@ -350,7 +354,7 @@ fn org_obj(org: Option<&Org>) -> Obj {
 }
 
 /// The clinical detail of one issue, optionally of one line item.
-pub fn clinical_detail(p: &Prescription, issue: &Issue, line_item: Option<&str>) -> Obj {
+pub(super) fn clinical_detail(p: &Prescription, issue: &Issue, line_item: Option<&str>) -> Obj {
     let mut items = Obj::new();
     for (item, code) in p.items.iter().zip(&issue.item_statuses) {
         if line_item.is_some_and(|wanted| wanted != item.id) {

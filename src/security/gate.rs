@@ -2,10 +2,9 @@
 //! authorises the action for the session's role, writes the attempt to the audit trail
 //! (durably, before anything is sent), sends, and writes the result.
 //!
-//! Bypassing it is hard by construction: `TrackerClient::fetch` needs a `GatePass`, and only
-//! this module can make one. The gate owns its client privately, so holding a gate gives
-//! no way round it. Each pass carries the trace ID recorded in the attempt and is used up
-//! by the one request it was made for.
+//! Bypassing it is hard by construction: `TrackerClient::fetch` is visible inside `security`
+//! only, and the gate owns its client privately, so holding a client or a gate gives no way
+//! round it. Each request is sent with the trace ID recorded in its attempt.
 
 mod patient;
 
@@ -20,25 +19,11 @@ use super::audit::{AuditEntry, AuditError, AuditLog, Event, Filters, Outcome};
 use super::rbac::{AccessDenied, Action, authorize};
 use super::session::{Revoked, Session};
 use crate::pds::PdsClient;
-use crate::tracker::ResponseError;
-use crate::tracker::client::{
-    FetchError, FetchFailure, Fetched, SpineIdError, SpineIdentity, TraceId, TrackerClient,
-    TransportError,
+use crate::security::spine_client::{
+    FetchError, FetchFailure, Fetched, SpineIdentity, TraceId, TrackerClient, TransportError,
 };
+use crate::tracker::ResponseError;
 use crate::tracker::query::TrackerRequest;
-
-/// Permission to send one request, made only by the gate after the attempt is recorded.
-#[derive(Debug)]
-pub struct GatePass {
-    trace_id: TraceId,
-}
-
-impl GatePass {
-    /// The trace ID to send, as recorded in the attempt.
-    pub fn into_trace_id(self) -> TraceId {
-        self.trace_id
-    }
-}
 
 /// Why a request did not produce an answer.
 #[derive(Debug, Error)]
@@ -56,8 +41,6 @@ pub enum GateError {
         "the answer arrived but could not be recorded in the audit trail, so it is not shown: {0}"
     )]
     ResultNotRecorded(AuditError),
-    #[error("the session's Spine identity is not valid: {0}")]
-    Identity(SpineIdError),
     #[error("{0}")]
     Fetch(FetchError),
 }
@@ -104,11 +87,7 @@ impl Gate {
             let _ = self.append(entry, now).await;
             return Err(GateError::SessionLocked);
         }
-        let identity = SpineIdentity::new(
-            session.spine_user().as_str(),
-            session.role_profile().as_str(),
-        )
-        .map_err(GateError::Identity)?;
+        let identity = SpineIdentity::of(session.spine_user(), session.role_profile());
         let (action, attempt_event, result_event) = classify(&request);
         if let Err(denied) = authorize(session, action) {
             let entry = describe(Event::AccessDenied, session, &request)
@@ -119,11 +98,9 @@ impl Gate {
                 .map_err(GateError::AuditUnavailable)?;
             return Err(GateError::Denied(denied));
         }
-        let pass = GatePass {
-            trace_id: TraceId::new_random(),
-        };
+        let trace_id = TraceId::new_random();
         let mut attempt = describe(attempt_event, session, &request).outcome(Outcome::Sending);
-        attempt.trace = Some(pass.trace_id.to_string());
+        attempt.trace = Some(trace_id.to_string());
         let trace = attempt.trace.clone();
         // Written here, not on a blocking thread: with no `.await` between this write and the
         // guard below, a dropped request cannot leave an attempt without its outcome (a write
@@ -145,7 +122,7 @@ impl Gate {
             entry: Some(cancelled),
         };
 
-        let result = self.client.fetch(pass, &request, &identity).await;
+        let result = self.client.fetch(trace_id, &request, &identity).await;
 
         let entry = result_entry(describe(result_event, session, &request), &result);
         // The real outcome goes to a blocking write that finishes even if this future is

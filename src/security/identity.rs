@@ -6,6 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::tracker::spine_id::{SpineId, SpineIdKind};
+
 /// Why an identifier is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum IdentityError {
@@ -56,27 +58,48 @@ fn shorten(input: &str) -> String {
 }
 
 macro_rules! twelve_digit_id {
-    ($name:ident, $what:literal, $doc:literal) => {
+    ($name:ident, $kind:expr, $what:literal, $doc:literal) => {
         #[doc = $doc]
+        /// Wraps the domain's `SpineId`, so the gate sends it as it is, with no second check.
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+        pub struct $name(SpineId);
 
         impl $name {
             pub fn parse(input: &str) -> Result<Self, IdentityError> {
-                let trimmed = input.trim();
-                if trimmed.len() == 12 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
-                    Ok(Self(trimmed.to_owned()))
-                } else {
-                    Err(IdentityError::TwelveDigits {
+                SpineId::parse($kind, input)
+                    .map(Self)
+                    .map_err(|_| IdentityError::TwelveDigits {
                         what: $what,
                         value: shorten(input),
                     })
-                }
             }
 
             pub fn as_str(&self) -> &str {
+                self.0.as_str()
+            }
+
+            pub fn spine_id(&self) -> &SpineId {
                 &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = IdentityError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0.as_str().to_owned()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.pad(self.0.as_str())
             }
         }
     };
@@ -84,11 +107,13 @@ macro_rules! twelve_digit_id {
 
 twelve_digit_id!(
     SpineUserId,
+    SpineIdKind::UserId,
     "Spine user ID",
     "The user's 12-digit Spine (smartcard) user ID, sent as `Spine-UserId`."
 );
 twelve_digit_id!(
     RoleProfileId,
+    SpineIdKind::RoleProfileId,
     "role profile ID",
     "A 12-digit Spine role profile ID, sent as `Spine-RoleProfileId`."
 );
@@ -134,7 +159,7 @@ macro_rules! string_conversions {
     )*};
 }
 
-string_conversions!(LocalUserId, SpineUserId, RoleProfileId, OdsCode);
+string_conversions!(LocalUserId, OdsCode);
 
 #[cfg(test)]
 mod tests {

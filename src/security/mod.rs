@@ -17,4 +17,5 @@ pub mod rbac;
 pub mod session;
 pub mod setup;
 pub mod signin;
+pub mod spine_client;
 pub mod users;

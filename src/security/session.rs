@@ -173,16 +173,6 @@ impl Session {
         }
     }
 
-    /// Seconds left before the idle lock (0 when already locked), for a countdown.
-    pub fn seconds_until_lock(&self, now: DateTime<Utc>) -> i64 {
-        if self.locked {
-            return 0;
-        }
-        (self.idle_limit - (now - self.last_activity))
-            .num_seconds()
-            .max(0)
-    }
-
     pub(crate) fn set_locked(&mut self, locked: bool, now: DateTime<Utc>) {
         self.locked = locked;
         if !locked {
@@ -219,11 +209,9 @@ mod tests {
         let mut session = Session::for_tests(Role::Helpdesk, BTreeSet::new());
         let t0 = DateTime::UNIX_EPOCH;
         assert!(!session.is_idle(t0 + Duration::minutes(14)));
-        assert_eq!(session.seconds_until_lock(t0 + Duration::minutes(14)), 60);
         session.touch(t0 + Duration::minutes(14));
         assert!(!session.is_idle(t0 + Duration::minutes(28)));
         assert!(session.is_idle(t0 + Duration::minutes(29)));
-        assert_eq!(session.seconds_until_lock(t0 + Duration::minutes(40)), 0);
         session.touch(t0 + Duration::minutes(30));
         assert!(session.is_idle(t0 + Duration::minutes(30)));
     }

@@ -1,7 +1,6 @@
 //! The domain and the wire: identifiers, the prescription model, Tracker requests and
 //! responses. No terminal code lives here.
 
-pub mod client;
 pub mod codes;
 pub mod dates;
 pub mod decode;
@@ -9,6 +8,7 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod query;
+pub mod spine_id;
 pub mod window;
 pub mod xml;
 

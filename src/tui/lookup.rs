@@ -6,8 +6,8 @@ use chrono::Utc;
 use crate::app::msg::{Answer, Failure, FailureKind};
 use crate::security::gate::{Gate, GateError};
 use crate::security::session::Session;
+use crate::security::spine_client::{FetchError, FetchFailure};
 use crate::tracker::ResponseError;
-use crate::tracker::client::{FetchError, FetchFailure};
 use crate::tracker::query::TrackerRequest;
 
 /// Sends one request on behalf of the session.
@@ -43,7 +43,7 @@ pub async fn fetch(
 fn failure_of(error: GateError) -> Failure {
     match error {
         GateError::Fetch(fetch) => fetch_failure(fetch),
-        GateError::SessionLocked | GateError::SessionRevoked { .. } | GateError::Identity(_) => {
+        GateError::SessionLocked | GateError::SessionRevoked { .. } => {
             Failure::new(FailureKind::Session, error.to_string())
         }
         GateError::Denied(_) => Failure::new(FailureKind::Denied, error.to_string()),

@@ -29,7 +29,7 @@ use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 use crate::security::gate::Gate;
 use crate::security::signin::Authenticator;
-use crate::tracker::client::{ClientSettings, TrackerClient};
+use crate::security::spine_client::{ClientSettings, TrackerClient};
 use access::Access;
 use effects::{Effects, Live};
 use event_loop::{Ending, Timing, run as run_loop};

@@ -29,7 +29,7 @@ use super::faults::Fault;
 use super::server::ServeError;
 use super::tls::TlsSetupError;
 use crate::pds::PdsSettings;
-use crate::tracker::client::PemSource;
+use crate::security::spine_client::PemSource;
 pub use routes::{FHIR_BASE, TOKEN_PATH};
 
 /// The API key the sandbox registers for its client.

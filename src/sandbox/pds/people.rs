@@ -20,7 +20,7 @@ struct OtherName {
 
 /// One synthetic person.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Person {
+pub(super) struct Person {
     pub nhs_number: String,
     prefix: String,
     given: Vec<String>,
@@ -50,21 +50,21 @@ struct File {
 }
 
 /// What a retrieve by NHS number finds.
-pub enum Lookup<'a> {
+pub(super) enum Lookup<'a> {
     Found(&'a Person),
     Invalidated,
     NotFound,
 }
 
 /// Everyone PDS knows in the sandbox.
-pub struct People {
+pub(super) struct People {
     people: Vec<Person>,
     superseded: BTreeMap<String, String>,
     invalidated: Vec<String>,
 }
 
 impl People {
-    pub fn load() -> Result<Self, serde_json::Error> {
+    pub(super) fn load() -> Result<Self, serde_json::Error> {
         let file: File = serde_json::from_str(PEOPLE)?;
         Ok(Self {
             people: file.patients,
@@ -74,7 +74,7 @@ impl People {
     }
 
     /// A superseded number answers with the record that replaced it.
-    pub fn retrieve(&self, nhs: &str) -> Lookup<'_> {
+    pub(super) fn retrieve(&self, nhs: &str) -> Lookup<'_> {
         if self.invalidated.iter().any(|n| n == nhs) {
             return Lookup::Invalidated;
         }
@@ -85,14 +85,14 @@ impl People {
             .map_or(Lookup::NotFound, Lookup::Found)
     }
 
-    pub fn search<'a>(&'a self, criteria: &'a Criteria) -> impl Iterator<Item = &'a Person> {
+    pub(super) fn search<'a>(&'a self, criteria: &'a Criteria) -> impl Iterator<Item = &'a Person> {
         self.people.iter().filter(move |p| criteria.matches(p))
     }
 }
 
 /// A PDS search, parsed.
 #[derive(Debug, Default)]
-pub struct Criteria {
+pub(super) struct Criteria {
     pub family: Option<String>,
     pub given: Vec<String>,
     pub gender: Option<String>,
@@ -175,7 +175,7 @@ impl Person {
     /// The Patient resource: the whole record for a retrieve; for a search only the
     /// usual, temp and nickname names and the home address. Restricted records lose
     /// address, telephone and GP either way.
-    pub fn resource(&self, for_search: bool) -> Value {
+    pub(super) fn resource(&self, for_search: bool) -> Value {
         let mut names = vec![json!({
             "id": "1",
             "use": "usual",

@@ -48,7 +48,7 @@ const PARAMETERS: [&str; 14] = [
 ];
 
 /// What every PDS request handler shares.
-pub struct PdsState {
+pub(super) struct PdsState {
     pub people: People,
     pub tokens: TokenDesk,
     pub fault: Option<Fault>,
@@ -58,7 +58,7 @@ pub struct PdsState {
     pub forced_throttles: AtomicUsize,
 }
 
-pub async fn handle(
+pub(super) async fn handle(
     req: Request<Incoming>,
     state: Arc<PdsState>,
 ) -> Result<Response<Body>, Infallible> {

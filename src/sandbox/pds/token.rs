@@ -13,19 +13,19 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 /// How long a token lasts, as PDS's `expires_in` says.
-pub const TOKEN_SECS: u64 = 599;
+pub(super) const TOKEN_SECS: u64 = 599;
 /// The furthest ahead `exp` may be: 5 minutes, and 10 seconds of grace.
 const MAX_EXP_AHEAD: i64 = 310;
 
 /// The registered application: its API key, key ID and public key.
-pub struct Registration {
+pub(super) struct Registration {
     pub api_key: String,
     pub kid: String,
     pub public_key: Vec<u8>,
 }
 
 /// Tokens issued and assertion IDs seen.
-pub struct TokenDesk {
+pub(super) struct TokenDesk {
     registration: Registration,
     token_url: String,
     issued: Mutex<HashMap<String, Instant>>,
@@ -33,10 +33,10 @@ pub struct TokenDesk {
 }
 
 /// The status and JSON body to answer.
-pub type Answer = (u16, Value);
+pub(super) type Answer = (u16, Value);
 
 impl TokenDesk {
-    pub fn new(registration: Registration, token_url: String) -> Self {
+    pub(super) fn new(registration: Registration, token_url: String) -> Self {
         Self {
             registration,
             token_url,
@@ -46,21 +46,26 @@ impl TokenDesk {
     }
 
     /// Whether a bearer token is one we issued and still valid.
-    pub fn accepts(&self, token: &str) -> bool {
+    pub(super) fn accepts(&self, token: &str) -> bool {
         self.issued
             .lock()
             .is_ok_and(|t| t.get(token).is_some_and(|until| Instant::now() < *until))
     }
 
     /// Forgets every token issued (as if they were revoked): clients must fetch new ones.
-    pub fn revoke_all(&self) {
+    pub(super) fn revoke_all(&self) {
         if let Ok(mut tokens) = self.issued.lock() {
             tokens.clear();
         }
     }
 
     /// Answers one token request; `content_type` is the request's header.
-    pub fn exchange(&self, content_type: Option<&str>, body: &[u8], now_epoch: i64) -> Answer {
+    pub(super) fn exchange(
+        &self,
+        content_type: Option<&str>,
+        body: &[u8],
+        now_epoch: i64,
+    ) -> Answer {
         if content_type.map(|c| c.split(';').next().unwrap_or("").trim())
             != Some("application/x-www-form-urlencoded")
         {

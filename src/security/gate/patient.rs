@@ -173,7 +173,7 @@ mod tests {
     use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
     use crate::security::audit::{AuditFilter, AuditLog, Origin, StoredRecord, read_records};
     use crate::security::rbac::{Permission, Role, RoleMap};
-    use crate::tracker::client::TrackerClient;
+    use crate::security::spine_client::TrackerClient;
     use crate::tracker::ids::NhsNumber;
 
     struct Fixture {

@@ -12,7 +12,7 @@ use crate::tracker::dates::SpineDate;
 use crate::tracker::model::{Coded, Issue, LineItem, Organisation, Prescription};
 
 /// `prescriptions`: prescription ID → summary, line items as UUID → medication name.
-pub fn summary(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, String> {
+pub(super) fn summary(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, String> {
     if !list.is_object() {
         return Err(format!(
             "prescriptions is {}, expected an object keyed by prescription ID",
@@ -29,7 +29,7 @@ pub fn summary(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, Stri
 
 /// The detail: every object-valued member of the response other than the envelope is a
 /// prescription, named by its ID.
-pub fn detail(ctx: &mut Ctx, root: &Node<'_>) -> Result<Vec<Prescription>, String> {
+pub(super) fn detail(ctx: &mut Ctx, root: &Node<'_>) -> Result<Vec<Prescription>, String> {
     let mut prescriptions = Prescriptions::default();
     for (key, node) in root.members() {
         if !node.is_object() || ENVELOPE_MEMBERS.contains(&key.trim()) {

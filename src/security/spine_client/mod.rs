@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use reqwest::Url;
 
-use crate::security::gate::GatePass;
 use crate::tracker::decode;
 use crate::tracker::model::TrackerResponse;
 use crate::tracker::query::TrackerRequest;
@@ -103,19 +102,18 @@ impl TrackerClient {
         &self.warnings
     }
 
-    /// Sends one request and decodes the answer. Only the security gate can make the
-    /// `GatePass` (after checking the session, the role and recording the attempt); the
-    /// pass carries the trace ID the attempt recorded. Callers validate the request first
+    /// Sends one request and decodes the answer, with the trace ID the attempt recorded.
+    /// Visible inside `security` only: the gate calls it after checking the session and the
+    /// role and recording the attempt, and nothing else can. Callers validate the request first
     /// (`TrackerRequest::validate`) to catch what Spine would refuse.
     ///
     /// Dropping the returned future cancels the request.
-    pub async fn fetch(
+    pub(in crate::security) async fn fetch(
         &self,
-        pass: GatePass,
+        trace_id: TraceId,
         request: &TrackerRequest,
         identity: &SpineIdentity,
     ) -> Result<Fetched, FetchError> {
-        let trace_id = pass.into_trace_id();
         let started = Instant::now();
         let path = request.path();
         // Request paths start at Spine's base path `/mm`, which `base_url` already ends in.

@@ -9,14 +9,14 @@ use rustls::{AlertDescription, CertificateError};
 use super::error::TransportError;
 
 /// Where the request went, for messages.
-pub struct Target<'a> {
+pub(super) struct Target<'a> {
     pub host: &'a str,
     pub host_port: &'a str,
     pub connect_secs: u64,
     pub total_secs: u64,
 }
 
-pub fn classify(err: &reqwest::Error, target: &Target<'_>) -> TransportError {
+pub(super) fn classify(err: &reqwest::Error, target: &Target<'_>) -> TransportError {
     if let Some(tls) = find::<rustls::Error>(err) {
         return describe_rustls(tls, target);
     }
@@ -66,7 +66,7 @@ pub fn classify(err: &reqwest::Error, target: &Target<'_>) -> TransportError {
     }
 }
 
-pub fn describe_rustls(tls: &rustls::Error, target: &Target<'_>) -> TransportError {
+pub(super) fn describe_rustls(tls: &rustls::Error, target: &Target<'_>) -> TransportError {
     match tls {
         rustls::Error::InvalidCertificate(CertificateError::NotValidForName)
         | rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext { .. }) => {

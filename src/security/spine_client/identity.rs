@@ -3,69 +3,9 @@
 
 use std::fmt;
 
-use thiserror::Error;
+pub use crate::tracker::spine_id::{SpineId, SpineIdError, SpineIdKind};
 
-/// A 12-digit Spine identifier: user ID, role profile ID or ASID.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SpineId(String);
-
-/// Which identifier a `SpineId` is, for messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SpineIdKind {
-    UserId,
-    RoleProfileId,
-    Asid,
-}
-
-impl fmt::Display for SpineIdKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SpineIdKind::UserId => "Spine user ID",
-            SpineIdKind::RoleProfileId => "role profile ID",
-            SpineIdKind::Asid => "ASID",
-        })
-    }
-}
-
-/// Why a text is not a 12-digit Spine identifier.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum SpineIdError {
-    #[error("the {kind} is empty: it is 12 digits")]
-    Empty { kind: SpineIdKind },
-    #[error("the {kind} has {found} characters: it is exactly 12 digits")]
-    WrongLength { kind: SpineIdKind, found: usize },
-    #[error("the {kind} may hold only digits, not '{ch}'")]
-    NotDigit { kind: SpineIdKind, ch: char },
-}
-
-impl SpineId {
-    pub fn parse(kind: SpineIdKind, text: &str) -> Result<Self, SpineIdError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(SpineIdError::Empty { kind });
-        }
-        if let Some(ch) = text.chars().find(|c| !c.is_ascii_digit()) {
-            return Err(SpineIdError::NotDigit { kind, ch });
-        }
-        if text.len() != 12 {
-            return Err(SpineIdError::WrongLength {
-                kind,
-                found: text.len(),
-            });
-        }
-        Ok(Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for SpineId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+use crate::security::identity::{RoleProfileId, SpineUserId};
 
 /// The end user on whose behalf a request is made (`Spine-UserId`, `Spine-RoleProfileId`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +15,14 @@ pub struct SpineIdentity {
 }
 
 impl SpineIdentity {
+    /// The signed-in user's identity, already checked when the session was made.
+    pub fn of(user_id: &SpineUserId, role_profile_id: &RoleProfileId) -> Self {
+        Self {
+            user_id: user_id.spine_id().clone(),
+            role_profile_id: role_profile_id.spine_id().clone(),
+        }
+    }
+
     pub fn new(user_id: &str, role_profile_id: &str) -> Result<Self, SpineIdError> {
         Ok(Self {
             user_id: SpineId::parse(SpineIdKind::UserId, user_id)?,
@@ -99,7 +47,7 @@ impl TraceId {
         Self(format!("EPST-{tail}"))
     }
 
-    /// Whether a text follows Spine's trace ID rule.
+    /// Whether a text follows Spine's trace ID rule (the sandbox checks the header with it).
     pub fn is_valid(text: &str) -> bool {
         !text.is_empty()
             && text.len() <= MAX_TRACE_ID_LEN
