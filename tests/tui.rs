@@ -207,6 +207,7 @@ fn signed_in_with(color: bool, clinical: bool) -> State {
     let Some(Cmd::SignIn { id, .. }) = cmds.first() else {
         panic!("{cmds:?}")
     };
+    let pds = state.settings.pds;
     let (user, role) = if clinical {
         ("clinician", "clinician")
     } else {
@@ -224,6 +225,7 @@ fn signed_in_with(color: bool, clinical: bool) -> State {
                     organisation: "X26".into(),
                 },
                 clinical_allowed: clinical,
+                patient_allowed: pds,
             })),
         },
     );

@@ -4,6 +4,7 @@ pub mod detail;
 pub mod form;
 pub mod keymap;
 pub mod msg;
+pub mod patient;
 mod requests;
 pub mod results;
 pub mod secret;

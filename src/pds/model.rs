@@ -177,14 +177,22 @@ impl Patient {
         })
     }
 
-    /// The banner line: name, date of birth and age, gender, postcode, GP; restricted or
-    /// deceased said first-hand.
+    /// The banner line: deceased or restricted first, then name, date of birth and age,
+    /// gender, postcode, GP.
     pub fn summary_line(&self, today: NaiveDate) -> String {
-        let mut parts = vec![
+        // The flags come first so a line cut to the terminal's width still shows them.
+        let mut parts = Vec::new();
+        if let Some(died) = &self.deceased {
+            parts.push(format!("DECEASED {}", died.display()));
+        }
+        if self.restricted {
+            parts.push("RESTRICTED RECORD".to_owned());
+        }
+        parts.push(
             self.name
                 .as_ref()
                 .map_or_else(|| "(no name)".to_owned(), ToString::to_string),
-        ];
+        );
         if let Some(dob) = &self.birth_date {
             parts.push(match dob.age_on(today) {
                 Some(age) => format!("born {} ({age})", dob.display()),
@@ -199,12 +207,6 @@ impl Patient {
         }
         if let Some(gp) = &self.gp_ods {
             parts.push(format!("GP {gp}"));
-        }
-        if let Some(died) = &self.deceased {
-            parts.push(format!("DECEASED {}", died.display()));
-        }
-        if self.restricted {
-            parts.push("RESTRICTED RECORD".to_owned());
         }
         parts.join(" · ")
     }

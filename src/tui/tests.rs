@@ -24,7 +24,7 @@ use crate::app::msg::{Answer, Failure, FailureKind, LockCause, SignInReply, Welc
 use crate::app::state::Who;
 use crate::app::tests::{NHS, answer, search_results};
 use crate::app::{RequestId, Settings, State};
-use crate::tracker::ids::PrescriptionId;
+use crate::tracker::ids::{NhsNumber, PrescriptionId};
 use crate::tracker::model::{Prescription, ResponseKind};
 use crate::tracker::query::TrackerRequest;
 
@@ -157,6 +157,7 @@ impl Effects for Fake {
                 organisation: "X26".into(),
             },
             clinical_allowed: false,
+            patient_allowed: false,
         }))
     }
 
@@ -192,6 +193,14 @@ impl Effects for Fake {
 
     fn today(&self) -> NaiveDate {
         *self.today.lock().unwrap()
+    }
+
+    fn patient(
+        &self,
+        nhs: NhsNumber,
+    ) -> BoxFuture<'static, Result<crate::app::patient::Demographics, String>> {
+        self.record(&format!("patient {}", nhs.as_digits()));
+        Box::pin(async { Err("PDS is not answering".to_string()) })
     }
 }
 

@@ -1,0 +1,49 @@
+//! The patient banner: one line above the panes naming the patient PDS holds for the NHS
+//! number on screen, so staff can confirm identity with the caller. Deceased and restricted
+//! records are said first and in the warning style, so a narrow terminal never cuts them.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::text::fit;
+use super::theme::Theme;
+use crate::app::patient::Banner;
+use crate::app::state::State;
+
+/// Whether the banner takes a line.
+pub fn shown(state: &State) -> bool {
+    !matches!(state.patient.banner, Banner::Hidden)
+}
+
+pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
+    let width = usize::from(area.width);
+    let label = "Patient: ";
+    let room = width.saturating_sub(label.len());
+    let (text, style) = match &state.patient.banner {
+        Banner::Hidden => return,
+        Banner::Loading { nhs, .. } => (
+            format!("looking up {nhs} in PDS (Personal Demographics Service)…"),
+            theme.dim(),
+        ),
+        Banner::Found(found) => {
+            let patient = &found.0;
+            let style = if patient.deceased.is_some() || patient.restricted {
+                theme.warning()
+            } else {
+                theme.heading()
+            };
+            (patient.summary_line(state.today), style)
+        }
+        Banner::Failed(why) => (
+            format!("details not available ({why}); the prescriptions are not affected"),
+            theme.dim(),
+        ),
+    };
+    let line = Line::from(vec![
+        Span::styled(label, theme.label()),
+        Span::styled(fit(&text, room), style),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
