@@ -20,3 +20,5 @@ pub use update::update;
 mod helpdesk_tests;
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod patient_tests;
