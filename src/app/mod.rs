@@ -19,6 +19,6 @@ pub use update::update;
 #[cfg(test)]
 mod helpdesk_tests;
 #[cfg(test)]
-pub(crate) mod tests;
-#[cfg(test)]
 mod patient_tests;
+#[cfg(test)]
+pub(crate) mod tests;

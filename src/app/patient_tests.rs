@@ -7,9 +7,7 @@ use ratatui::crossterm::event::KeyCode;
 use super::msg::{Cmd, Msg, RequestId, SignInReply, Welcome};
 use super::patient::{Banner, Demographics};
 use super::state::{ListState, Settings, State, Who};
-use super::tests::{
-    ACUTE, NHS, answer, ctrl, key, only_fetch, search_results, today, type_text,
-};
+use super::tests::{ACUTE, NHS, answer, ctrl, key, only_fetch, search_results, today, type_text};
 use super::update;
 use crate::pds::Patient;
 use crate::pds::model::{Address, NameUse, PartialDate, PersonName};
@@ -159,7 +157,10 @@ fn a_prescription_found_by_id_looks_up_its_patient_once_it_answers() {
     let mut state = signed_in(true, true);
     update(&mut state, Msg::Paste(ACUTE.to_string()));
     let cmds = update(&mut state, key(KeyCode::Enter));
-    assert!(look_ups(&cmds).is_empty(), "the NHS number is not known yet");
+    assert!(
+        look_ups(&cmds).is_empty(),
+        "the NHS number is not known yet"
+    );
     let (id, request) = only_fetch(&cmds);
     assert!(matches!(request, TrackerRequest::Retrieve(_)));
     let cmds = update(

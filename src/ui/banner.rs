@@ -6,11 +6,14 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use super::text::fit;
 use super::theme::Theme;
 use crate::app::patient::Banner;
 use crate::app::state::State;
+
+const LABEL: &str = "Patient: ";
 
 /// Whether the banner takes a line.
 pub fn shown(state: &State) -> bool {
@@ -19,8 +22,6 @@ pub fn shown(state: &State) -> bool {
 
 pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     let width = usize::from(area.width);
-    let label = "Patient: ";
-    let room = width.saturating_sub(label.len());
     let (text, style) = match &state.patient.banner {
         Banner::Hidden => return,
         Banner::Loading { nhs, .. } => (
@@ -36,14 +37,17 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
             };
             (patient.summary_line(state.today), style)
         }
-        Banner::Failed(why) => (
-            format!("details not available ({why}); the prescriptions are not affected"),
-            theme.dim(),
-        ),
+        Banner::Failed(why) => (format!("details not available: {why}"), theme.dim()),
+    };
+    // The label goes before the patient's details do: at 80 columns a long name needs it.
+    let label = if LABEL.len() + text.width() <= width {
+        LABEL
+    } else {
+        ""
     };
     let line = Line::from(vec![
         Span::styled(label, theme.label()),
-        Span::styled(fit(&text, room), style),
+        Span::styled(fit(&text, width - label.len()), style),
     ]);
     frame.render_widget(Paragraph::new(line), area);
 }
