@@ -561,3 +561,48 @@ fn esc_on_a_slow_search_records_it_as_cancelled() {
         .count();
     assert_eq!((attempts, cancelled), (1, 1), "{trail}");
 }
+
+/// Issue 12: a search by NHS number shows who the patient is above the prescriptions (from
+/// the sandbox's PDS), Ctrl-N clears it for the next caller, and the log names no one.
+#[test]
+fn a_search_by_nhs_number_shows_the_patient_banner_and_the_log_names_no_one() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut s, mut child) = signed_in(&home);
+    s.send(&format!("{NHS}\r"));
+    let screen = s.wait_until("the banner and the prescriptions", |screen| {
+        let c = screen.contents();
+        c.contains("WHITFIELD-JONES") && c.contains("Current (")
+    });
+    let banner = screen
+        .lines()
+        .find(|l| l.contains("WHITFIELD-JONES"))
+        .unwrap();
+    assert!(banner.contains("Eleanor"), "{screen}");
+    assert!(banner.contains("born 14 Mar 1958"), "{screen}");
+    // The banner is above the prescriptions.
+    let row = |text: &str| screen.lines().position(|l| l.contains(text)).unwrap();
+    assert!(row("WHITFIELD-JONES") < row("Current ("), "{screen}");
+
+    s.send("\x0e");
+    s.wait_until("the banner cleared for a new caller", |screen| {
+        !screen.contents().contains("WHITFIELD-JONES")
+    });
+    s.send("\x03");
+    assert!(
+        ends_within(&mut child, GONE_WITHIN).is_some(),
+        "Ctrl-C ends the app"
+    );
+
+    let log = std::fs::read_to_string(home.path().join("sandbox/logs/eps-tracker.log")).unwrap();
+    assert!(log.contains("patient look-up done"), "{log}");
+    for secret in [
+        "Whitfield",
+        "WHITFIELD",
+        "Eleanor",
+        "1958",
+        "LS6",
+        "Orchard",
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+}
