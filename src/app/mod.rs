@@ -5,6 +5,7 @@ pub mod form;
 pub mod keymap;
 pub mod msg;
 pub mod patient;
+pub mod patient_form;
 mod requests;
 pub mod results;
 pub mod secret;

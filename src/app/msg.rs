@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use ratatui::crossterm::event::KeyEvent;
 use zeroize::Zeroizing;
 
-use super::patient::Demographics;
+use super::patient::{Demographics, SearchDetails};
 use super::state::Who;
 use crate::tracker::ids::NhsNumber;
 use crate::tracker::model::{SpineError, TrackerResponse};
@@ -52,6 +52,12 @@ pub enum Msg {
         id: RequestId,
         result: Result<Demographics, String>,
     },
+    /// PDS answered a search by patient details with its one match (or why there is none,
+    /// with what to add).
+    PatientMatched {
+        id: RequestId,
+        result: Result<Demographics, String>,
+    },
 }
 
 /// A password that was right: either the session has started, or the user has several
@@ -75,9 +81,10 @@ impl Msg {
     /// The request a message answers, if it answers one.
     pub fn request_id(&self) -> Option<RequestId> {
         match self {
-            Msg::SignInDone { id, .. } | Msg::Fetched { id, .. } | Msg::PatientFound { id, .. } => {
-                Some(*id)
-            }
+            Msg::SignInDone { id, .. }
+            | Msg::Fetched { id, .. }
+            | Msg::PatientFound { id, .. }
+            | Msg::PatientMatched { id, .. } => Some(*id),
             _ => None,
         }
     }
@@ -115,6 +122,11 @@ pub enum Cmd {
     FetchWhenRested,
     /// Look the patient up in PDS (through the gate) for the banner.
     LookUpPatient { id: RequestId, nhs: NhsNumber },
+    /// Find the one patient matching these details in PDS (through the gate).
+    FindPatient {
+        id: RequestId,
+        search: SearchDetails,
+    },
 }
 
 /// Who locked the screen: the audit trail tells a user's Ctrl-L from the idle timer.

@@ -4,11 +4,14 @@
 //! changes the banner, never the prescriptions. Offered only to roles with `pds.read`
 //! when PDS is set up.
 
+use super::detail::Detail;
 use super::msg::{Cmd, RequestId};
-use super::state::State;
-use crate::pds::Patient;
+use super::requests;
+use super::state::{ListState, State};
+use crate::pds::{Patient, PatientSearch};
 use crate::tracker::ids::NhsNumber;
-use crate::tracker::query::TrackerRequest;
+use crate::tracker::query::{SearchQuery, TrackerRequest};
+use crate::tracker::window::default_earliest;
 
 /// A patient record on its way to the screen. `Debug` names no one: messages and state
 /// may end up in a panic message or a log line, demographics must not.
@@ -20,12 +23,24 @@ impl std::fmt::Debug for Demographics {
     }
 }
 
+/// Patient details on their way to PDS. `Debug` names no one, as for `Demographics`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SearchDetails(pub PatientSearch);
+
+impl std::fmt::Debug for SearchDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SearchDetails(..)")
+    }
+}
+
 /// What the banner shows.
 #[derive(Debug, Default)]
 pub enum Banner {
     /// No patient asked about (or not allowed): no banner line at all.
     #[default]
     Hidden,
+    /// A search by patient details is with PDS; the prescriptions follow its match.
+    Finding(RequestId),
     Loading {
         id: RequestId,
         nhs: NhsNumber,
@@ -53,7 +68,7 @@ impl PatientBanner {
 
     fn loading(&self) -> Option<RequestId> {
         match self.banner {
-            Banner::Loading { id, .. } => Some(id),
+            Banner::Loading { id, .. } | Banner::Finding(id) => Some(id),
             _ => None,
         }
     }
@@ -92,7 +107,7 @@ fn look_up(state: &mut State, nhs: NhsNumber) -> Vec<Cmd> {
 
 /// PDS answered; `false` when nobody waits for this answer any more.
 pub fn on_found(state: &mut State, id: RequestId, result: Result<Demographics, String>) -> bool {
-    if state.patient.loading() != Some(id) {
+    if !matches!(state.patient.banner, Banner::Loading { id: asked, .. } if asked == id) {
         return false;
     }
     state.patient.banner = match result {
@@ -112,4 +127,62 @@ pub fn clear(state: &mut State) -> Vec<Cmd> {
         .collect();
     state.patient.banner = Banner::Hidden;
     cmds
+}
+
+/// Enter in the patient details mode: the details go to PDS, or the form says what to fix.
+pub fn find(state: &mut State) -> Vec<Cmd> {
+    let search = match state.form.patient.search(state.today) {
+        Ok(search) => search,
+        Err(why) => {
+            state.form.note = Some(why);
+            return Vec::new();
+        }
+    };
+    state.form.note = None;
+    // The last caller's prescriptions go now: they are not this patient's.
+    let mut cmds = requests::cancel_all(state);
+    cmds.extend(clear(state));
+    state.list = ListState::Empty;
+    state.detail = Detail::default();
+    let id = state.next_request_id();
+    state.patient.banner = Banner::Finding(id);
+    cmds.push(Cmd::FindPatient {
+        id,
+        search: SearchDetails(search),
+    });
+    cmds
+}
+
+/// PDS answered a search by details: the one match goes in the banner and their
+/// prescriptions are searched; no match or too many is explained under the form, with what
+/// to add. `None` when nobody waits for this answer any more.
+pub fn on_matched(
+    state: &mut State,
+    id: RequestId,
+    result: Result<Demographics, String>,
+) -> Option<Vec<Cmd>> {
+    if !matches!(state.patient.banner, Banner::Finding(asked) if asked == id) {
+        return None;
+    }
+    let found = result.and_then(|found| match NhsNumber::parse(&found.0.nhs_number) {
+        Ok(nhs) => Ok((nhs, found)),
+        Err(_) => Err(
+            "PDS answered with an NHS number that is not valid: search by the \
+                       caller's NHS number instead."
+                .to_owned(),
+        ),
+    });
+    match found {
+        Ok((nhs, found)) => {
+            state.patient.banner = Banner::Found(found);
+            let mut query = SearchQuery::new(nhs);
+            query.earliest = Some(default_earliest(None, state.today, state.form.window_days));
+            Some(requests::send_list(state, TrackerRequest::Search(query)))
+        }
+        Err(why) => {
+            state.patient.banner = Banner::Hidden;
+            state.form.note = Some(why);
+            Some(Vec::new())
+        }
+    }
 }

@@ -6,7 +6,7 @@ use tui_input::InputRequest;
 use tui_input::backend::crossterm::to_input_request;
 
 use super::detail::Detail;
-use super::form::QueryForm;
+use super::form::{QueryForm, QueryMode};
 use super::keymap::{Action, KeyCodeOrd, KeyPress};
 use super::msg::{Cmd, LockCause, Msg, RequestId, Secret, SignInReply};
 use super::patient::{self, PatientBanner};
@@ -77,6 +77,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::PatientFound { id, result } => {
             state.dirty = patient::on_found(state, id, result);
             Vec::new()
+        }
+        Msg::PatientMatched { id, result } => {
+            let cmds = patient::on_matched(state, id, result);
+            state.dirty = cmds.is_some();
+            cmds.unwrap_or_default()
         }
     }
 }
@@ -153,6 +158,7 @@ fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, St
                 state.form =
                     QueryForm::fresh(welcome.clinical_allowed, state.settings.search_window_days);
                 state.patient = PatientBanner::new(state.settings.pds && welcome.patient_allowed);
+                state.form.patient_allowed = state.patient.allowed;
                 state.session = Some(welcome.who);
                 state.focus = Pane::Query;
             }
@@ -437,6 +443,9 @@ fn on_query_key(
     for action in actions {
         let form = &mut state.form;
         match action {
+            Action::Submit if form.mode == QueryMode::Patient => {
+                return Some(patient::find(state));
+            }
             Action::Submit => {
                 return Some(match form.request(state.today) {
                     Ok(request) => {

@@ -13,6 +13,7 @@ use super::{lookup, patient};
 use crate::app::RequestId;
 use crate::app::msg::{Answer, Failure, LockCause, SignInReply};
 use crate::app::patient::Demographics;
+use crate::pds::PatientSearch;
 use crate::security::gate::Gate;
 use crate::tracker::ids::NhsNumber;
 use crate::tracker::query::TrackerRequest;
@@ -44,6 +45,11 @@ pub trait Effects: Send + Sync + 'static {
     /// Looks a patient up in PDS for the banner. Dropping the future cancels the look-up
     /// (and the gate records that).
     fn patient(&self, nhs: NhsNumber) -> BoxFuture<'static, Result<Demographics, String>>;
+    /// Finds the one patient matching these details in PDS, or says why not.
+    fn find_patient(
+        &self,
+        search: PatientSearch,
+    ) -> BoxFuture<'static, Result<Demographics, String>>;
 }
 
 /// The real effects: the gate to the Tracker and the sign-in machinery.
@@ -100,5 +106,14 @@ impl Effects for Live {
         let session = self.access.session();
         let gate = self.gate.clone();
         Box::pin(async move { patient::retrieve(&gate, session, nhs).await })
+    }
+
+    fn find_patient(
+        &self,
+        search: PatientSearch,
+    ) -> BoxFuture<'static, Result<Demographics, String>> {
+        let session = self.access.session();
+        let gate = self.gate.clone();
+        Box::pin(async move { patient::search(&gate, session, search).await })
     }
 }

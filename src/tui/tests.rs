@@ -202,6 +202,14 @@ impl Effects for Fake {
         self.record(&format!("patient {}", nhs.as_digits()));
         Box::pin(async { Err("PDS is not answering".to_string()) })
     }
+
+    fn find_patient(
+        &self,
+        _search: crate::pds::PatientSearch,
+    ) -> BoxFuture<'static, Result<crate::app::patient::Demographics, String>> {
+        self.record("patient search");
+        Box::pin(async { Err("PDS is not answering".to_string()) })
+    }
 }
 
 /// `n` acute prescriptions, all current, with valid (check-charactered) IDs.

@@ -160,6 +160,20 @@ impl Worker {
                     let _ = tx.send(Msg::PatientFound { id, result });
                 });
             }
+            Cmd::FindPatient { id, search } => {
+                let token = CancellationToken::new();
+                self.running.insert(id, token.clone());
+                let tx = self.tx.clone();
+                let find = self.effects.find_patient(search.0);
+                self.tasks.spawn(async move {
+                    let result = tokio::select! {
+                        () = token.cancelled() => return,
+                        result = find => result,
+                    };
+                    tracing::info!(request = id.0, ok = result.is_ok(), "patient search done");
+                    let _ = tx.send(Msg::PatientMatched { id, result });
+                });
+            }
         }
     }
 

@@ -24,6 +24,10 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     let width = usize::from(area.width);
     let (text, style) = match &state.patient.banner {
         Banner::Hidden => return,
+        Banner::Finding(_) => (
+            "finding the patient in PDS (Personal Demographics Service)…".to_owned(),
+            theme.dim(),
+        ),
         Banner::Loading { nhs, .. } => (
             format!("looking up {nhs} in PDS (Personal Demographics Service)…"),
             theme.dim(),
