@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use ratatui::crossterm::event::KeyCode;
 
+use super::form::{Field, QueryMode, Verdict};
 use super::msg::{Cmd, Msg, RequestId, SignInReply, Welcome};
 use super::patient::{Banner, Demographics};
 use super::state::{ListState, Settings, State, Who};
@@ -229,4 +230,119 @@ fn demographics_never_show_in_debug_output() {
     for secret in ["Jane", "Smith", "1980", "LS1", "Trevelyan"] {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
+}
+
+/// Ctrl-T to the patient details mode, then the details typed field by field (Down moves).
+fn patient_mode(state: &mut State, fields: &[&str]) {
+    update(state, ctrl('t'));
+    update(state, ctrl('t'));
+    assert_eq!(state.form.mode, QueryMode::Patient);
+    for (i, text) in fields.iter().enumerate() {
+        if i > 0 {
+            update(state, key(KeyCode::Down));
+        }
+        type_text(state, text);
+    }
+}
+
+#[test]
+fn the_patient_details_mode_is_offered_only_with_pds_read() {
+    let mut state = signed_in(true, false);
+    update(&mut state, ctrl('t'));
+    assert_eq!(state.form.mode, QueryMode::Retrieve);
+    update(&mut state, ctrl('t'));
+    assert_eq!(state.form.mode, QueryMode::Search);
+    let mut state = signed_in(true, true);
+    patient_mode(&mut state, &[]);
+    assert_eq!(
+        state.form.fields(),
+        [
+            Field::Family,
+            Field::BirthDate,
+            Field::Given,
+            Field::Postcode,
+            Field::Gender
+        ]
+    );
+    update(&mut state, ctrl('t'));
+    assert_eq!(state.form.mode, QueryMode::Search);
+    // A new caller keeps the mode on offer.
+    update(&mut state, ctrl('n'));
+    assert!(state.form.patient_allowed);
+}
+
+#[test]
+fn details_are_checked_as_typed_and_enter_says_what_is_missing() {
+    let mut state = signed_in(true, true);
+    patient_mode(&mut state, &["Whitfield-Jones", "14/03/58"]);
+    let Verdict::Error(why) = state.form.verdict(Field::BirthDate, state.today) else {
+        panic!("a two-digit year is refused as typed");
+    };
+    assert!(why.contains("four-digit year"), "{why}");
+    let mut state = signed_in(true, true);
+    patient_mode(&mut state, &["Whitfield-Jones"]);
+    let cmds = update(&mut state, key(KeyCode::Enter));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(
+        state
+            .form
+            .note
+            .as_deref()
+            .unwrap()
+            .contains("date of birth"),
+        "{:?}",
+        state.form.note
+    );
+}
+
+#[test]
+fn enter_finds_the_patient_then_searches_their_prescriptions() {
+    let mut state = signed_in(true, true);
+    patient_mode(&mut state, &["Whitfield-Jones", "1958-03-14"]);
+    let cmds = update(&mut state, key(KeyCode::Enter));
+    let [Cmd::FindPatient { id, search }] = cmds.as_slice() else {
+        panic!("one PDS search: {cmds:?}");
+    };
+    assert_eq!(search.0.family, "Whitfield-Jones");
+    assert!(
+        !format!("{cmds:?}").contains("Whitfield"),
+        "no names in Debug"
+    );
+    assert!(matches!(state.patient.banner, Banner::Finding(_)));
+    let cmds = update(
+        &mut state,
+        Msg::PatientMatched {
+            id: *id,
+            result: Ok(jane()),
+        },
+    );
+    let (_, request) = only_fetch(&cmds);
+    assert!(
+        matches!(&request, TrackerRequest::Search(q) if q.nhs_number.as_digits() == NHS),
+        "{request:?}"
+    );
+    assert!(matches!(state.patient.banner, Banner::Found(_)));
+    assert!(look_ups(&cmds).is_empty(), "PDS is not asked twice");
+}
+
+#[test]
+fn too_many_matches_is_explained_under_the_form_with_what_to_add() {
+    let mut state = signed_in(true, true);
+    patient_mode(&mut state, &["Patel", "12/07/1985"]);
+    let cmds = update(&mut state, key(KeyCode::Enter));
+    let [Cmd::FindPatient { id, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}");
+    };
+    let why = "More than one patient matches: add the first name or the postcode.";
+    let cmds = update(
+        &mut state,
+        Msg::PatientMatched {
+            id: *id,
+            result: Err(why.into()),
+        },
+    );
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(state.form.note.as_deref(), Some(why));
+    assert!(matches!(state.patient.banner, Banner::Hidden));
+    assert!(matches!(state.list, ListState::Empty));
 }
