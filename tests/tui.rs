@@ -809,3 +809,39 @@ fn patient_banner_when_pds_fails_keeps_the_prescriptions() {
     );
     insta::assert_snapshot!("patient_banner_failed_80x24", screen80);
 }
+
+/// The patient details mode with the Patel details typed and PDS's answer that more than
+/// one patient matches.
+#[test]
+fn patient_details_mode() {
+    let mut state = signed_in_to(
+        Settings {
+            pds: true,
+            ..settings(true)
+        },
+        false,
+    );
+    send(&mut state, [ctrl('t'), ctrl('t')]);
+    send(&mut state, typed("Patel"));
+    send(&mut state, [key(KeyCode::Down)]);
+    send(&mut state, typed("12/07/85"));
+    both_sizes("patient_details_typing", &state);
+
+    // The year corrected; Enter asks PDS, which finds two.
+    send(&mut state, (0..2).map(|_| key(KeyCode::Backspace)));
+    send(&mut state, typed("1985"));
+    let cmds = send(&mut state, [key(KeyCode::Enter)]);
+    let Some(&Cmd::FindPatient { id, .. }) = cmds.first() else {
+        panic!("a PDS search: {cmds:?}");
+    };
+    update(
+        &mut state,
+        Msg::PatientMatched {
+            id,
+            result: Err(
+                "More than one patient matches: add the first name or the postcode.".into(),
+            ),
+        },
+    );
+    both_sizes("patient_details_too_many", &state);
+}

@@ -25,7 +25,7 @@ fn title(form: &QueryForm) -> &'static str {
     match form.mode {
         QueryMode::Search => "Search by NHS number",
         QueryMode::Retrieve => "Retrieve by prescription ID",
-        QueryMode::Patient => "Find the patient by details (PDS)",
+        QueryMode::Patient => "Find patient by details",
     }
 }
 
