@@ -784,7 +784,7 @@ fn patient_banner_deceased_and_restricted_are_said_first() {
     let state = with_banner(Ok(deceased));
     let screen80 = screen(&state, 80, 24);
     assert!(
-        screen80.contains("\nDECEASED 3 Feb 2026 · Mrs Jane"),
+        screen80.contains("\nDECEASED 3 Feb 2026 · Jane O'BRIEN-SMITH · 14 May 1980"),
         "{screen80}"
     );
     insta::assert_snapshot!("patient_banner_deceased_80x24", screen80);
@@ -795,7 +795,10 @@ fn patient_banner_deceased_and_restricted_are_said_first() {
         ..demo_patient()
     };
     let screen80 = screen(&with_banner(Ok(restricted)), 80, 24);
-    assert!(screen80.contains("\nRESTRICTED RECORD · "), "{screen80}");
+    assert!(
+        screen80.contains("Patient: RESTRICTED RECORD · Jane O'BRIEN-SMITH"),
+        "{screen80}"
+    );
     assert!(!screen80.contains("LS1 6AE"), "{screen80}");
 }
 

@@ -39,7 +39,14 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
             } else {
                 theme.heading()
             };
-            (patient.summary_line(state.today), style)
+            // The whole line where it fits, else the short one.
+            let full = patient.summary_line(state.today);
+            let text = if full.width() <= width {
+                full
+            } else {
+                patient.short_line(state.today)
+            };
+            (text, style)
         }
         Banner::Failed(why) => (format!("details not available: {why}"), theme.dim()),
     };
