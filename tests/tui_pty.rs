@@ -578,7 +578,9 @@ fn a_search_by_nhs_number_shows_the_patient_banner_and_the_log_names_no_one() {
         .find(|l| l.contains("WHITFIELD-JONES"))
         .unwrap();
     assert!(banner.contains("Eleanor"), "{screen}");
-    assert!(banner.contains("born 14 Mar 1958"), "{screen}");
+    assert!(banner.contains("14 Mar 1958"), "{screen}");
+    // The whole short line fits 80 columns, GP practice included.
+    assert!(banner.contains("LS6 3HN · GP Y90001"), "{screen}");
     // The banner is above the prescriptions.
     let row = |text: &str| screen.lines().position(|l| l.contains(text)).unwrap();
     assert!(row("WHITFIELD-JONES") < row("Current ("), "{screen}");
@@ -624,7 +626,7 @@ fn finding_a_patient_by_details_reaches_their_prescriptions() {
         let c = screen.contents();
         c.contains("WHITFIELD-JONES") && c.contains("Current (")
     });
-    assert!(screen.contains("born 14 Mar 1958"), "{screen}");
+    assert!(screen.contains("14 Mar 1958"), "{screen}");
 
     // A new caller: the Patel pair share a last name and date of birth.
     s.send("\x0e");
