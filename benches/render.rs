@@ -84,6 +84,7 @@ fn listed(count: usize) -> State {
                     organisation: "X26".into(),
                 },
                 clinical_allowed: false,
+                patient_allowed: false,
             })),
         },
     );

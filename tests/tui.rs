@@ -5,8 +5,11 @@
 
 use chrono::NaiveDate;
 use eps_tracker::app::msg::{Answer, Failure, FailureKind, SignInReply, Welcome};
+use eps_tracker::app::patient::Demographics;
 use eps_tracker::app::state::Who;
 use eps_tracker::app::{Cmd, Msg, RequestId, Settings, State, update};
+use eps_tracker::pds::Patient;
+use eps_tracker::pds::model::{Address, NameUse, PartialDate, PersonName};
 use eps_tracker::tracker::ids::{NhsNumber, PrescriptionId};
 use eps_tracker::tracker::model::{
     Coded, EpsVersion, Issue, LineItem, LineItemStatus, Organisation, PrescriberType, Prescription,
@@ -199,7 +202,11 @@ fn answer(kind: ResponseKind, prescriptions: Vec<Prescription>, trace: &str) -> 
 }
 
 fn signed_in_with(color: bool, clinical: bool) -> State {
-    let mut state = State::new(settings(color), today());
+    signed_in_to(settings(color), clinical)
+}
+
+fn signed_in_to(settings: Settings, clinical: bool) -> State {
+    let mut state = State::new(settings, today());
     send(&mut state, typed("helpdesk"));
     send(&mut state, [key(KeyCode::Enter)]);
     send(&mut state, typed("sandbox-demo"));
@@ -207,6 +214,7 @@ fn signed_in_with(color: bool, clinical: bool) -> State {
     let Some(Cmd::SignIn { id, .. }) = cmds.first() else {
         panic!("{cmds:?}")
     };
+    let pds = state.settings.pds;
     let (user, role) = if clinical {
         ("clinician", "clinician")
     } else {
@@ -224,6 +232,7 @@ fn signed_in_with(color: bool, clinical: bool) -> State {
                     organisation: "X26".into(),
                 },
                 clinical_allowed: clinical,
+                patient_allowed: pds,
             })),
         },
     );
@@ -684,4 +693,158 @@ fn selection_is_visible_without_colour() {
         reversed >= 70,
         "the selected row is drawn in reverse video ({reversed} cells)"
     );
+}
+
+/// Searched 9990548609 as a helpdesk user with PDS set up; the list answered and PDS
+/// answered with `patient` (or failed with `Err`).
+fn with_banner(patient: Result<Patient, String>) -> State {
+    let mut state = signed_in_to(
+        Settings {
+            pds: true,
+            ..settings(true)
+        },
+        false,
+    );
+    send(&mut state, typed(NHS));
+    let cmds = send(&mut state, [key(KeyCode::Enter)]);
+    let list = fetch_id(&cmds);
+    let Some(&Cmd::LookUpPatient { id, .. }) =
+        cmds.iter().find(|c| matches!(c, Cmd::LookUpPatient { .. }))
+    else {
+        panic!("no patient look-up: {cmds:?}");
+    };
+    update(
+        &mut state,
+        Msg::PatientFound {
+            id,
+            result: patient.map(|p| Demographics(Box::new(p))),
+        },
+    );
+    let cmds = update(
+        &mut state,
+        Msg::Fetched {
+            id: list,
+            result: Ok(answer(
+                ResponseKind::Search,
+                search_results(),
+                "TRACE-SEARCH-0001",
+            )),
+        },
+    );
+    let id = fetch_id(&rested(&mut state, cmds));
+    update(
+        &mut state,
+        Msg::Fetched {
+            id,
+            result: Ok(answer(
+                ResponseKind::Retrieve,
+                vec![search_results().remove(0)],
+                "TRACE-DETAIL-0001",
+            )),
+        },
+    );
+    state
+}
+
+/// The sandbox's demo patient as PDS holds them, with a name long enough to test the cut.
+fn demo_patient() -> Patient {
+    Patient {
+        nhs_number: NHS.into(),
+        name: Some(PersonName {
+            prefix: Some("Mrs".into()),
+            given: vec!["Jane".into(), "Élodie".into()],
+            family: Some("O'Brien-Smith".into()),
+            name_use: NameUse::Usual,
+        }),
+        other_names: Vec::new(),
+        birth_date: NaiveDate::from_ymd_opt(1980, 5, 14).map(PartialDate::Day),
+        gender: Some("female".into()),
+        address: Some(Address {
+            lines: vec!["1 Trevelyan Square".into(), "Leeds".into()],
+            postcode: Some("LS1 6AE".into()),
+        }),
+        gp_ods: Some("Y12345".into()),
+        deceased: None,
+        restricted: false,
+        superseded_from: None,
+    }
+}
+
+#[test]
+fn patient_banner() {
+    both_sizes("patient_banner", &with_banner(Ok(demo_patient())));
+}
+
+#[test]
+fn patient_banner_deceased_and_restricted_are_said_first() {
+    let deceased = Patient {
+        deceased: NaiveDate::from_ymd_opt(2026, 2, 3).map(PartialDate::Day),
+        ..demo_patient()
+    };
+    let state = with_banner(Ok(deceased));
+    let screen80 = screen(&state, 80, 24);
+    assert!(
+        screen80.contains("\nDECEASED 3 Feb 2026 · Jane O'BRIEN-SMITH · 14 May 1980"),
+        "{screen80}"
+    );
+    insta::assert_snapshot!("patient_banner_deceased_80x24", screen80);
+    let restricted = Patient {
+        restricted: true,
+        address: None,
+        gp_ods: None,
+        ..demo_patient()
+    };
+    let screen80 = screen(&with_banner(Ok(restricted)), 80, 24);
+    assert!(
+        screen80.contains("Patient: RESTRICTED RECORD · Jane O'BRIEN-SMITH"),
+        "{screen80}"
+    );
+    assert!(!screen80.contains("LS1 6AE"), "{screen80}");
+}
+
+#[test]
+fn patient_banner_when_pds_fails_keeps_the_prescriptions() {
+    let state = with_banner(Err("PDS did not answer in time".into()));
+    let screen80 = screen(&state, 80, 24);
+    assert!(
+        screen80.contains("Patient: details not available: PDS did not answer in time"),
+        "{screen80}"
+    );
+    insta::assert_snapshot!("patient_banner_failed_80x24", screen80);
+}
+
+/// The patient details mode with the Patel details typed and PDS's answer that more than
+/// one patient matches.
+#[test]
+fn patient_details_mode() {
+    let mut state = signed_in_to(
+        Settings {
+            pds: true,
+            ..settings(true)
+        },
+        false,
+    );
+    send(&mut state, [ctrl('t'), ctrl('t')]);
+    send(&mut state, typed("Patel"));
+    send(&mut state, [key(KeyCode::Down)]);
+    send(&mut state, typed("12/07/85"));
+    both_sizes("patient_details_typing", &state);
+
+    // The year corrected; Enter asks PDS, which finds two.
+    send(&mut state, (0..2).map(|_| key(KeyCode::Backspace)));
+    send(&mut state, typed("1985"));
+    let cmds = send(&mut state, [key(KeyCode::Enter)]);
+    let Some(&Cmd::FindPatient { id, .. }) = cmds.first() else {
+        panic!("a PDS search: {cmds:?}");
+    };
+    update(
+        &mut state,
+        Msg::PatientMatched {
+            id,
+            result: Err(
+                "More than one patient matches: add the first name or the postcode.".into(),
+            ),
+        },
+    );
+    both_sizes("patient_details_too_many", &state);
 }

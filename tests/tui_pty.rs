@@ -561,3 +561,101 @@ fn esc_on_a_slow_search_records_it_as_cancelled() {
         .count();
     assert_eq!((attempts, cancelled), (1, 1), "{trail}");
 }
+
+/// Issue 12: a search by NHS number shows who the patient is above the prescriptions (from
+/// the sandbox's PDS), Ctrl-N clears it for the next caller, and the log names no one.
+#[test]
+fn a_search_by_nhs_number_shows_the_patient_banner_and_the_log_names_no_one() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut s, mut child) = signed_in(&home);
+    s.send(&format!("{NHS}\r"));
+    let screen = s.wait_until("the banner and the prescriptions", |screen| {
+        let c = screen.contents();
+        c.contains("WHITFIELD-JONES") && c.contains("Current (")
+    });
+    let banner = screen
+        .lines()
+        .find(|l| l.contains("WHITFIELD-JONES"))
+        .unwrap();
+    assert!(banner.contains("Eleanor"), "{screen}");
+    assert!(banner.contains("14 Mar 1958"), "{screen}");
+    // The whole short line fits 80 columns, GP practice included.
+    assert!(banner.contains("LS6 3HN · GP Y90001"), "{screen}");
+    // The banner is above the prescriptions.
+    let row = |text: &str| screen.lines().position(|l| l.contains(text)).unwrap();
+    assert!(row("WHITFIELD-JONES") < row("Current ("), "{screen}");
+
+    s.send("\x0e");
+    s.wait_until("the banner cleared for a new caller", |screen| {
+        !screen.contents().contains("WHITFIELD-JONES")
+    });
+    s.send("\x03");
+    assert!(
+        ends_within(&mut child, GONE_WITHIN).is_some(),
+        "Ctrl-C ends the app"
+    );
+
+    let log = std::fs::read_to_string(home.path().join("sandbox/logs/eps-tracker.log")).unwrap();
+    assert!(log.contains("patient look-up done"), "{log}");
+    for secret in [
+        "Whitfield",
+        "WHITFIELD",
+        "Eleanor",
+        "1958",
+        "LS6",
+        "Orchard",
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+}
+
+/// Issue 12's "done when": patient details (last name, date of birth) reach the same
+/// patient and prescriptions as their NHS number; the two Patels ask for the first name,
+/// and with it the right one is found.
+#[test]
+fn finding_a_patient_by_details_reaches_their_prescriptions() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut s, mut child) = signed_in(&home);
+    // Ctrl-T twice: retrieve by ID, then patient details.
+    s.send("\x14\x14");
+    s.wait_for("Last name");
+    s.send("Whitfield-Jones");
+    s.send("\x1b[B");
+    s.send("14/03/1958\r");
+    let screen = s.wait_until("the patient and their prescriptions", |screen| {
+        let c = screen.contents();
+        c.contains("WHITFIELD-JONES") && c.contains("Current (")
+    });
+    assert!(screen.contains("14 Mar 1958"), "{screen}");
+
+    // A new caller: the Patel pair share a last name and date of birth.
+    s.send("\x0e");
+    s.wait_until("cleared", |screen| {
+        !screen.contents().contains("WHITFIELD-JONES")
+    });
+    s.send("\x14\x14");
+    s.wait_for("Last name");
+    s.send("Patel");
+    s.send("\x1b[B");
+    s.send("12/07/1985\r");
+    let screen = s.wait_for("add the first name");
+    assert!(!screen.contains("Current ("), "{screen}");
+    s.send("\x1b[B");
+    s.send("Anjali\r");
+    let screen = s.wait_until("Anjali Patel found", |screen| {
+        let c = screen.contents();
+        c.contains("Anjali PATEL") && c.contains("(")
+    });
+    assert!(!screen.contains("add the first name"), "{screen}");
+    s.send("\x03");
+    assert!(
+        ends_within(&mut child, GONE_WITHIN).is_some(),
+        "Ctrl-C ends the app"
+    );
+
+    let log = std::fs::read_to_string(home.path().join("sandbox/logs/eps-tracker.log")).unwrap();
+    assert!(log.contains("patient search done"), "{log}");
+    for secret in ["Whitfield", "Patel", "Anjali", "1958", "1985"] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+}

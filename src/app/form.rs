@@ -5,18 +5,21 @@
 use chrono::NaiveDate;
 use tui_input::{Input, InputRequest};
 
+pub use super::patient_form::PatientFields;
 use crate::tracker::dates::parse_user_date;
 use crate::tracker::ids::{NhsNumber, PrescriptionId};
 use crate::tracker::model::{EpsVersion, PrescriptionStatus};
 use crate::tracker::query::{QueryError, QueryWarning, RetrieveQuery, SearchQuery, TrackerRequest};
 use crate::tracker::window::{DEFAULT_WINDOW_DAYS, default_earliest};
 
-/// Search by NHS number, or retrieve by prescription ID.
+/// Search by NHS number, retrieve by prescription ID, or find the patient by their
+/// details in PDS first (roles with `pds.read`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum QueryMode {
     #[default]
     Search,
     Retrieve,
+    Patient,
 }
 
 /// The fields of the form, in the order Up/Down walks them.
@@ -30,6 +33,11 @@ pub enum Field {
     Clinical,
     PrescriptionId,
     Issue,
+    Family,
+    BirthDate,
+    Given,
+    Postcode,
+    Gender,
 }
 
 impl Field {
@@ -43,6 +51,11 @@ impl Field {
             Field::Clinical => "Clinical",
             Field::PrescriptionId => "Prescription ID",
             Field::Issue => "Issue",
+            Field::Family => "Last name",
+            Field::BirthDate => "Date of birth",
+            Field::Given => "First name",
+            Field::Postcode => "Postcode",
+            Field::Gender => "Gender",
         }
     }
 
@@ -102,6 +115,11 @@ pub struct QueryForm {
     pub clinical: bool,
     pub prescription_id: Input,
     pub issue: Input,
+    /// The patient details mode's fields.
+    pub patient: PatientFields,
+    /// Whether the role may look patients up in PDS (and PDS is set up): the patient
+    /// details mode is only offered then.
+    pub patient_allowed: bool,
     /// Whether the signed-in role may ask for clinical detail; the toggle is only offered
     /// when it may.
     pub clinical_allowed: bool,
@@ -127,6 +145,8 @@ impl Default for QueryForm {
             clinical: false,
             prescription_id: Input::default(),
             issue: Input::default(),
+            patient: PatientFields::default(),
+            patient_allowed: false,
             clinical_allowed: false,
             note: None,
             window_days: DEFAULT_WINDOW_DAYS,
@@ -157,7 +177,10 @@ impl QueryForm {
     /// A new caller: every field and filter back to its default, nothing of the last
     /// caller left to hide their prescriptions.
     pub fn clear_for_new_caller(&mut self) {
-        *self = QueryForm::fresh(self.clinical_allowed, self.window_days);
+        *self = QueryForm {
+            patient_allowed: self.patient_allowed,
+            ..QueryForm::fresh(self.clinical_allowed, self.window_days)
+        };
     }
 
     /// Back to the NHS number (or prescription ID) field with its text selected, so typing
@@ -179,6 +202,8 @@ impl QueryForm {
                 Field::Version,
             ],
             QueryMode::Retrieve => vec![Field::PrescriptionId, Field::Issue],
+            // The prescriptions found afterwards are a plain search: no clinical toggle.
+            QueryMode::Patient => return PatientFields::FIELDS.to_vec(),
         };
         if self.clinical_allowed {
             fields.push(Field::Clinical);
@@ -209,7 +234,8 @@ impl QueryForm {
     pub fn toggle_mode(&mut self) {
         self.mode = match self.mode {
             QueryMode::Search => QueryMode::Retrieve,
-            QueryMode::Retrieve => QueryMode::Search,
+            QueryMode::Retrieve if self.patient_allowed => QueryMode::Patient,
+            QueryMode::Retrieve | QueryMode::Patient => QueryMode::Search,
         };
         self.focus = 0;
     }
@@ -221,6 +247,9 @@ impl QueryForm {
             Field::Latest => Some(&mut self.latest),
             Field::PrescriptionId => Some(&mut self.prescription_id),
             Field::Issue => Some(&mut self.issue),
+            Field::Family | Field::BirthDate | Field::Given | Field::Postcode | Field::Gender => {
+                self.patient.input_mut(field)
+            }
             Field::Status | Field::Version | Field::Clinical => None,
         }
     }
@@ -232,6 +261,9 @@ impl QueryForm {
             Field::Latest => Some(&self.latest),
             Field::PrescriptionId => Some(&self.prescription_id),
             Field::Issue => Some(&self.issue),
+            Field::Family | Field::BirthDate | Field::Given | Field::Postcode | Field::Gender => {
+                self.patient.input(field)
+            }
             Field::Status | Field::Version | Field::Clinical => None,
         }
     }
@@ -365,6 +397,9 @@ impl QueryForm {
                 Ok(n) if n >= 1 => None,
                 _ => Some("a whole number from 1, or blank for the current issue".to_string()),
             },
+            Field::Family | Field::BirthDate | Field::Given | Field::Postcode | Field::Gender => {
+                self.patient.field_error(field, today)
+            }
             _ => None,
         };
         if let Some(error) = own {
@@ -449,6 +484,8 @@ impl QueryForm {
                     TrackerRequest::Retrieve(query)
                 })
             }
+            // PDS answers first (`PatientFields::search`); the Tracker search follows.
+            QueryMode::Patient => Err("find the patient first: press Enter".to_string()),
         }
     }
 

@@ -58,6 +58,7 @@ fn the_window_setting_reaches_the_form_and_survives_sign_in() {
                     organisation: "X26".into(),
                 },
                 clinical_allowed: false,
+                patient_allowed: false,
             })),
         },
     );

@@ -138,7 +138,9 @@ impl Action {
             Action::Bottom => "last line",
             Action::Submit => "send the query / open the selected prescription",
             Action::Cancel => "cancel the request in flight, close, go back",
-            Action::ToggleMode => "switch search by NHS number / retrieve by prescription ID",
+            Action::ToggleMode => {
+                "switch search by NHS number / retrieve by prescription ID / patient details"
+            }
             Action::NextField => "next field of the query",
             Action::PrevField => "previous field of the query",
             Action::GroupCurrent => "show Current prescriptions",

@@ -4,6 +4,8 @@ pub mod detail;
 pub mod form;
 pub mod keymap;
 pub mod msg;
+pub mod patient;
+pub mod patient_form;
 mod requests;
 pub mod results;
 pub mod secret;
@@ -17,5 +19,7 @@ pub use update::update;
 
 #[cfg(test)]
 mod helpdesk_tests;
+#[cfg(test)]
+mod patient_tests;
 #[cfg(test)]
 pub(crate) mod tests;

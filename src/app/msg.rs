@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use ratatui::crossterm::event::KeyEvent;
 use zeroize::Zeroizing;
 
+use super::patient::{Demographics, SearchDetails};
 use super::state::Who;
+use crate::tracker::ids::NhsNumber;
 use crate::tracker::model::{SpineError, TrackerResponse};
 use crate::tracker::query::TrackerRequest;
 
@@ -45,6 +47,17 @@ pub enum Msg {
     Rested,
     /// The local date is no longer the one in `State::today` (midnight passed).
     Today(NaiveDate),
+    /// PDS answered the patient look-up for the banner (or failed, in a few words).
+    PatientFound {
+        id: RequestId,
+        result: Result<Demographics, String>,
+    },
+    /// PDS answered a search by patient details with its one match (or why there is none,
+    /// with what to add).
+    PatientMatched {
+        id: RequestId,
+        result: Result<Demographics, String>,
+    },
 }
 
 /// A password that was right: either the session has started, or the user has several
@@ -60,13 +73,18 @@ pub enum SignInReply {
 pub struct Welcome {
     pub who: Who,
     pub clinical_allowed: bool,
+    /// The role has `pds.read`: the patient banner is offered (when PDS is set up).
+    pub patient_allowed: bool,
 }
 
 impl Msg {
     /// The request a message answers, if it answers one.
     pub fn request_id(&self) -> Option<RequestId> {
         match self {
-            Msg::SignInDone { id, .. } | Msg::Fetched { id, .. } => Some(*id),
+            Msg::SignInDone { id, .. }
+            | Msg::Fetched { id, .. }
+            | Msg::PatientFound { id, .. }
+            | Msg::PatientMatched { id, .. } => Some(*id),
             _ => None,
         }
     }
@@ -102,6 +120,13 @@ pub enum Cmd {
     /// Answer with `Msg::Rested` once no newer `FetchWhenRested` has come for the settle
     /// delay, so a detail is fetched only where the selection stops, not for every row passed.
     FetchWhenRested,
+    /// Look the patient up in PDS (through the gate) for the banner.
+    LookUpPatient { id: RequestId, nhs: NhsNumber },
+    /// Find the one patient matching these details in PDS (through the gate).
+    FindPatient {
+        id: RequestId,
+        search: SearchDetails,
+    },
 }
 
 /// Who locked the screen: the audit trail tells a user's Ctrl-L from the idle timer.

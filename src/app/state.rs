@@ -10,6 +10,7 @@ use super::form::QueryForm;
 use super::keymap::Keymap;
 use super::msg::Failure;
 use super::msg::RequestId;
+use super::patient::PatientBanner;
 use super::results::ResultList;
 use super::signin::SignInForm;
 use crate::tracker::query::TrackerRequest;
@@ -47,6 +48,8 @@ pub struct Settings {
     pub keymap: Keymap,
     /// `[search] default_window_days`: how far back a search looks by default.
     pub search_window_days: u32,
+    /// PDS is set up for this environment: the patient banner can be offered.
+    pub pds: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +61,7 @@ impl Default for Settings {
             demo_password: None,
             keymap: Keymap::default(),
             search_window_days: crate::tracker::window::DEFAULT_WINDOW_DAYS,
+            pds: false,
         }
     }
 }
@@ -128,6 +132,8 @@ pub struct State {
     pub form: QueryForm,
     pub list: ListState,
     pub detail: Detail,
+    /// Who the patient on screen is, from PDS.
+    pub patient: PatientBanner,
     /// Today's local date, for reading typed dates, defaults, Spine's 28-day rule and
     /// "n days ago". The runtime owns the clock and moves it on (`Msg::Today`) when the
     /// date changes.
@@ -159,6 +165,7 @@ impl State {
         State {
             list: ListState::Empty,
             detail: Detail::default(),
+            patient: PatientBanner::default(),
             today,
             notice: None,
             settings,

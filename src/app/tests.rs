@@ -54,6 +54,7 @@ pub fn signed_in() -> State {
             result: Ok(SignInReply::Welcome(Welcome {
                 who: who(),
                 clinical_allowed: false,
+                patient_allowed: false,
             })),
         },
     );
@@ -146,6 +147,7 @@ fn a_stale_sign_in_answer_is_dropped() {
             result: Ok(SignInReply::Welcome(Welcome {
                 who: who(),
                 clinical_allowed: true,
+                patient_allowed: false,
             })),
         },
     );
@@ -896,6 +898,7 @@ fn lock_keeps_the_work_for_after_the_password() {
             result: Ok(SignInReply::Welcome(Welcome {
                 who: who(),
                 clinical_allowed: false,
+                patient_allowed: false,
             })),
         },
     );
@@ -974,6 +977,7 @@ fn several_role_profiles_are_offered_and_the_chosen_one_is_sent() {
             result: Ok(SignInReply::Welcome(Welcome {
                 who: who(),
                 clinical_allowed: true,
+                patient_allowed: false,
             })),
         },
     );
@@ -1043,6 +1047,7 @@ fn keys_typed_while_the_password_is_checked_go_to_the_query() {
             result: Ok(SignInReply::Welcome(Welcome {
                 who: who(),
                 clinical_allowed: false,
+                patient_allowed: false,
             })),
         },
     );

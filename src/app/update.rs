@@ -6,9 +6,10 @@ use tui_input::InputRequest;
 use tui_input::backend::crossterm::to_input_request;
 
 use super::detail::Detail;
-use super::form::QueryForm;
+use super::form::{QueryForm, QueryMode};
 use super::keymap::{Action, KeyCodeOrd, KeyPress};
 use super::msg::{Cmd, LockCause, Msg, RequestId, Secret, SignInReply};
+use super::patient::{self, PatientBanner};
 use super::requests::{self, When};
 use super::signin::{Note, RoleChoice, SignInField, SignInForm};
 use super::state::{ListState, Pane, State};
@@ -52,7 +53,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         ),
         Msg::SignInDone { id, result } => on_signed_in(state, id, result),
         Msg::Fetched { id, result } => {
-            let (current, cmds) = requests::on_fetched(state, id, result);
+            let list_answer = state.list.loading() == Some(id);
+            let (current, mut cmds) = requests::on_fetched(state, id, result);
+            if list_answer {
+                cmds.extend(patient::on_list_answered(state));
+            }
             if !current {
                 // An answer to a request the user has moved on from: drop it.
                 state.dirty = false;
@@ -68,6 +73,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
         Msg::Today(today) => {
             state.today = today;
             Vec::new()
+        }
+        Msg::PatientFound { id, result } => {
+            state.dirty = patient::on_found(state, id, result);
+            Vec::new()
+        }
+        Msg::PatientMatched { id, result } => {
+            let cmds = patient::on_matched(state, id, result);
+            state.dirty = cmds.is_some();
+            cmds.unwrap_or_default()
         }
     }
 }
@@ -98,6 +112,7 @@ fn sign_out(state: &mut State) -> Vec<Cmd> {
     state.session = None;
     state.list = ListState::Empty;
     state.detail = Detail::default();
+    state.patient = PatientBanner::default();
     state.form = QueryForm::fresh(false, state.settings.search_window_days);
     state.focus = Pane::Query;
     state.last_trace = None;
@@ -142,6 +157,8 @@ fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, St
             if !unlocking {
                 state.form =
                     QueryForm::fresh(welcome.clinical_allowed, state.settings.search_window_days);
+                state.patient = PatientBanner::new(state.settings.pds && welcome.patient_allowed);
+                state.form.patient_allowed = state.patient.allowed;
                 state.session = Some(welcome.who);
                 state.focus = Pane::Query;
             }
@@ -377,7 +394,8 @@ fn on_global_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
 /// A new caller: nothing of the last one stays (query, filters, list, detail), and the
 /// cursor waits in the NHS number field.
 fn new_caller(state: &mut State) -> Vec<Cmd> {
-    let cmds = requests::cancel_all(state);
+    let mut cmds = requests::cancel_all(state);
+    cmds.extend(patient::clear(state));
     state.form.clear_for_new_caller();
     state.list = ListState::Empty;
     state.detail = Detail::default();
@@ -425,11 +443,16 @@ fn on_query_key(
     for action in actions {
         let form = &mut state.form;
         match action {
+            Action::Submit if form.mode == QueryMode::Patient => {
+                return Some(patient::find(state));
+            }
             Action::Submit => {
                 return Some(match form.request(state.today) {
                     Ok(request) => {
                         form.note = None;
-                        requests::send_list(state, request)
+                        let mut cmds = patient::on_list_sent(state, &request);
+                        cmds.extend(requests::send_list(state, request));
+                        cmds
                     }
                     Err(reason) => {
                         form.note = Some(reason);

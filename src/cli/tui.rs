@@ -39,6 +39,10 @@ fn prepare(globals: Globals<'_>, no_color: bool) -> Result<Start, Failure> {
                 .clone()
                 .unwrap_or_else(|| name.to_ascii_uppercase()),
             settings: Box::new(env.client_settings(secured.home.config_file.parent())),
+            pds: env
+                .pds
+                .as_ref()
+                .map(|pds| Box::new(pds.settings(secured.home.config_file.parent()))),
         }
     };
     let search_window_days = secured.config.search.default_window_days;

@@ -177,18 +177,42 @@ impl Patient {
         })
     }
 
-    /// The banner line: name, date of birth and age, gender, postcode, GP; restricted or
-    /// deceased said first-hand.
+    /// The banner line: deceased or restricted first, then name, date of birth and age,
+    /// gender, postcode, GP.
     pub fn summary_line(&self, today: NaiveDate) -> String {
-        let mut parts = vec![
-            self.name
-                .as_ref()
-                .map_or_else(|| "(no name)".to_owned(), ToString::to_string),
-        ];
+        self.line(today, false)
+    }
+
+    /// The banner line for a narrow terminal: the name without its prefix and with the
+    /// first given name only, the date of birth without "born".
+    pub fn short_line(&self, today: NaiveDate) -> String {
+        self.line(today, true)
+    }
+
+    fn line(&self, today: NaiveDate, short: bool) -> String {
+        // The flags come first so a line cut to the terminal's width still shows them.
+        let mut parts = Vec::new();
+        if let Some(died) = &self.deceased {
+            parts.push(format!("DECEASED {}", died.display()));
+        }
+        if self.restricted {
+            parts.push("RESTRICTED RECORD".to_owned());
+        }
+        parts.push(match &self.name {
+            Some(name) if short => PersonName {
+                prefix: None,
+                given: name.given.iter().take(1).cloned().collect(),
+                ..name.clone()
+            }
+            .to_string(),
+            Some(name) => name.to_string(),
+            None => "(no name)".to_owned(),
+        });
         if let Some(dob) = &self.birth_date {
+            let born = if short { "" } else { "born " };
             parts.push(match dob.age_on(today) {
-                Some(age) => format!("born {} ({age})", dob.display()),
-                None => format!("born {}", dob.display()),
+                Some(age) => format!("{born}{} ({age})", dob.display()),
+                None => format!("{born}{}", dob.display()),
             });
         }
         if let Some(gender) = &self.gender {
@@ -199,12 +223,6 @@ impl Patient {
         }
         if let Some(gp) = &self.gp_ods {
             parts.push(format!("GP {gp}"));
-        }
-        if let Some(died) = &self.deceased {
-            parts.push(format!("DECEASED {}", died.display()));
-        }
-        if self.restricted {
-            parts.push("RESTRICTED RECORD".to_owned());
         }
         parts.join(" · ")
     }

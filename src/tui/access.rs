@@ -60,6 +60,7 @@ fn welcome(session: &Session) -> Welcome {
         },
         clinical_allowed: authorize(session, Action::ClinicalSearch).is_ok()
             && authorize(session, Action::ClinicalRetrieve).is_ok(),
+        patient_allowed: authorize(session, Action::LookUpPatient).is_ok(),
     }
 }
 

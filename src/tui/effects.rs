@@ -9,10 +9,13 @@ use futures_util::future::BoxFuture;
 use zeroize::Zeroizing;
 
 use super::access::Access;
-use super::lookup;
+use super::{lookup, patient};
 use crate::app::RequestId;
 use crate::app::msg::{Answer, Failure, LockCause, SignInReply};
+use crate::app::patient::Demographics;
+use crate::pds::PatientSearch;
 use crate::security::gate::Gate;
+use crate::tracker::ids::NhsNumber;
 use crate::tracker::query::TrackerRequest;
 
 /// What the runtime does to the world. Methods other than `fetch`, `touch`, `now` and
@@ -39,6 +42,14 @@ pub trait Effects: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
     /// The local date.
     fn today(&self) -> NaiveDate;
+    /// Looks a patient up in PDS for the banner. Dropping the future cancels the look-up
+    /// (and the gate records that).
+    fn patient(&self, nhs: NhsNumber) -> BoxFuture<'static, Result<Demographics, String>>;
+    /// Finds the one patient matching these details in PDS, or says why not.
+    fn find_patient(
+        &self,
+        search: PatientSearch,
+    ) -> BoxFuture<'static, Result<Demographics, String>>;
 }
 
 /// The real effects: the gate to the Tracker and the sign-in machinery.
@@ -89,5 +100,20 @@ impl Effects for Live {
 
     fn today(&self) -> NaiveDate {
         Local::now().date_naive()
+    }
+
+    fn patient(&self, nhs: NhsNumber) -> BoxFuture<'static, Result<Demographics, String>> {
+        let session = self.access.session();
+        let gate = self.gate.clone();
+        Box::pin(async move { patient::retrieve(&gate, session, nhs).await })
+    }
+
+    fn find_patient(
+        &self,
+        search: PatientSearch,
+    ) -> BoxFuture<'static, Result<Demographics, String>> {
+        let session = self.access.session();
+        let gate = self.gate.clone();
+        Box::pin(async move { patient::search(&gate, session, search).await })
     }
 }

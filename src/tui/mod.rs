@@ -8,6 +8,7 @@ mod event_loop;
 mod idle;
 mod logging;
 mod lookup;
+mod patient;
 mod signals;
 mod terminal;
 mod worker;
@@ -25,6 +26,7 @@ use ratatui::crossterm::event::EventStream;
 use crate::app::keymap::Keymap;
 use crate::app::{Settings, State};
 use crate::config::Home;
+use crate::pds::{PdsClient, PdsSettings};
 use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD};
 use crate::security::gate::Gate;
@@ -64,6 +66,8 @@ pub enum Connection {
     Spine {
         label: String,
         settings: Box<ClientSettings>,
+        /// `[environments.NAME.pds]`, when the environment has it.
+        pds: Option<Box<PdsSettings>>,
     },
 }
 
@@ -73,12 +77,13 @@ pub fn color_wanted(no_color_flag: bool, no_color_env: Option<&str>) -> bool {
     !no_color_flag && no_color_env.is_none_or(str::is_empty)
 }
 
-/// The Tracker client for the connection, and the sandbox behind it when there is one
-/// (it runs until dropped). Certificate problems are named before the screen is taken.
+/// The Tracker client for the connection, the PDS client when PDS is set up, and the
+/// sandbox behind them when there is one (it runs until dropped). Certificate and key
+/// problems are named before the screen is taken.
 async fn connect(
     connection: Connection,
     home: &Home,
-) -> Result<(Option<EmbeddedSandbox>, TrackerClient), String> {
+) -> Result<(Option<EmbeddedSandbox>, TrackerClient, Option<PdsClient>), String> {
     match connection {
         Connection::Sandbox => {
             // The home's certificates, reused: making keys would hold up the first frame.
@@ -91,11 +96,17 @@ async fn connect(
                 .map_err(|e| format!("cannot start the embedded sandbox: {e}"))?;
             let client = TrackerClient::new(&embedded.client_settings())
                 .map_err(|e| format!("cannot set up the client for the sandbox: {e}"))?;
-            Ok((Some(embedded), client))
+            let pds = PdsClient::new(&embedded.pds_settings())
+                .map_err(|e| format!("cannot set up PDS for the sandbox: {e}"))?;
+            Ok((Some(embedded), client, Some(pds)))
         }
-        Connection::Spine { settings, .. } => {
+        Connection::Spine { settings, pds, .. } => {
             let client = TrackerClient::new(&settings).map_err(|e| e.to_string())?;
-            Ok((None, client))
+            let pds = pds
+                .map(|pds| PdsClient::new(&pds))
+                .transpose()
+                .map_err(|e| format!("PDS: {e}"))?;
+            Ok((None, client, pds))
         }
     }
 }
@@ -136,7 +147,7 @@ pub fn run(start: Start) -> ExitCode {
         Connection::Sandbox => "SANDBOX".to_string(),
         Connection::Spine { label, .. } => label.clone(),
     };
-    let settings = Settings {
+    let mut settings = Settings {
         environment,
         keymap: start.keymap,
         color: color_wanted(start.no_color, std::env::var("NO_COLOR").ok().as_deref()),
@@ -150,6 +161,7 @@ pub fn run(start: Start) -> ExitCode {
         },
         demo_password: sandbox.then(|| DEMO_PASSWORD.to_string()),
         search_window_days: start.search_window_days,
+        pds: false,
     };
     let access = Access::new(start.auth);
     let timing = Timing {
@@ -159,13 +171,18 @@ pub fn run(start: Start) -> ExitCode {
     let result = runtime.block_on(async {
         let mut signals = Signals::new()?;
         // The sandbox lives as long as the app; dropping it stops it.
-        let (_sandbox, client) = connect(start.connection, &start.home)
+        let (_sandbox, client, pds) = connect(start.connection, &start.home)
             .await
             .map_err(io::Error::other)?;
         for warning in client.warnings() {
             tracing::warn!(%warning, "client certificate");
         }
-        let gate = Arc::new(Gate::new(client, access.audit()));
+        let gate = Gate::new(client, access.audit());
+        let gate = Arc::new(match pds {
+            Some(pds) => gate.with_pds(pds),
+            None => gate,
+        });
+        settings.pds = gate.has_pds();
         let effects: Arc<dyn Effects> = Arc::new(Live {
             access: access.clone(),
             gate,

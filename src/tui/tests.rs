@@ -24,7 +24,7 @@ use crate::app::msg::{Answer, Failure, FailureKind, LockCause, SignInReply, Welc
 use crate::app::state::Who;
 use crate::app::tests::{NHS, answer, search_results};
 use crate::app::{RequestId, Settings, State};
-use crate::tracker::ids::PrescriptionId;
+use crate::tracker::ids::{NhsNumber, PrescriptionId};
 use crate::tracker::model::{Prescription, ResponseKind};
 use crate::tracker::query::TrackerRequest;
 
@@ -36,6 +36,8 @@ struct Fake {
     /// How long the password check takes (real time: it runs on a blocking thread).
     sign_in_delay: Duration,
     deny_search: bool,
+    /// PDS set up and the role has `pds.read`: the banner is asked for.
+    pds: bool,
     today: Mutex<NaiveDate>,
     sent: Mutex<Vec<TrackerRequest>>,
     /// Audit-like records: `cancelled`, `lock`, `idle_lock`, `sign_out`, `undo`.
@@ -51,6 +53,7 @@ impl Fake {
             retrieve_delay: Duration::from_millis(20),
             sign_in_delay: Duration::ZERO,
             deny_search: false,
+            pds: false,
             today: Mutex::new(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
             sent: Mutex::new(Vec::new()),
             records: Arc::new(Mutex::new(Vec::new())),
@@ -157,6 +160,7 @@ impl Effects for Fake {
                 organisation: "X26".into(),
             },
             clinical_allowed: false,
+            patient_allowed: self.pds,
         }))
     }
 
@@ -192,6 +196,22 @@ impl Effects for Fake {
 
     fn today(&self) -> NaiveDate {
         *self.today.lock().unwrap()
+    }
+
+    fn patient(
+        &self,
+        nhs: NhsNumber,
+    ) -> BoxFuture<'static, Result<crate::app::patient::Demographics, String>> {
+        self.record(&format!("patient {}", nhs.as_digits()));
+        Box::pin(async { Err("PDS is not answering".to_string()) })
+    }
+
+    fn find_patient(
+        &self,
+        _search: crate::pds::PatientSearch,
+    ) -> BoxFuture<'static, Result<crate::app::patient::Demographics, String>> {
+        self.record("patient search");
+        Box::pin(async { Err("PDS is not answering".to_string()) })
     }
 }
 
@@ -262,7 +282,11 @@ where
         rx.recv().await.map(|event| (event, rx))
     }));
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let mut state = State::new(Settings::default(), fake.today());
+    let settings = Settings {
+        pds: fake.pds,
+        ..Settings::default()
+    };
+    let mut state = State::new(settings, fake.today());
     let mut worker = Worker::new(fake.clone(), Box::new(io::sink()));
     let mut signals = Signals::none();
     let timing = Timing {
@@ -471,4 +495,29 @@ async fn retry_is_not_offered_after_a_refusal() {
         "{:?}",
         state.notice
     );
+}
+
+/// The banner's PDS look-up goes through the effects seam beside the search; PDS failing
+/// shows in the banner line and the prescriptions still come.
+#[tokio::test(start_paused = true)]
+async fn the_patient_look_up_runs_beside_the_search_and_its_failure_spares_the_list() {
+    let fake = Arc::new(Fake {
+        pds: true,
+        ..Fake::new()
+    });
+    let (state, screen, _) = drive(fake.clone(), |keys| async move {
+        keys.sign_in_and_search().await;
+        keys.pause(100).await;
+    })
+    .await;
+    assert!(
+        fake.records().contains(&format!("patient {NHS}")),
+        "{:?}",
+        fake.records()
+    );
+    assert!(
+        screen.contains("Patient: details not available: PDS is not answering"),
+        "{screen}"
+    );
+    assert!(state.list.ready().is_some(), "{screen}");
 }

@@ -145,6 +145,35 @@ impl Worker {
                     let _ = tx.send(Msg::Fetched { id, result });
                 });
             }
+            Cmd::LookUpPatient { id, nhs } => {
+                let token = CancellationToken::new();
+                self.running.insert(id, token.clone());
+                let tx = self.tx.clone();
+                let look_up = self.effects.patient(nhs);
+                self.tasks.spawn(async move {
+                    let result = tokio::select! {
+                        () = token.cancelled() => return,
+                        result = look_up => result,
+                    };
+                    // Whether it worked, never what it found: demographics stay out of the log.
+                    tracing::info!(request = id.0, ok = result.is_ok(), "patient look-up done");
+                    let _ = tx.send(Msg::PatientFound { id, result });
+                });
+            }
+            Cmd::FindPatient { id, search } => {
+                let token = CancellationToken::new();
+                self.running.insert(id, token.clone());
+                let tx = self.tx.clone();
+                let find = self.effects.find_patient(search.0);
+                self.tasks.spawn(async move {
+                    let result = tokio::select! {
+                        () = token.cancelled() => return,
+                        result = find => result,
+                    };
+                    tracing::info!(request = id.0, ok = result.is_ok(), "patient search done");
+                    let _ = tx.send(Msg::PatientMatched { id, result });
+                });
+            }
         }
     }
 

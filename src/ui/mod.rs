@@ -1,6 +1,7 @@
 //! Pure drawing: a function of the app state onto a ratatui frame. One file per pane or
 //! screen; nothing here changes state or does I/O.
 
+mod banner;
 mod bars;
 mod detail;
 mod failure;
@@ -41,8 +42,21 @@ pub fn draw(state: &State, frame: &mut Frame) {
     bars::header(state, theme, frame, header);
     match &state.signin {
         Some(form) => signin::draw(state, form, theme, frame, body),
-        None if area.width >= WIDE => wide(state, theme, frame, body),
-        None => narrow(state, theme, frame, body),
+        None => {
+            let panes = if banner::shown(state) {
+                let [line, panes] =
+                    Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
+                banner::draw(state, theme, frame, line);
+                panes
+            } else {
+                body
+            };
+            if area.width >= WIDE {
+                wide(state, theme, frame, panes);
+            } else {
+                narrow(state, theme, frame, panes);
+            }
+        }
     }
     bars::footer(state, theme, frame, footer);
     if let Some(scroll) = state.help {

@@ -25,6 +25,7 @@ fn title(form: &QueryForm) -> &'static str {
     match form.mode {
         QueryMode::Search => "Search by NHS number",
         QueryMode::Retrieve => "Retrieve by prescription ID",
+        QueryMode::Patient => "Find patient by details",
     }
 }
 
@@ -122,7 +123,8 @@ fn form_lines(
     let keys = &state.settings.keymap;
     let other = match form.mode {
         QueryMode::Search => "retrieve by ID",
-        QueryMode::Retrieve => "search by NHS number",
+        QueryMode::Retrieve if form.patient_allowed => "patient details",
+        QueryMode::Retrieve | QueryMode::Patient => "search by NHS number",
     };
     let hint = format!(
         "{} send · {}/{} field · {} {}",
@@ -249,6 +251,7 @@ fn typed_summary(state: &State) -> String {
             QueryMode::Retrieve => {
                 format!("Prescription {}", state.form.prescription_id.value().trim())
             }
+            QueryMode::Patient => "Patient details (Enter finds the patient)".to_owned(),
         },
     }
 }
