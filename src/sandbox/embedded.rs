@@ -63,11 +63,20 @@ impl EmbeddedSandbox {
         server_options.max_connections = options.max_connections;
         server_options.handshake_deadline = options.handshake_deadline;
         let server = server::start(&bundle, server_options).await?;
-        let pds_key = crate::pds::token::generate_key_pem().ok_or_else(|| {
-            super::tls::TlsSetupError::Pem {
-                what: "PDS client key",
-                detail: "the RSA key could not be generated".into(),
-            }
+        // Beside kept certificates, the PDS client's key is kept too: making an RSA key
+        // would hold up the terminal app's first frame at every launch.
+        // A folder that cannot hold it gets a fresh key, as the certificates do.
+        let fresh = || {
+            crate::pds::token::generate_key_pem()
+                .ok_or_else(|| "the RSA key could not be generated".to_owned())
+        };
+        let pds_key = match &options.cert_dir {
+            Some(dir) => super::pds::load_or_create_client_key(dir).or_else(|_| fresh()),
+            None => fresh(),
+        }
+        .map_err(|detail| super::tls::TlsSetupError::Pem {
+            what: "PDS client key",
+            detail: detail.into(),
         })?;
         let pds = PdsSandbox::start(
             &bundle,
