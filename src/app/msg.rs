@@ -154,6 +154,9 @@ pub enum FailureKind {
     Session,
     /// We refused to send it: Spine would reject it.
     Invalid,
+    /// The account changed under the session (locked, removed, password reset, profile
+    /// withdrawn) or its lifetime is over: the app returns to sign-in.
+    Revoked,
 }
 
 /// A failed request, ready to show where its result would have been.
@@ -210,6 +213,7 @@ impl Failure {
             }
             FailureKind::Session => "Sign in again.",
             FailureKind::Invalid => "Correct the query and send it again.",
+            FailureKind::Revoked => "Sign in again; ask an administrator if you cannot.",
         }
     }
 }

@@ -40,10 +40,14 @@ pub async fn fetch(
 }
 
 /// What the user is shown for a request that failed.
-fn failure_of(error: GateError) -> Failure {
+pub(super) fn failure_of(error: GateError) -> Failure {
     match error {
         GateError::Fetch(fetch) => fetch_failure(fetch),
-        GateError::SessionLocked | GateError::SessionRevoked { .. } | GateError::Identity(_) => {
+        GateError::SessionRevoked { reason } => Failure::new(
+            FailureKind::Revoked,
+            format!("Your session has ended: {reason}."),
+        ),
+        GateError::SessionLocked | GateError::Identity(_) => {
             Failure::new(FailureKind::Session, error.to_string())
         }
         GateError::Denied(_) => Failure::new(FailureKind::Denied, error.to_string()),
