@@ -7,6 +7,7 @@
 //! no way round it. Each pass carries the trace ID recorded in the attempt and is used up
 //! by the one request it was made for.
 
+mod advice;
 mod patient;
 
 pub use patient::PatientError;

@@ -39,9 +39,12 @@ pub async fn fetch(
     }
 }
 
-/// What the user is shown for a request that failed.
+/// What the user is shown for a request that failed: the advice and whether a retry can
+/// help come from the gate's own description, which the CLI uses too.
 pub(super) fn failure_of(error: GateError) -> Failure {
-    match error {
+    let advice = error.advice();
+    let retry = error.retry_can_help();
+    let mut failure = match error {
         GateError::Fetch(fetch) => fetch_failure(fetch),
         GateError::SessionRevoked { reason } => Failure::new(
             FailureKind::Revoked,
@@ -54,11 +57,13 @@ pub(super) fn failure_of(error: GateError) -> Failure {
         GateError::AuditUnavailable(_) | GateError::ResultNotRecorded(_) => {
             Failure::new(FailureKind::Audit, error.to_string())
         }
-    }
+    };
+    failure.advice = advice;
+    failure.retry = retry;
+    failure
 }
 
 fn fetch_failure(error: FetchError) -> Failure {
-    let trace_id = Some(error.trace_id.as_str().to_string());
     let (kind, spine) = match &error.failure {
         FetchFailure::Transport(_) => (FailureKind::Network, None),
         FetchFailure::Response(ResponseError::Spine(spine)) => {
@@ -66,10 +71,8 @@ fn fetch_failure(error: FetchError) -> Failure {
         }
         FetchFailure::Response(_) => (FailureKind::Gateway, None),
     };
-    Failure {
-        kind,
-        message: error.failure.to_string(),
-        spine,
-        trace_id,
-    }
+    let mut failure = Failure::new(kind, error.failure.to_string());
+    failure.spine = spine;
+    failure.trace_id = Some(error.trace_id.as_str().to_string());
+    failure
 }

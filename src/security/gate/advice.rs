@@ -1,0 +1,71 @@
+//! What to tell someone whose request through the gate failed, and whether sending it
+//! again can help: the one description both the CLI and the terminal app use. Retrying
+//! is offered only where the next try can differ (the network, a timeout, a gateway 5xx,
+//! Spine's unexpected error), never for refusals or invalid requests.
+
+use super::GateError;
+use crate::tracker::ResponseError;
+use crate::tracker::client::{FetchFailure, TransportError};
+
+impl GateError {
+    /// Whether sending the same request again could give a different answer.
+    pub fn retry_can_help(&self) -> bool {
+        match self {
+            GateError::Fetch(fetch) => match &fetch.failure {
+                FetchFailure::Transport(transport) => !is_setup(transport),
+                FetchFailure::Response(response) => response.is_unavailable(),
+            },
+            // Once the disk or permissions are fixed, the same request goes through.
+            GateError::AuditUnavailable(_) | GateError::ResultNotRecorded(_) => true,
+            GateError::SessionLocked
+            | GateError::SessionRevoked { .. }
+            | GateError::Denied(_)
+            | GateError::Identity(_) => false,
+        }
+    }
+
+    /// What the user could do next, in one plain sentence.
+    pub fn advice(&self) -> &'static str {
+        match self {
+            GateError::Fetch(fetch) => match &fetch.failure {
+                FetchFailure::Transport(transport) if is_setup(transport) => {
+                    "Ask an administrator to check the connection settings named above."
+                }
+                FetchFailure::Transport(_) => {
+                    "Retry in a moment; if it persists, quote the trace ID to the national service desk."
+                }
+                FetchFailure::Response(ResponseError::Spine(spine)) => spine.spine_code().advice(),
+                FetchFailure::Response(response) if response.is_unavailable() => {
+                    "Retry in a moment; if it persists, quote the trace ID to the national service desk."
+                }
+                FetchFailure::Response(_) => {
+                    "Quote the trace ID to the national service desk; asking again gets the same answer."
+                }
+            },
+            GateError::AuditUnavailable(_) | GateError::ResultNotRecorded(_) => {
+                "Nothing was shown. Free disk space or fix the audit file's permissions, then retry."
+            }
+            GateError::SessionLocked => "Enter your password again.",
+            GateError::SessionRevoked { .. } => {
+                "Sign in again; ask an administrator if you cannot."
+            }
+            GateError::Denied(_) => {
+                "Your role cannot do this: ask an administrator or a colleague with the right role."
+            }
+            GateError::Identity(_) => {
+                "Ask an administrator to check your account's Spine user and role profile IDs."
+            }
+        }
+    }
+}
+
+/// Failures of the settings (certificates, names), which the next try meets again.
+fn is_setup(transport: &TransportError) -> bool {
+    matches!(
+        transport,
+        TransportError::ClientCertRejected { .. }
+            | TransportError::ServerCertUntrusted { .. }
+            | TransportError::ServerNameMismatch { .. }
+            | TransportError::HostNotFound { .. }
+    )
+}
