@@ -36,11 +36,20 @@ pub struct Failure {
     pub detail: Option<serde_json::Value>,
     /// What to do next, and whether the same command again could succeed, for a request
     /// the gate or Spine refused (`GateError::advice`, shared with the terminal app).
-    pub advice: Option<(&'static str, bool)>,
+    /// Boxed: every command's `Result` stays small.
+    pub advice: Option<Box<Advice>>,
     /// The reader closed the pipe: stop without a word, exit 0.
     quiet: bool,
     /// The command's document is already on standard output: no JSON error after it.
     after_output: bool,
+}
+
+/// What to do after a refused or failed request.
+#[derive(Debug)]
+pub struct Advice {
+    pub text: &'static str,
+    /// Whether running the same command again could succeed.
+    pub retry_can_help: bool,
 }
 
 impl Failure {
@@ -104,7 +113,10 @@ impl Failure {
 
     /// What to do next; `retry_can_help` says whether running the command again could help.
     pub fn advice(mut self, advice: &'static str, retry_can_help: bool) -> Self {
-        self.advice = Some((advice, retry_can_help));
+        self.advice = Some(Box::new(Advice {
+            text: advice,
+            retry_can_help,
+        }));
         self
     }
 
@@ -123,9 +135,9 @@ impl Failure {
         if let Some(trace) = &self.trace_id {
             text.push_str(&format!("\n  trace ID: {}", safe::field(trace)));
         }
-        if let Some((advice, _)) = self.advice {
+        if let Some(advice) = &self.advice {
             text.push_str("\n  what to do: ");
-            text.push_str(advice);
+            text.push_str(advice.text);
         }
         text
     }
@@ -140,9 +152,9 @@ impl Failure {
             "trace_id": self.trace_id,
             "exit_code": self.code,
         });
-        if let (Some((advice, retry)), Some(object)) = (self.advice, document.as_object_mut()) {
-            object.insert("advice".into(), advice.into());
-            object.insert("retry_can_help".into(), retry.into());
+        if let (Some(advice), Some(object)) = (&self.advice, document.as_object_mut()) {
+            object.insert("advice".into(), advice.text.into());
+            object.insert("retry_can_help".into(), advice.retry_can_help.into());
         }
         if let (Some(serde_json::Value::Object(detail)), Some(object)) =
             (&self.detail, document.as_object_mut())

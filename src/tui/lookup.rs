@@ -76,3 +76,31 @@ fn fetch_failure(error: FetchError) -> Failure {
     failure.trace_id = Some(error.trace_id.as_str().to_string());
     failure
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::tracker::client::TraceId;
+    use crate::tracker::error::BodyKind;
+
+    #[test]
+    fn the_app_shows_the_gates_advice_and_retry_rule() {
+        let refused = || {
+            GateError::Fetch(FetchError {
+                trace_id: TraceId::new_random(),
+                elapsed: Duration::ZERO,
+                failure: FetchFailure::Response(ResponseError::Gateway {
+                    status: Some(403),
+                    body: BodyKind::Empty,
+                }),
+            })
+        };
+        let failure = failure_of(refused());
+        assert_eq!(failure.kind, FailureKind::Gateway);
+        // A gateway refusal answers the same again: no retry, unlike a 5xx.
+        assert!(!failure.retryable());
+        assert_eq!(failure.advice(), refused().advice());
+    }
+}

@@ -69,3 +69,63 @@ fn is_setup(transport: &TransportError) -> bool {
             | TransportError::HostNotFound { .. }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::security::session::Revoked;
+    use crate::tracker::SpineError;
+    use crate::tracker::client::{FetchError, TraceId};
+    use crate::tracker::error::BodyKind;
+
+    fn fetch(failure: impl Into<FetchFailure>) -> GateError {
+        GateError::Fetch(FetchError {
+            trace_id: TraceId::new_random(),
+            elapsed: Duration::ZERO,
+            failure: failure.into(),
+        })
+    }
+
+    fn gateway(status: u16) -> GateError {
+        fetch(ResponseError::Gateway {
+            status: Some(status),
+            body: BodyKind::Empty,
+        })
+    }
+
+    #[test]
+    fn a_retry_is_offered_only_where_the_next_try_can_differ() {
+        let spine = |code: &str| fetch(ResponseError::Spine(SpineError::new(code, "")));
+        let worth_it = [
+            fetch(TransportError::NoAnswer { secs: 10 }),
+            fetch(TransportError::ConnectionDropped),
+            gateway(502),
+            gateway(504),
+            spine("5"),
+        ];
+        for error in &worth_it {
+            assert!(error.retry_can_help(), "{error}");
+            assert!(error.advice().starts_with("Retry"), "{error}");
+        }
+        let same_again = [
+            fetch(TransportError::ServerCertUntrusted {
+                detail: "unknown issuer".into(),
+            }),
+            gateway(403),
+            spine("1"),
+            spine("4"),
+            spine("61"),
+            GateError::SessionRevoked {
+                reason: Revoked::Disabled,
+            },
+            GateError::SessionLocked,
+        ];
+        for error in &same_again {
+            assert!(!error.retry_can_help(), "{error}");
+            assert!(!error.advice().starts_with("Retry"), "{error}");
+        }
+        assert_eq!(spine("61").advice(), "Correct the query and send it again.");
+    }
+}
