@@ -14,8 +14,8 @@ use eps_tracker::app::state::Who;
 use eps_tracker::app::{Cmd, Msg, Settings, State, update};
 use eps_tracker::tracker::ids::{NhsNumber, PrescriptionId, mod37_check_character};
 use eps_tracker::tracker::model::{
-    Coded, Issue, Prescription, PrescriptionStatus, ResponseKind, SpineDate, TrackerResponse,
-    TreatmentType,
+    Coded, Issue, LineItem, Prescription, PrescriptionStatus, ResponseKind, SpineDate,
+    TrackerResponse, TreatmentType,
 };
 use eps_tracker::ui;
 use ratatui::Terminal;
@@ -158,6 +158,56 @@ fn bytes(width: u16, height: u16) {
         "render/bytes {width}x{height}: first frame {first} B, selection down one line {moved} B \
          (next one {moved_again} B)"
     );
+    detail_bytes(&mut state, &mut terminal, &tty, width, height);
+}
+
+/// Opens the selected prescription (a long one: twelve medicines) and prints what moving
+/// down its detail one line costs, the page turn aside.
+fn detail_bytes(
+    state: &mut State,
+    terminal: &mut Terminal<CrosstermBackend<Tty>>,
+    tty: &Tty,
+    width: u16,
+    height: u16,
+) {
+    let cmds = update(state, key(KeyCode::Enter));
+    let Some(Cmd::Fetch { id, .. }) = cmds.last() else {
+        panic!("no retrieve");
+    };
+    let mut long = prescriptions(3).remove(2);
+    long.issues[0].line_items = (0..12)
+        .map(|n| LineItem {
+            description: Some(format!("Medicine number {n} 500mg tablets")),
+            quantity: Some("28".into()),
+            uom: Some("tablet".into()),
+            dosage: Some("One to be taken twice a day with food".into()),
+            ..LineItem::default()
+        })
+        .collect();
+    update(
+        state,
+        Msg::Fetched {
+            id: *id,
+            result: Ok(Answer {
+                trace_id: Some("EPST-0123456789abcdef012345679".into()),
+                response: TrackerResponse {
+                    kind: ResponseKind::Retrieve,
+                    prescriptions: vec![long],
+                    notice: None,
+                    warnings: Vec::new(),
+                },
+            }),
+        },
+    );
+    terminal.draw(|f| ui::draw(state, f)).expect("draw");
+    tty.take();
+    let mut moves = Vec::new();
+    for _ in 0..3 {
+        update(state, key(KeyCode::Down));
+        terminal.draw(|f| ui::draw(state, f)).expect("draw");
+        moves.push(tty.take());
+    }
+    println!("render/bytes {width}x{height}: detail down one line {moves:?} B");
 }
 
 fn bench(c: &mut Criterion) {

@@ -358,12 +358,19 @@ fn exit_codes_tell_unavailable_from_not_found_and_json_errors_carry_the_trace_id
         let out = lookup(nhs, &[]);
         assert_eq!(code(&out), 6, "{nhs}: {}", stderr(&out));
         assert!(stderr(&out).contains("trace ID"), "{}", stderr(&out));
+        // The same advice as the terminal app's, from the one shared description.
+        assert!(
+            stderr(&out).contains("what to do: Retry in a moment"),
+            "{}",
+            stderr(&out)
+        );
     }
     let json = lookup("9990000034", &["--json"]);
     assert_eq!(code(&json), 6);
     let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(document["class"], "gateway-error");
     assert_eq!(document["http_status"], 502);
+    assert_eq!(document["retry_can_help"], true);
     assert!(document["trace_id"].as_str().unwrap().starts_with("EPST-"));
     // A validation error is JSON too.
     let invalid = lookup("1234567890", &["--json"]);

@@ -848,3 +848,30 @@ fn patient_details_mode() {
     );
     both_sizes("patient_details_too_many", &state);
 }
+
+/// The detail pane turns a page at a time: a one-line move only moves the reading line
+/// (two rows redrawn on a slow link), and the text moves once the line leaves the page.
+#[test]
+fn the_detail_pane_scrolls_by_pages() {
+    let mut state = with_erd_detail();
+    let before = screen(&state, 80, 24);
+    let reversed = |buffer: &Buffer| {
+        (0..24)
+            .filter(|&y| {
+                (0..80).any(|x| {
+                    buffer[(x, y)]
+                        .modifier
+                        .contains(ratatui::style::Modifier::REVERSED)
+                        && buffer[(x, y)].symbol() != " "
+                })
+            })
+            .collect::<Vec<u16>>()
+    };
+    let first = reversed(&render(&state, 80, 24));
+    send(&mut state, [key(KeyCode::Down)]);
+    assert_eq!(screen(&state, 80, 24), before, "the text stays put");
+    let second = reversed(&render(&state, 80, 24));
+    assert_ne!(first, second, "the reading line moved");
+    send(&mut state, (0..24).map(|_| key(KeyCode::Down)));
+    assert_ne!(screen(&state, 80, 24), before, "the next page");
+}

@@ -659,3 +659,55 @@ fn finding_a_patient_by_details_reaches_their_prescriptions() {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
 }
+
+#[test]
+fn locking_the_account_while_signed_in_ends_the_session_at_the_next_request() {
+    let home = tempfile::tempdir().unwrap();
+    let (mut s, mut child) = signed_in(&home);
+    s.send(&format!("{NHS}\r"));
+    s.wait_for("Current (");
+    // An administrator locks the account from another terminal.
+    let mut admin = std::process::Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
+        .args(["--home", home.path().to_str().unwrap(), "--sandbox"])
+        .args([
+            "user",
+            "lock",
+            "helpdesk",
+            "--as",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    admin
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"sandbox-demo\n")
+        .unwrap();
+    let out = admin.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The next request (the same search again) finds the account locked.
+    s.send("n\r");
+    let screen = s.wait_for("Your session has ended");
+    assert!(screen.contains("User ID"), "back at sign-in:\n{screen}");
+    assert!(!screen.contains(NHS), "no patient data left:\n{screen}");
+    assert!(!screen.contains("Current ("), "no list left:\n{screen}");
+    s.send("\x03");
+    assert!(ends_within(&mut child, GONE_WITHIN).is_some());
+    let trail = audit_text(&home);
+    assert!(
+        trail
+            .lines()
+            .any(|l| l.contains("\"session_revoked\"") && l.contains("locked by an administrator")),
+        "{trail}"
+    );
+    assert!(trail.contains("\"sign_out\""), "{trail}");
+}

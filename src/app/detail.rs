@@ -79,6 +79,7 @@ pub struct Detail {
     /// The last issue of an eRD prescription, learnt when Spine said the next one does
     /// not exist (the basic answers do not say how many issues there are).
     pub last_issue: HashMap<PrescriptionId, u32>,
+    /// The reading line in the detail; the pane shows the page that holds it.
     pub scroll: u16,
     /// Said above the detail of this prescription until the next query (e.g. that the
     /// issue asked for does not exist, with that answer's trace ID).

@@ -179,6 +179,9 @@ pub enum FailureKind {
     Session,
     /// We refused to send it: Spine would reject it.
     Invalid,
+    /// The account changed under the session (locked, removed, password reset, profile
+    /// withdrawn) or its lifetime is over: the app returns to sign-in.
+    Revoked,
 }
 
 /// A failed request, ready to show where its result would have been.
@@ -187,43 +190,57 @@ pub struct Failure {
     pub kind: FailureKind,
     /// The plain message.
     pub message: String,
+    /// Spine's code, typed: it decides the advice and whether a retry can help.
     pub spine: Option<SpineError>,
     pub trace_id: Option<String>,
+    /// What the user could try next when Spine sent no code (from
+    /// `GateError::advice`, the description the CLI uses too).
+    pub advice: &'static str,
+    /// Whether trying again could help when Spine sent no code (from
+    /// `GateError::retry_can_help`).
+    pub retry: bool,
 }
 
 impl Failure {
+    /// A failure with the advice and retry rule of its kind.
     pub fn new(kind: FailureKind, message: impl Into<String>) -> Failure {
         Failure {
             kind,
             message: message.into(),
             spine: None,
             trace_id: None,
+            advice: kind.advice(),
+            retry: matches!(
+                kind,
+                FailureKind::Gateway | FailureKind::Network | FailureKind::Audit
+            ),
         }
     }
 
     /// Whether trying again could give a different answer.
     pub fn retryable(&self) -> bool {
-        matches!(
-            self.kind,
-            FailureKind::Gateway | FailureKind::Network | FailureKind::Audit
-        ) || self.spine.as_ref().is_some_and(SpineError::retry_can_help)
+        match &self.spine {
+            Some(spine) => spine.retry_can_help(),
+            None => self.retry,
+        }
     }
 
     /// What the user could try next.
     pub fn advice(&self) -> &'static str {
-        match self.kind {
-            FailureKind::Spine => match self.spine.as_ref().map(|s| s.code.as_str()) {
-                Some("1" | "6") => {
-                    "Check the number or ID with the caller; a search only covers the dates asked for."
-                }
-                Some("2") => "Search by the patient's NHS number instead.",
-                Some("5") => {
-                    "Retry; if it keeps failing, quote the trace ID to the national service desk."
-                }
-                // Spine cannot read its own record: asking again gets the same answer.
-                Some("4") => "Quote the trace ID to the national service desk.",
-                _ => "Quote the code and trace ID to the national service desk if it persists.",
-            },
+        match &self.spine {
+            Some(spine) => spine.spine_code().advice(),
+            None => self.advice,
+        }
+    }
+}
+
+impl FailureKind {
+    /// The advice for a failure of this kind when nothing more specific is known.
+    fn advice(self) -> &'static str {
+        match self {
+            FailureKind::Spine => {
+                "Quote the code and trace ID to the national service desk if it persists."
+            }
             FailureKind::Gateway | FailureKind::Network => {
                 "Retry in a moment; if it persists, quote the trace ID to the national service desk."
             }
@@ -235,6 +252,7 @@ impl Failure {
             }
             FailureKind::Session => "Sign in again.",
             FailureKind::Invalid => "Correct the query and send it again.",
+            FailureKind::Revoked => "Sign in again; ask an administrator if you cannot.",
         }
     }
 }

@@ -8,7 +8,7 @@ use tui_input::backend::crossterm::to_input_request;
 use super::detail::Detail;
 use super::form::{QueryForm, QueryMode};
 use super::keymap::{Action, KeyCodeOrd, KeyPress};
-use super::msg::{Cmd, LockCause, Msg, RequestId, Secret, SignInReply};
+use super::msg::{Cmd, FailureKind, LockCause, Msg, RequestId, Secret, SignInReply};
 use super::patient::{self, PatientBanner};
 use super::requests::{self, When};
 use super::signin::{Note, RoleChoice, SignInField, SignInForm};
@@ -52,6 +52,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             LockCause::Idle,
         ),
         Msg::SignInDone { id, result } => on_signed_in(state, id, result),
+        // Whichever request found it out, a revoked session ends now: nothing of it stays
+        // on screen.
+        Msg::Fetched {
+            result: Err(failure),
+            ..
+        } if failure.kind == FailureKind::Revoked && state.session.is_some() => end_session(
+            state,
+            Note::error(format!("{} {}", failure.message, failure.advice())),
+        ),
         Msg::Fetched { id, result } => {
             let list_answer = state.list.loading() == Some(id);
             let (current, mut cmds) = requests::on_fetched(state, id, result);
@@ -107,6 +116,11 @@ fn lock(state: &mut State, why: &str, cause: LockCause) -> Vec<Cmd> {
 
 /// Forgets the session and everything looked up in it.
 fn sign_out(state: &mut State) -> Vec<Cmd> {
+    end_session(state, Note::info("Signed out."))
+}
+
+/// Back to the sign-in screen with `note`, the session and its patient data gone.
+fn end_session(state: &mut State, note: Note) -> Vec<Cmd> {
     let mut cmds = requests::cancel_all(state);
     cmds.push(Cmd::SignOut);
     state.session = None;
@@ -119,7 +133,7 @@ fn sign_out(state: &mut State) -> Vec<Cmd> {
     state.idle_lock_in = None;
     state.help = None;
     state.signin = Some(SignInForm {
-        note: Some(Note::info("Signed out.")),
+        note: Some(note),
         ..SignInForm::default()
     });
     state.clear_screen = true;

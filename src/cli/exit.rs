@@ -34,10 +34,22 @@ pub(super) struct Failure {
     pub trace_id: Option<String>,
     /// The typed error's own `--json` fields (`class`, `spine`, `http_status`, `body`).
     pub detail: Option<serde_json::Value>,
+    /// What to do next, and whether the same command again could succeed, for a request
+    /// the gate or Spine refused (`GateError::advice`, shared with the terminal app).
+    /// Boxed: every command's `Result` stays small.
+    pub advice: Option<Box<Advice>>,
     /// The reader closed the pipe: stop without a word, exit 0.
     quiet: bool,
     /// The command's document is already on standard output: no JSON error after it.
     after_output: bool,
+}
+
+/// What to do after a refused or failed request.
+#[derive(Debug)]
+pub struct Advice {
+    pub text: &'static str,
+    /// Whether running the same command again could succeed.
+    pub retry_can_help: bool,
 }
 
 impl Failure {
@@ -48,6 +60,7 @@ impl Failure {
             causes: Vec::new(),
             trace_id: None,
             detail: None,
+            advice: None,
             quiet: false,
             after_output: false,
         }
@@ -98,6 +111,15 @@ impl Failure {
         self
     }
 
+    /// What to do next; `retry_can_help` says whether running the command again could help.
+    pub(super) fn advice(mut self, advice: &'static str, retry_can_help: bool) -> Self {
+        self.advice = Some(Box::new(Advice {
+            text: advice,
+            retry_can_help,
+        }));
+        self
+    }
+
     pub(super) fn detail(mut self, detail: impl Serialize) -> Self {
         self.detail = serde_json::to_value(detail).ok();
         self
@@ -113,6 +135,10 @@ impl Failure {
         if let Some(trace) = &self.trace_id {
             text.push_str(&format!("\n  trace ID: {}", safe::field(trace)));
         }
+        if let Some(advice) = &self.advice {
+            text.push_str("\n  what to do: ");
+            text.push_str(advice.text);
+        }
         text
     }
 
@@ -126,6 +152,10 @@ impl Failure {
             "trace_id": self.trace_id,
             "exit_code": self.code,
         });
+        if let (Some(advice), Some(object)) = (&self.advice, document.as_object_mut()) {
+            object.insert("advice".into(), advice.text.into());
+            object.insert("retry_can_help".into(), advice.retry_can_help.into());
+        }
         if let (Some(serde_json::Value::Object(detail)), Some(object)) =
             (&self.detail, document.as_object_mut())
         {

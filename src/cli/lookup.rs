@@ -235,8 +235,12 @@ fn nothing_found(request: &TrackerRequest) -> String {
     }
 }
 
+/// The CLI's failure for a refused or failed request, with the advice and retry rule the
+/// terminal app shows too.
 fn failure(error: GateError) -> Failure {
-    match error {
+    let advice = error.advice();
+    let retry = error.retry_can_help();
+    let failure = match error {
         GateError::SessionLocked | GateError::SessionRevoked { .. } | GateError::Denied(_) => {
             Failure::denied(error)
         }
@@ -266,5 +270,6 @@ fn failure(error: GateError) -> Failure {
                 }
             }
         }
-    }
+    };
+    failure.advice(advice, retry)
 }

@@ -6,6 +6,7 @@
 //! only, and the gate owns its client privately, so holding a client or a gate gives no way
 //! round it. Each request is sent with the trace ID recorded in its attempt.
 
+mod advice;
 mod patient;
 
 pub use patient::PatientError;

@@ -5,6 +5,8 @@ use std::fmt;
 use serde::Serialize;
 use thiserror::Error;
 
+use super::spine_code::SpineCode;
+
 /// The largest response body we read. No limit is documented; a real search answer is a
 /// few hundred kilobytes at most, so anything larger is refused before it is all read.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -46,58 +48,23 @@ impl SpineError {
     /// Spine's unexpected error (5). Code 4 (Spine cannot read its own record) and the
     /// not-found and invalid-request codes give the same answer again.
     pub fn retry_can_help(&self) -> bool {
-        self.code == "5"
+        self.spine_code().retry_can_help()
     }
 
     /// Whether the code is one Spine documents (and so has a specific explanation).
     pub fn is_known(&self) -> bool {
-        !matches!(explain(&self.code), UNKNOWN_CODE)
+        self.spine_code().is_known()
+    }
+
+    /// The code as a type: its meaning, whether a retry helps, and the advice.
+    pub fn spine_code(&self) -> SpineCode {
+        SpineCode::from_code(&self.code)
     }
 }
 
-const UNKNOWN_CODE: &str = "a code not in the Tracker's published tables: quote it, with the \
-                            trace ID, to the national service desk";
-
-/// Our explanation for each code in the Tracker's tables. Codes 1 and 2 mean different
-/// things on the clinical endpoints, so both meanings are given (Spine's own reason says
-/// which).
+/// Our explanation for each code in the Tracker's tables.
 fn explain(code: &str) -> &'static str {
-    match code {
-        "1" => {
-            "no prescription found (on the clinical search: no matching records); check the \
-             ID or NHS number, and the date range"
-        }
-        "2" => {
-            "no unique prescription: Spine found more than one match (on the clinical \
-             endpoints: the NHS number is invalid)"
-        }
-        "3" => "that issue does not exist; the rest of the prescription is shown",
-        "4" => {
-            "Spine could not read its own record of this prescription: raise it with the national service desk"
-        }
-        "5" => {
-            "Spine met an unexpected error: try again, then quote the trace ID to the national service desk"
-        }
-        "6" => "prescription not found",
-        "7" => "line item not found on this prescription",
-        "8" => "that issue (instance) of the prescription does not exist",
-        "50" => "the request had no query parameters",
-        "51" => {
-            "the prescription ID is not valid (short form XXXXXX-XXXXXX-XXXXXX or a GUID with a check character)"
-        }
-        "52" => {
-            "the ASID is missing or invalid: check the Spine-From-Asid setting (12 digits) matches the certificate"
-        }
-        "53" => "the API version is not valid (only 1 is supported)",
-        "54" => "the trace ID is not valid (up to 30 letters, digits and dashes)",
-        "55" => "the user ID is missing or invalid (12 digits)",
-        "56" => "the role profile ID is missing or invalid (12 digits)",
-        "57" => "a search date is not valid (yyyymmdd, earliest not after latest)",
-        "59" => "the prescription status filter is not one of the four-digit status codes",
-        "60" => "the prescription version filter must be R1 or R2",
-        "61" => "the NHS number is missing or fails its check digit",
-        _ => UNKNOWN_CODE,
-    }
+    SpineCode::from_code(code).meaning()
 }
 
 impl fmt::Display for SpineError {
@@ -271,7 +238,7 @@ impl ResponseError {
             ResponseError::Gateway { status, .. } => {
                 status.is_none_or(|s| s >= 500 || s == 408 || s == 429)
             }
-            ResponseError::Spine(error) => error.code == "5",
+            ResponseError::Spine(error) => error.retry_can_help(),
             ResponseError::NotAResponse(_) => false,
         }
     }
@@ -346,7 +313,10 @@ mod tests {
         assert!(!unknown.is_known());
         assert_eq!(
             unknown.to_string(),
-            format!("Spine error 99 \"Something new\": {UNKNOWN_CODE}")
+            format!(
+                "Spine error 99 \"Something new\": {}",
+                SpineCode::Unknown("99".into()).meaning()
+            )
         );
     }
 

@@ -8,6 +8,7 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod query;
+pub mod spine_code;
 pub mod spine_id;
 pub mod window;
 pub mod xml;

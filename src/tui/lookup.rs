@@ -39,22 +39,29 @@ pub async fn fetch(
     }
 }
 
-/// What the user is shown for a request that failed.
-fn failure_of(error: GateError) -> Failure {
-    match error {
+/// What the user is shown for a request that failed: the advice and whether a retry can
+/// help come from the gate's own description, which the CLI uses too.
+pub(super) fn failure_of(error: GateError) -> Failure {
+    let advice = error.advice();
+    let retry = error.retry_can_help();
+    let mut failure = match error {
         GateError::Fetch(fetch) => fetch_failure(fetch),
-        GateError::SessionLocked | GateError::SessionRevoked { .. } => {
-            Failure::new(FailureKind::Session, error.to_string())
-        }
+        GateError::SessionRevoked { reason } => Failure::new(
+            FailureKind::Revoked,
+            format!("Your session has ended: {reason}."),
+        ),
+        GateError::SessionLocked => Failure::new(FailureKind::Session, error.to_string()),
         GateError::Denied(_) => Failure::new(FailureKind::Denied, error.to_string()),
         GateError::AuditUnavailable(_) | GateError::ResultNotRecorded(_) => {
             Failure::new(FailureKind::Audit, error.to_string())
         }
-    }
+    };
+    failure.advice = advice;
+    failure.retry = retry;
+    failure
 }
 
 fn fetch_failure(error: FetchError) -> Failure {
-    let trace_id = Some(error.trace_id.as_str().to_string());
     let (kind, spine) = match &error.failure {
         FetchFailure::Transport(_) => (FailureKind::Network, None),
         FetchFailure::Response(ResponseError::Spine(spine)) => {
@@ -62,10 +69,36 @@ fn fetch_failure(error: FetchError) -> Failure {
         }
         FetchFailure::Response(_) => (FailureKind::Gateway, None),
     };
-    Failure {
-        kind,
-        message: error.failure.to_string(),
-        spine,
-        trace_id,
+    let mut failure = Failure::new(kind, error.failure.to_string());
+    failure.spine = spine;
+    failure.trace_id = Some(error.trace_id.as_str().to_string());
+    failure
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::security::spine_client::TraceId;
+    use crate::tracker::error::BodyKind;
+
+    #[test]
+    fn the_app_shows_the_gates_advice_and_retry_rule() {
+        let refused = || {
+            GateError::Fetch(FetchError {
+                trace_id: TraceId::new_random(),
+                elapsed: Duration::ZERO,
+                failure: FetchFailure::Response(ResponseError::Gateway {
+                    status: Some(403),
+                    body: BodyKind::Empty,
+                }),
+            })
+        };
+        let failure = failure_of(refused());
+        assert_eq!(failure.kind, FailureKind::Gateway);
+        // A gateway refusal answers the same again: no retry, unlike a 5xx.
+        assert!(!failure.retryable());
+        assert_eq!(failure.advice(), refused().advice());
     }
 }

@@ -18,12 +18,15 @@ use zeroize::Zeroizing;
 
 use super::effects::Effects;
 use super::event_loop::{Ending, Timing, run};
+use super::lookup;
 use super::signals::Signals;
 use super::worker::Worker;
 use crate::app::msg::{Answer, Failure, FailureKind, LockCause, SignInReply, Welcome};
 use crate::app::state::Who;
 use crate::app::tests::{NHS, answer, search_results};
 use crate::app::{RequestId, Settings, State};
+use crate::security::gate::GateError;
+use crate::security::session::Revoked;
 use crate::tracker::ids::{NhsNumber, PrescriptionId};
 use crate::tracker::model::{Prescription, ResponseKind};
 use crate::tracker::query::TrackerRequest;
@@ -38,6 +41,8 @@ struct Fake {
     deny_search: bool,
     /// PDS set up and the role has `pds.read`: the banner is asked for.
     pds: bool,
+    /// Set: every request is refused as the gate refuses a revoked session.
+    revoked: Arc<AtomicBool>,
     today: Mutex<NaiveDate>,
     sent: Mutex<Vec<TrackerRequest>>,
     /// Audit-like records: `cancelled`, `lock`, `idle_lock`, `sign_out`, `undo`.
@@ -54,6 +59,7 @@ impl Fake {
             sign_in_delay: Duration::ZERO,
             deny_search: false,
             pds: false,
+            revoked: Arc::new(AtomicBool::new(false)),
             today: Mutex::new(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()),
             sent: Mutex::new(Vec::new()),
             records: Arc::new(Mutex::new(Vec::new())),
@@ -113,12 +119,16 @@ impl Effects for Fake {
         let rows = self.rows.clone();
         let deny = self.deny_search;
         let delay = self.retrieve_delay;
+        let revoked = self.revoked.load(Ordering::SeqCst);
         Box::pin(async move {
             let mut outcome = Outcome {
                 records,
                 answered: false,
             };
             let result = match request {
+                _ if revoked => Err(lookup::failure_of(GateError::SessionRevoked {
+                    reason: Revoked::Disabled,
+                })),
                 TrackerRequest::Search(_) if deny => Err(Failure::new(
                     FailureKind::Denied,
                     "your role may not search",
@@ -520,4 +530,31 @@ async fn the_patient_look_up_runs_beside_the_search_and_its_failure_spares_the_l
         "{screen}"
     );
     assert!(state.list.ready().is_some(), "{screen}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_revoked_session_returns_to_sign_in_with_the_reason_and_no_patient_data() {
+    let fake = fake(|_| {});
+    let revoke = fake.revoked.clone();
+    let (state, screen, _) = drive(fake.clone(), |keys| async move {
+        keys.sign_in_and_search().await;
+        keys.pause(500).await;
+        // An administrator locks the account; the next request finds out.
+        revoke.store(true, Ordering::SeqCst);
+        keys.press(KeyCode::Down);
+        keys.pause(1000).await;
+    })
+    .await;
+    assert!(state.session.is_none());
+    assert!(matches!(state.list, crate::app::ListState::Empty));
+    assert!(state.detail.shown().is_none());
+    let note = state.signin.as_ref().and_then(|f| f.note.as_ref());
+    assert!(
+        note.is_some_and(|n| n.is_error && n.text.contains("locked by an administrator")),
+        "{note:?}"
+    );
+    assert!(screen.contains("locked by an"), "the reason is on screen");
+    assert!(!screen.contains(NHS), "nothing of the patient stays");
+    assert!(!screen.contains("A3B4D9"), "nothing of the patient stays");
+    assert_eq!(fake.records(), vec!["sign_out"]);
 }

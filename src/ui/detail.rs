@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -376,7 +376,18 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     }
     let total = sheet.lines.len() as u16;
     let max_scroll = total.saturating_sub(inner.height);
-    let scroll = detail.scroll.min(max_scroll);
+    // `detail.scroll` is a reading line. The pane turns a page at a time when that line
+    // leaves it, as the list does, so a one-line move redraws two rows rather than the
+    // whole pane (about 1,260 bytes at 80x24): a slow link stays usable.
+    let cursor = detail.scroll.min(total.saturating_sub(1));
+    let page = inner.height.max(1);
+    let scroll = (cursor - cursor % page).min(max_scroll);
+    if focused
+        && max_scroll > 0
+        && let Some(line) = sheet.lines.get_mut(usize::from(cursor))
+    {
+        *line = std::mem::take(line).patch_style(Modifier::REVERSED);
+    }
     frame.render_widget(Paragraph::new(sheet.lines).scroll((scroll, 0)), inner);
     // Say when there is more below (or above), since the pane may be short.
     if max_scroll > 0 && area.height > 2 {

@@ -17,6 +17,7 @@ fn title(kind: FailureKind) -> &'static str {
         FailureKind::Audit => "Not sent: the audit trail cannot be written",
         FailureKind::Session => "Your session has ended",
         FailureKind::Invalid => "Not sent: Spine would refuse this",
+        FailureKind::Revoked => "Your session has ended",
     }
 }
 
