@@ -76,7 +76,7 @@ impl EmbeddedSandbox {
         }
         .map_err(|detail| super::tls::TlsSetupError::Pem {
             what: "PDS client key",
-            detail: detail.into(),
+            detail,
         })?;
         let pds = PdsSandbox::start(
             &bundle,
