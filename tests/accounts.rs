@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use support::{code, command, feed, run, stderr};
@@ -119,58 +118,8 @@ fn twenty_parallel_wrong_passwords_check_at_most_five() {
 /// as a password manager or an Enter typed ahead sends it) as Enter, and echoes nothing.
 #[test]
 fn the_password_prompt_takes_ctrl_j_as_enter() {
-    use std::io::Read;
-    use std::sync::mpsc::channel;
-    use std::time::{Duration, Instant};
-
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-
     let home = tempfile::tempdir().unwrap();
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 24,
-            cols: 200,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut command = CommandBuilder::new("sh");
-    command.args([
-        "-c",
-        "\"$0\" --home \"$1\" --sandbox search --user helpdesk --nhs 9990548609; \
-         echo \"EXIT=$?\"; echo END",
-        env!("CARGO_BIN_EXE_eps-tracker"),
-        home.path().to_str().unwrap(),
-    ]);
-    let mut child = pty.slave.spawn_command(command).unwrap();
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buffer) {
-            if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut input = pty.master.take_writer().unwrap();
-    let mut seen = String::new();
-    let wait_for = |text: &str, seen: &mut String| {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !seen.contains(text) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(bytes) => seen.push_str(&String::from_utf8_lossy(&bytes)),
-                Err(_) => panic!("waited for {text:?}; the terminal shows:\n{seen}"),
-            }
-        }
-    };
-    wait_for("Password for helpdesk: ", &mut seen);
-    input.write_all(b"sandbox-demo\n").unwrap();
-    input.flush().unwrap();
-    wait_for("END", &mut seen);
-    let _ = child.wait();
+    let seen = support::search_through_the_password_prompt(home.path(), b"\n");
     assert!(seen.contains("EXIT=0"), "{seen}");
     assert!(!seen.contains("sandbox-demo"), "echoed:\n{seen}");
 }

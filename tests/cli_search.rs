@@ -482,58 +482,8 @@ fn a_read_only_audit_trail_stops_lookups_with_exit_5() {
 /// the terminal's echo is back on afterwards.
 #[test]
 fn the_password_prompt_does_not_echo_and_restores_the_terminal() {
-    use std::io::Read;
-    use std::sync::mpsc::channel;
-    use std::time::{Duration, Instant};
-
-    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-
     let home = tempfile::tempdir().unwrap();
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 24,
-            cols: 200,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut command = CommandBuilder::new("sh");
-    command.args([
-        "-c",
-        "\"$0\" --home \"$1\" --sandbox search --user helpdesk --nhs 9990548609; \
-         echo \"EXIT=$?\"; stty -a; echo END",
-        env!("CARGO_BIN_EXE_eps-tracker"),
-        home.path().to_str().unwrap(),
-    ]);
-    let mut child = pty.slave.spawn_command(command).unwrap();
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        let mut buffer = [0u8; 4096];
-        while let Ok(n) = reader.read(&mut buffer) {
-            if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut input = pty.master.take_writer().unwrap();
-    let mut seen = String::new();
-    let wait_for = |text: &str, seen: &mut String| {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !seen.contains(text) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(bytes) => seen.push_str(&String::from_utf8_lossy(&bytes)),
-                Err(_) => panic!("waited for {text:?}; the terminal shows:\n{seen}"),
-            }
-        }
-    };
-    wait_for("Password for helpdesk: ", &mut seen);
-    input.write_all(b"sandbox-demo\r").unwrap();
-    input.flush().unwrap();
-    wait_for("END", &mut seen);
-    let _ = child.wait();
+    let seen = support::search_through_the_password_prompt(home.path(), b"\r");
     assert!(seen.contains("EXIT=0"), "{seen}");
     assert!(seen.contains("5F39E1-Y90001-910957"), "{seen}");
     assert!(

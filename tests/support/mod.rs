@@ -64,3 +64,63 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Runs `eps-tracker --home HOME --sandbox search --user helpdesk --nhs 9990548609` in a
+/// pseudo-terminal, types the demo password at the no-echo prompt ending it with `enter`
+/// (`\r`, or `\n` as a password manager or Ctrl-J sends it), and returns everything the
+/// terminal showed: the output, then `EXIT=<code>`, then the terminal's modes (`stty -a`).
+pub fn search_through_the_password_prompt(home: &Path, enter: &[u8]) -> String {
+    use std::io::Read;
+    use std::sync::mpsc::channel;
+    use std::time::{Duration, Instant};
+
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut command = CommandBuilder::new("sh");
+    command.args([
+        "-c",
+        "\"$0\" --home \"$1\" --sandbox search --user helpdesk --nhs 9990548609; \
+         echo \"EXIT=$?\"; stty -a; echo END",
+        env!("CARGO_BIN_EXE_eps-tracker"),
+        home.to_str().unwrap(),
+    ]);
+    let mut child = pty.slave.spawn_command(command).unwrap();
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buffer) {
+            if n == 0 || tx.send(buffer[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut input = pty.master.take_writer().unwrap();
+    let mut seen = String::new();
+    let wait_for = |text: &str, seen: &mut String| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !seen.contains(text) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(bytes) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+                Err(_) => panic!("waited for {text:?}; the terminal shows:\n{seen}"),
+            }
+        }
+    };
+    wait_for("Password for helpdesk: ", &mut seen);
+    input.write_all(b"sandbox-demo").unwrap();
+    input.write_all(enter).unwrap();
+    input.flush().unwrap();
+    wait_for("END", &mut seen);
+    let _ = child.wait();
+    seen
+}
