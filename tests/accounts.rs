@@ -6,30 +6,13 @@ mod support;
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use support::{code, command, feed, run, stderr};
+use support::{ROOT_PW, code, command, feed, run, stderr, with_admin};
 
-const ROOT_PW: &str = "admin passphrase here\n";
 const HD_PW: &str = "helpdesk passphrase\n";
 
 /// A home with an admin `root` and a helpdesk user `hd`.
 fn home_with_users(home: &Path) {
-    let out = run(
-        home,
-        &[
-            "user",
-            "add",
-            "root",
-            "--name",
-            "Root Admin",
-            "--spine-user-id",
-            "555000000009",
-            "--profile",
-            "555000000109:X26:admin",
-            "--password-stdin",
-        ],
-        ROOT_PW,
-    );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    with_admin(home);
     let out = run(
         home,
         &[

@@ -5,29 +5,7 @@
 mod support;
 
 use std::path::Path;
-use support::{code, run, stderr, stdout};
-
-const ROOT_PW: &str = "admin passphrase here\n";
-
-fn with_admin(home: &Path) {
-    let out = run(
-        home,
-        &[
-            "user",
-            "add",
-            "root",
-            "--name",
-            "Root Admin",
-            "--spine-user-id",
-            "555000000009",
-            "--profile",
-            "555000000109:X26:admin",
-            "--password-stdin",
-        ],
-        ROOT_PW,
-    );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
-}
+use support::{ROOT_PW, code, run, stderr, stdout, with_admin};
 
 #[test]
 fn the_first_run_explains_how_to_create_the_first_admin() {

@@ -7,6 +7,30 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
+/// The first admin's password, as the tests make it.
+pub const ROOT_PW: &str = "admin passphrase here\n";
+
+/// Makes the first admin, `root` (Spine user 555000000009, admin at X26), in a new home.
+pub fn with_admin(home: &Path) {
+    let out = run(
+        home,
+        &[
+            "user",
+            "add",
+            "root",
+            "--name",
+            "Root Admin",
+            "--spine-user-id",
+            "555000000009",
+            "--profile",
+            "555000000109:X26:admin",
+            "--password-stdin",
+        ],
+        ROOT_PW,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
 /// `eps-tracker --home HOME ARGS`, with piped standard streams and none of the variables a
 /// person's shell might set (home, user, width) leaking in.
 pub fn command(home: &Path, args: &[&str]) -> Command {
