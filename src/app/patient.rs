@@ -72,6 +72,15 @@ impl PatientBanner {
             _ => None,
         }
     }
+
+    /// The search by patient details still with PDS: the staff member waits on it, so it
+    /// keeps the spinner going and Esc cancels it, as for a prescription search.
+    pub fn finding(&self) -> Option<RequestId> {
+        match self.banner {
+            Banner::Finding(id) => Some(id),
+            _ => None,
+        }
+    }
 }
 
 /// A list query is being sent: the old banner goes; a search names its patient at once.
@@ -127,6 +136,18 @@ pub fn clear(state: &mut State) -> Vec<Cmd> {
         .collect();
     state.patient.banner = Banner::Hidden;
     cmds
+}
+
+/// Esc while PDS is searching by patient details: the search is cancelled and the details
+/// stay in the form, to be sent again with Enter. A look-up beside a list (the banner's
+/// `Loading`) is not waited on and goes on.
+pub fn cancel_finding(state: &mut State) -> Vec<Cmd> {
+    let Some(id) = state.patient.finding() else {
+        return Vec::new();
+    };
+    state.patient.banner = Banner::Hidden;
+    state.form.note = Some("Search by patient details cancelled. Enter sends it again.".into());
+    vec![Cmd::Cancel(id)]
 }
 
 /// Enter in the patient details mode: the details go to PDS, or the form says what to fix.

@@ -346,3 +346,41 @@ fn too_many_matches_is_explained_under_the_form_with_what_to_add() {
     assert!(matches!(state.patient.banner, Banner::Hidden));
     assert!(matches!(state.list, ListState::Empty));
 }
+
+#[test]
+fn esc_cancels_the_search_by_details_and_keeps_what_was_typed() {
+    let mut state = signed_in(true, true);
+    patient_mode(&mut state, &["Whitfield-Jones", "1958-03-14"]);
+    let cmds = update(&mut state, key(KeyCode::Enter));
+    let [Cmd::FindPatient { id, .. }] = cmds.as_slice() else {
+        panic!("one PDS search: {cmds:?}");
+    };
+    let id = *id;
+    assert!(state.busy(), "the spinner turns while PDS searches");
+    let cmds = update(&mut state, key(KeyCode::Esc));
+    assert!(
+        cmds.iter().any(|c| matches!(c, Cmd::Cancel(c) if *c == id)),
+        "{cmds:?}"
+    );
+    assert!(matches!(state.patient.banner, Banner::Hidden));
+    assert!(!state.busy());
+    let note = state.form.note.as_deref().unwrap_or("");
+    assert!(note.contains("cancelled"), "{note}");
+    // A late answer is dropped, and Enter sends the same details again.
+    assert!(
+        update(
+            &mut state,
+            Msg::PatientMatched {
+                id,
+                result: Ok(jane())
+            }
+        )
+        .is_empty()
+    );
+    assert!(matches!(state.patient.banner, Banner::Hidden));
+    let cmds = update(&mut state, key(KeyCode::Enter));
+    let [Cmd::FindPatient { search, .. }] = cmds.as_slice() else {
+        panic!("the search goes again: {cmds:?}");
+    };
+    assert_eq!(search.0.family, "Whitfield-Jones");
+}

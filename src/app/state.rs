@@ -228,5 +228,6 @@ impl State {
         self.signin_request.is_some()
             || self.list.loading().is_some()
             || matches!(self.detail.load, DetailLoad::Loading(_))
+            || self.patient.finding().is_some()
     }
 }

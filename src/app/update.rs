@@ -368,7 +368,8 @@ fn on_global_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
             Action::NewCaller => return new_caller(state),
             Action::Cancel => {
                 let busy = state.busy();
-                let cmds = requests::cancel_all(state);
+                let mut cmds = requests::cancel_all(state);
+                cmds.extend(patient::cancel_finding(state));
                 // Esc leaves the query form (as help says) or the detail.
                 if !busy && state.focus != Pane::Results {
                     state.focus = Pane::Results;
