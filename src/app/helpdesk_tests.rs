@@ -59,6 +59,7 @@ fn the_window_setting_reaches_the_form_and_survives_sign_in() {
                 },
                 clinical_allowed: false,
                 patient_allowed: false,
+                elsewhere: None,
             })),
         },
     );

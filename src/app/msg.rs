@@ -75,6 +75,9 @@ pub struct Welcome {
     pub clinical_allowed: bool,
     /// The role has `pds.read`: the patient banner is offered (when PDS is set up).
     pub patient_allowed: bool,
+    /// For a role that cannot look anything up (auditor, admin): where its work is done
+    /// instead, said at sign-in rather than after a refused search.
+    pub elsewhere: Option<String>,
 }
 
 impl Msg {

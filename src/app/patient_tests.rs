@@ -43,6 +43,7 @@ fn signed_in(pds: bool, allowed: bool) -> State {
                 },
                 clinical_allowed: false,
                 patient_allowed: allowed,
+                elsewhere: None,
             })),
         },
     );

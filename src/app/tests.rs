@@ -55,6 +55,7 @@ pub fn signed_in() -> State {
                 who: who(),
                 clinical_allowed: false,
                 patient_allowed: false,
+                elsewhere: None,
             })),
         },
     );
@@ -148,6 +149,7 @@ fn a_stale_sign_in_answer_is_dropped() {
                 who: who(),
                 clinical_allowed: true,
                 patient_allowed: false,
+                elsewhere: None,
             })),
         },
     );
@@ -899,6 +901,7 @@ fn lock_keeps_the_work_for_after_the_password() {
                 who: who(),
                 clinical_allowed: false,
                 patient_allowed: false,
+                elsewhere: None,
             })),
         },
     );
@@ -978,6 +981,7 @@ fn several_role_profiles_are_offered_and_the_chosen_one_is_sent() {
                 who: who(),
                 clinical_allowed: true,
                 patient_allowed: false,
+                elsewhere: None,
             })),
         },
     );
@@ -1048,9 +1052,36 @@ fn keys_typed_while_the_password_is_checked_go_to_the_query() {
                 who: who(),
                 clinical_allowed: false,
                 patient_allowed: false,
+                elsewhere: None,
             })),
         },
     );
     let (_, request) = only_fetch(&cmds);
     assert!(matches!(request, TrackerRequest::Search(q) if q.nhs_number.as_digits() == NHS));
+}
+
+#[test]
+fn a_role_that_looks_nothing_up_is_told_where_its_work_is_at_sign_in() {
+    let mut state = State::new(Settings::default(), today());
+    type_text(&mut state, "auditor");
+    update(&mut state, key(KeyCode::Enter));
+    type_text(&mut state, "sandbox-demo");
+    let cmds = update(&mut state, key(KeyCode::Enter));
+    let Some(Cmd::SignIn { id, .. }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    let said = "The auditor role cannot look up prescriptions or patients.";
+    update(
+        &mut state,
+        Msg::SignInDone {
+            id: *id,
+            result: Ok(SignInReply::Welcome(Welcome {
+                who: who(),
+                clinical_allowed: false,
+                patient_allowed: false,
+                elsewhere: Some(said.to_owned()),
+            })),
+        },
+    );
+    assert_eq!(state.form.note.as_deref(), Some(said));
 }

@@ -175,6 +175,7 @@ fn on_signed_in(state: &mut State, id: RequestId, result: Result<SignInReply, St
                 state.form.patient_allowed = state.patient.allowed;
                 state.session = Some(welcome.who);
                 state.focus = Pane::Query;
+                state.form.note = welcome.elsewhere;
             }
             return typed_ahead
                 .into_iter()

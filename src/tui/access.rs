@@ -61,7 +61,35 @@ fn welcome(session: &Session) -> Welcome {
         clinical_allowed: authorize(session, Action::ClinicalSearch).is_ok()
             && authorize(session, Action::ClinicalRetrieve).is_ok(),
         patient_allowed: authorize(session, Action::LookUpPatient).is_ok(),
+        elsewhere: elsewhere(session),
     }
+}
+
+/// What a role that may look nothing up is told at sign-in: the commands its permissions
+/// are for. `None` for a role that can search or retrieve.
+fn elsewhere(session: &Session) -> Option<String> {
+    if authorize(session, Action::Search).is_ok() || authorize(session, Action::Retrieve).is_ok() {
+        return None;
+    }
+    let commands: Vec<&str> = [
+        (Action::ReadAudit, "eps-tracker audit show"),
+        (Action::VerifyAudit, "eps-tracker audit verify"),
+        (Action::AdministerUsers, "eps-tracker user …"),
+    ]
+    .into_iter()
+    .filter(|(action, _)| authorize(session, *action).is_ok())
+    .map(|(_, command)| command)
+    .collect();
+    let role = session.role().name();
+    Some(if commands.is_empty() {
+        format!("The {role} role cannot look up prescriptions or patients.")
+    } else {
+        format!(
+            "The {role} role cannot look up prescriptions or patients: its work is on the \
+             command line ({}).",
+            commands.join(", ")
+        )
+    })
 }
 
 impl Access {
@@ -359,5 +387,19 @@ mod tests {
             trail(&home).iter().any(|l| l.contains("\"hangup\"")),
             "the sign-out names the hang-up"
         );
+    }
+
+    #[test]
+    fn roles_that_look_nothing_up_are_told_where_their_work_is() {
+        use crate::security::rbac::{Role, RoleMap};
+        let map = RoleMap::default();
+        let said = |role| elsewhere(&Session::for_tests(role, map.permissions(role)));
+        let auditor = said(Role::Auditor).expect("the auditor is told");
+        assert!(auditor.contains("audit show"), "{auditor}");
+        assert!(!auditor.contains("user …"), "{auditor}");
+        let admin = said(Role::Admin).expect("the admin is told");
+        assert!(admin.contains("eps-tracker user"), "{admin}");
+        assert_eq!(said(Role::Helpdesk), None);
+        assert_eq!(said(Role::Clinician), None);
     }
 }

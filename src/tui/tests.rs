@@ -171,6 +171,7 @@ impl Effects for Fake {
             },
             clinical_allowed: false,
             patient_allowed: self.pds,
+            elsewhere: None,
         }))
     }
 
