@@ -85,6 +85,7 @@ fn listed(count: usize) -> State {
                 },
                 clinical_allowed: false,
                 patient_allowed: false,
+                elsewhere: None,
             })),
         },
     );

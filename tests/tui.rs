@@ -233,6 +233,7 @@ fn signed_in_to(settings: Settings, clinical: bool) -> State {
                 },
                 clinical_allowed: clinical,
                 patient_allowed: pds,
+                elsewhere: None,
             })),
         },
     );

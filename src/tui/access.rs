@@ -15,7 +15,12 @@ use crate::security::audit::{AuditEntry, AuditLog, Event};
 use crate::security::password::Password;
 use crate::security::rbac::{Action, authorize};
 use crate::security::session::Session;
-use crate::security::signin::{Authenticator, SignedIn};
+use crate::security::signin::{Authenticator, SignInError, SignedIn};
+
+/// A refused unlock: the password was wrong, or the account was locked out or disabled
+/// since; either way the way out for someone else is to sign out.
+const UNLOCK_REFUSED: &str = "That password is not right, or this account can no longer sign \
+in: try again, or sign out so that someone else can sign in.";
 
 /// Shared between the loop and the blocking tasks that check passwords.
 #[derive(Clone)]
@@ -141,7 +146,11 @@ impl Access {
             .filter(|s| s.is_locked() && s.user().as_str() == user);
         if let Some(mut current) = locked {
             auth.unlock(&mut current, &password, now)
-                .map_err(|e| sentence(&e.to_string()))?;
+                .map_err(|e| match e {
+                    // The user is known here, so the screen can say which part was wrong.
+                    SignInError::Rejected => UNLOCK_REFUSED.to_string(),
+                    other => sentence(&other.to_string()),
+                })?;
             let reply = welcome(&current);
             let mut held = guard(&self.held);
             // Signed out meanwhile: the unlock has nothing left to open.
@@ -401,5 +410,23 @@ mod tests {
         assert!(admin.contains("eps-tracker user"), "{admin}");
         assert_eq!(said(Role::Helpdesk), None);
         assert_eq!(said(Role::Clinician), None);
+    }
+
+    #[test]
+    fn a_wrong_password_on_the_lock_screen_says_so_and_the_way_out() {
+        let (_dir, _home, access) = access();
+        sign_in(&access, 1);
+        access.lock_session(LockCause::Manual).unwrap();
+        let refused = access
+            .sign_in(
+                RequestId(2),
+                "helpdesk",
+                Zeroizing::new("wrong".to_string()),
+            )
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(refused, UNLOCK_REFUSED);
+        assert!(!refused.contains("user ID"), "{refused}");
+        assert!(access.session().unwrap().is_locked());
     }
 }

@@ -52,6 +52,16 @@ pub fn footer(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     }
     let hints: Vec<(Action, &str)> = if state.help.is_some() {
         vec![(Action::Help, "close"), (Action::Quit, "quit")]
+    } else if state
+        .signin
+        .as_ref()
+        .is_some_and(|f| f.locked_user.is_some())
+    {
+        vec![
+            (Action::Submit, "unlock"),
+            (Action::SignOut, "sign out"),
+            (Action::Help, "help"),
+        ]
     } else if state.signin.is_some() {
         vec![
             (Action::Submit, "next/sign in"),

@@ -95,10 +95,18 @@ pub fn draw(state: &State, form: &SignInForm, theme: Theme, frame: &mut Frame, a
         lines.push(Line::raw(""));
     }
     let keys = &state.settings.keymap;
-    let hint = format!(
-        "Enter: next field / sign in · {}: switch field · Ctrl-C: quit",
-        keys.label(crate::app::keymap::Action::NextPane)
-    );
+    // A locked screen has one field, and a way out for a colleague at the same desk.
+    let hint = if form.locked_user.is_some() {
+        format!(
+            "Enter: unlock · {}: sign out (someone else can then sign in) · Ctrl-C: quit",
+            keys.label(crate::app::keymap::Action::SignOut)
+        )
+    } else {
+        format!(
+            "Enter: next field / sign in · {}: switch field · Ctrl-C: quit",
+            keys.label(crate::app::keymap::Action::NextPane)
+        )
+    };
     for part in wrap(&hint, inner_width) {
         lines.push(Line::styled(part, theme.dim()));
     }
