@@ -389,8 +389,28 @@ fn lookups_go_on_while_rsyslog_is_down_and_every_record_reaches_it_afterwards() 
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let doctor = run(&home, &["doctor"], "");
+    let report = String::from_utf8_lossy(&doctor.stdout).into_owned();
+    assert!(report.contains("✓ audit forwarding "), "{report}");
+    assert!(
+        report.contains(&format!(
+            "the syslog collector 127.0.0.1:{port} accepts a TCP connection"
+        )),
+        "{report}"
+    );
+    assert_eq!(doctor.status.code(), Some(0), "{report}");
 
     collector.stop();
+    // With the collector down, `doctor` says so and what to do.
+    let doctor = run(&home, &["doctor"], "");
+    let report = String::from_utf8_lossy(&doctor.stdout).into_owned();
+    assert!(
+        report.contains("✗ audit forwarding ")
+            && report.contains("cannot reach the syslog collector"),
+        "{report}"
+    );
+    assert!(report.contains("audit forward"), "{report}");
+    assert_eq!(doctor.status.code(), Some(1), "{report}");
     for _ in 0..2 {
         let out = search(&home);
         assert_eq!(

@@ -252,6 +252,15 @@ fn directory_users_sign_in_with_slapd_and_nothing_else() {
         "{}",
         String::from_utf8_lossy(&listed.stdout)
     );
+    // `doctor` reaches the directory over TLS with the configured CA.
+    let checked = run(&home, &["--sandbox", "doctor"], "");
+    let report = String::from_utf8_lossy(&checked.stdout);
+    assert!(report.contains("✓ directory "), "{report}");
+    assert!(
+        report.contains(&format!("{url}: TLS connection made")),
+        "{report}"
+    );
+    assert_eq!(code(&checked), 0, "{report}");
     let reset = run(
         &home,
         &[
@@ -396,6 +405,12 @@ fn a_directory_with_an_untrusted_certificate_is_refused() {
     let password = Password::new(JSMITH_PW.to_owned());
     let err = config.verify("jsmith", &password).unwrap_err();
     assert!(err.url.contains(&slapd.port.to_string()), "{err}");
+    // `doctor`'s probe is refused the same way, with no password involved.
+    let probed = config.probe().unwrap_err();
+    assert!(
+        probed.reason.to_lowercase().contains("certificate"),
+        "{probed}"
+    );
 
     // StartTLS on plain LDAP, with the right CA, works; with the wrong one it is refused.
     let ca_file = tmp.path().join("ca.pem");
@@ -410,6 +425,7 @@ fn a_directory_with_an_untrusted_certificate_is_refused() {
         starttls.verify("jsmith", &password),
         Ok(DirectoryVerdict::Accepted)
     );
+    assert_eq!(starttls.probe(), Ok("TLS connection made"));
 }
 
 /// A directory that accepts the connection and never answers counts as unreachable after

@@ -1,8 +1,9 @@
 //! `eps-tracker doctor`: in ten seconds, is the fault ours or Spine's? Checks the settings,
 //! the certificate files, the ASID, DNS, a TCP connection and a TLS handshake with our
-//! client certificate, and the audit trail, each with a tick or a cross and the fix. It
-//! needs no sign-in, sends no Tracker request and shows no patient data; the only record
-//! it writes is its own verification of the audit trail.
+//! client certificate, the audit trail, and the syslog collector and the directory where
+//! they are configured, each with a tick or a cross and the fix. It needs no sign-in, sends
+//! no Tracker request and shows no patient data; the only record it writes is its own
+//! verification of the audit trail.
 
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
@@ -18,17 +19,19 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 use super::exit::{self, Failure};
-use super::output::{print, print_raw};
+use super::output::{print, print_raw, width};
 use super::secure::Globals;
 use crate::config::{Config, Home};
 use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::audit::{
-    AuditEntry, AuditLog, Event, FileResult, Origin, Outcome, verify_dir,
+    AuditEntry, AuditLog, Event, FileResult, Origin, Outcome, Transport, backlog, probe_forwarding,
+    verify_dir,
 };
 use crate::security::spine_client::{
     ClientSettings, PemRole, PemSource, SpineId, SpineIdKind, TlsMaterial, TransportError,
     check_material, describe_tls_failure,
 };
+use crate::ui::text::wrap;
 
 /// Check the settings, certificates, network path to Spine and the audit trail.
 ///
@@ -36,7 +39,9 @@ use crate::security::spine_client::{
 /// embedded sandbox end to end): settings file, certificate/key/CA files (present, key
 /// private, parseable, matching, in date with a warning under 30 days), ASID, DNS, TCP
 /// connect, TLS handshake with our client certificate, then the audit trail (verified and
-/// writable). Needs no sign-in and sends no Tracker request.
+/// writable), and when configured the syslog collector ([audit.forward], with the records
+/// waiting for it) and the directory ([directory]). Needs no sign-in and sends no Tracker
+/// request.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Exit codes: 0 every check passed (warnings allowed), 1 a check \
@@ -97,8 +102,11 @@ impl Report {
         self.checks.iter().all(|c| c.status != Status::Fail)
     }
 
-    fn text(&self) -> String {
+    /// The report for people, wrapped to `width` (none: one line per check).
+    fn text(&self, width: Option<usize>) -> String {
         let mut out = String::new();
+        // The details line up one space after the longest check name.
+        let name_width = self.checks.iter().map(|c| c.check.len()).max().unwrap_or(0) + 1;
         let mut heading: Option<Option<&str>> = None;
         for check in &self.checks {
             let environment = check.environment.as_deref();
@@ -119,12 +127,11 @@ impl Report {
                 .millis
                 .map(|ms| format!(" ({ms} ms)"))
                 .unwrap_or_default();
-            out.push_str(&format!(
-                "  {mark} {:<15}{}{took}\n",
-                check.check, check.detail
-            ));
+            let lead = format!("  {mark} {:<name_width$}", check.check);
+            let detail = format!("{}{took}", check.detail);
+            push_wrapped(&mut out, &lead, 4 + name_width, &detail, width);
             if let Some(fix) = &check.fix {
-                out.push_str(&format!("      fix: {fix}\n"));
+                push_wrapped(&mut out, "      fix: ", 11, fix, width);
             }
         }
         let failed = self
@@ -138,6 +145,23 @@ impl Report {
             n => format!("{n} checks failed\n"),
         });
         out
+    }
+}
+
+/// `lead` then `text`, wrapped to `width` with later lines indented under the text.
+fn push_wrapped(out: &mut String, lead: &str, indent: usize, text: &str, width: Option<usize>) {
+    let lines = match width {
+        Some(width) if width > indent + 20 => wrap(text, width - indent),
+        _ => vec![text.to_owned()],
+    };
+    for (i, line) in lines.iter().enumerate() {
+        if i == 0 {
+            out.push_str(lead);
+        } else {
+            out.push_str(&" ".repeat(indent));
+        }
+        out.push_str(line);
+        out.push('\n');
     }
 }
 
@@ -169,13 +193,17 @@ pub(super) fn run(args: &DoctorArgs, globals: Globals<'_>) -> ExitCode {
         }
     };
     let mut report = Report::default();
-    runtime.block_on(check_all(&mut report, &home, globals));
+    let config = runtime.block_on(check_all(&mut report, &home, globals));
     check_audit(&mut report, &home);
+    if let Some(config) = config {
+        check_forwarding(&mut report, &home, &config);
+        check_directory(&mut report, &config);
+    }
     let printed = if args.json {
         let document = serde_json::json!({"ok": report.ok(), "checks": report.checks});
         print_raw(&(serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"))
     } else {
-        print(&report.text())
+        print(&report.text(width()))
     };
     if let Err(failure) = printed {
         return failure.report();
@@ -187,7 +215,18 @@ pub(super) fn run(args: &DoctorArgs, globals: Globals<'_>) -> ExitCode {
     }
 }
 
-async fn check_all(report: &mut Report, home: &Home, globals: Globals<'_>) {
+/// The settings, then each environment; returns the settings when they could be read.
+async fn check_all(report: &mut Report, home: &Home, globals: Globals<'_>) -> Option<Config> {
+    let config = check_environments(report, home, globals).await?;
+    report.environment = None;
+    Some(config)
+}
+
+async fn check_environments(
+    report: &mut Report,
+    home: &Home,
+    globals: Globals<'_>,
+) -> Option<Config> {
     let path = home.config_file.display();
     let config = match Config::load(&home.config_file) {
         Ok(config) => {
@@ -203,7 +242,7 @@ async fn check_all(report: &mut Report, home: &Home, globals: Globals<'_>) {
             report
                 .add("settings", Status::Fail, e.to_string())
                 .fix("correct the line named (config.example.toml shows every setting)");
-            return;
+            return None;
         }
     };
     if globals.sandbox {
@@ -221,14 +260,14 @@ async fn check_all(report: &mut Report, home: &Home, globals: Globals<'_>) {
                 );
             }
         }
-        return;
+        return Some(config);
     }
     let names: Vec<String> = match globals.environment {
         Some(name) => match config.environment(Some(name)) {
             Ok((name, _)) => vec![name.to_owned()],
             Err(e) => {
                 report.add("environment", Status::Fail, e);
-                return;
+                return Some(config);
             }
         },
         None => config.environments.keys().cloned().collect(),
@@ -244,14 +283,14 @@ async fn check_all(report: &mut Report, home: &Home, globals: Globals<'_>) {
                 "add an [environments.NAME] table (see config.example.toml), or try the \
                  program with --sandbox",
             );
-        return;
+        return Some(config);
     }
     for name in names {
         let settings = config.environments[&name].client_settings(home.config_file.parent());
         report.environment = Some(format!("{name} ({})", settings.base_url));
         check_environment(report, &settings).await;
     }
-    report.environment = None;
+    Some(config)
 }
 
 async fn check_environment(report: &mut Report, settings: &ClientSettings) {
@@ -681,6 +720,107 @@ fn check_audit(report: &mut Report, home: &Home) {
             report
                 .add("audit write", Status::Fail, format!("cannot be written: {e}"))
                 .fix("lookups are refused until it can: check the folder's owner, mode and free space");
+        }
+    }
+}
+
+/// `[audit.forward]`: the collector can be reached now (over TLS, with our certificate),
+/// and how many records wait for it.
+fn check_forwarding(report: &mut Report, home: &Home, config: &Config) {
+    let Some(settings) = &config.audit.forward else {
+        return;
+    };
+    let started = Instant::now();
+    match probe_forwarding(settings) {
+        Ok(()) => {
+            report
+                .add(
+                    "audit forwarding",
+                    Status::Pass,
+                    format!(
+                        "the syslog collector {} accepts a {} connection",
+                        settings.address,
+                        match settings.transport {
+                            Transport::Tcp => "TCP",
+                            Transport::Tls => "TLS",
+                        }
+                    ),
+                )
+                .took(started);
+        }
+        Err(e) => {
+            report
+                .add("audit forwarding", Status::Fail, e.to_string())
+                .took(started)
+                .fix(
+                    "start the collector or correct [audit.forward]; records wait in the trail \
+                     and are sent once it answers (`eps-tracker audit forward` sends them now)",
+                );
+        }
+    }
+    match backlog(&home.audit_dir) {
+        Ok(waiting) if waiting.records == 0 => {
+            report.add(
+                "forwarding backlog",
+                Status::Pass,
+                "every record has been sent",
+            );
+        }
+        Ok(waiting) => match waiting.stale_warning(settings, Utc::now()) {
+            Some(warning) => {
+                report.add("forwarding backlog", Status::Warn, warning);
+            }
+            None => {
+                report.add(
+                    "forwarding backlog",
+                    Status::Pass,
+                    format!("{} record(s) waiting, none for long", waiting.records),
+                );
+            }
+        },
+        Err(e) => {
+            report
+                .add(
+                    "forwarding backlog",
+                    Status::Fail,
+                    format!("cannot read the forwarding cursor: {e}"),
+                )
+                .fix("give the user running eps-tracker access to the audit folder");
+        }
+    }
+}
+
+/// `[directory]`: the directory answers over TLS (and takes the service account's bind).
+fn check_directory(report: &mut Report, config: &Config) {
+    let Some(directory) = &config.directory else {
+        return;
+    };
+    if let Err(e) = directory.validate() {
+        report
+            .add("directory", Status::Fail, format!("[directory] {e}"))
+            .fix("correct [directory] (config.example.toml shows every setting)");
+        return;
+    }
+    let started = Instant::now();
+    match directory.probe() {
+        Ok(what) => {
+            report
+                .add(
+                    "directory",
+                    Status::Pass,
+                    format!("{}: {what}", directory.url),
+                )
+                .took(started);
+        }
+        Err(e) => {
+            report
+                .add("directory", Status::Fail, e.reason.clone())
+                .took(started)
+                .fix(format!(
+                    "directory users cannot sign in until {} answers: check the address, the \
+                     CA and the service account in [directory]",
+                    e.url
+                ));
         }
     }
 }

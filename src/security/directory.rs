@@ -125,6 +125,32 @@ impl DirectoryConfig {
         if password.expose().is_empty() {
             return Ok(DirectoryVerdict::WrongPassword);
         }
+        self.on_own_thread(self.exchange(user, password))
+    }
+
+    /// Connects over TLS (ldaps or StartTLS, checking the server's certificate) and, where a
+    /// service account is set, binds as it; then lets go. No user's password is involved:
+    /// `doctor`'s check that sign-ins could be checked now. Says what was checked.
+    pub fn probe(&self) -> Result<&'static str, DirectoryUnavailable> {
+        self.on_own_thread(async {
+            let mut ldap = self.connect().await?;
+            self.bind_service_account(&mut ldap).await?;
+            let _ = ldap.unbind().await;
+            Ok(if self.bind_dn.is_some() {
+                "TLS connection made and the service account bound"
+            } else {
+                "TLS connection made"
+            })
+        })
+    }
+
+    /// Runs `work` on a thread of its own with its own small runtime and the configured
+    /// time limit, so it can be called from any blocking context (or from inside another
+    /// runtime).
+    fn on_own_thread<T: Send>(
+        &self,
+        work: impl Future<Output = Result<T, String>> + Send,
+    ) -> Result<T, DirectoryUnavailable> {
         let unavailable = |reason: String| DirectoryUnavailable {
             url: self.url.clone(),
             reason,
@@ -138,7 +164,7 @@ impl DirectoryConfig {
                         .map_err(|e| unavailable(e.to_string()))?;
                     let limit = Duration::from_secs(self.timeout_secs.max(1));
                     runtime.block_on(async {
-                        tokio::time::timeout(limit, self.exchange(user, password))
+                        tokio::time::timeout(limit, work)
                             .await
                             .unwrap_or_else(|_| Err(format!("no answer in {}s", limit.as_secs())))
                             .map_err(unavailable)
@@ -149,27 +175,38 @@ impl DirectoryConfig {
         })
     }
 
-    async fn exchange(&self, user: &str, password: &Password) -> Result<DirectoryVerdict, String> {
+    async fn connect(&self) -> Result<ldap3::Ldap, String> {
         let mut settings = LdapConnSettings::new()
             .set_conn_timeout(Duration::from_secs(self.timeout_secs.max(1)))
             .set_starttls(self.starttls && self.url.starts_with("ldap://"));
         if let Some(ca) = &self.ca {
             settings = settings.set_config(Arc::new(tls_config(ca)?));
         }
-        let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &self.url)
+        let (conn, ldap) = LdapConnAsync::with_settings(settings, &self.url)
             .await
             .map_err(|e| e.to_string())?;
         ldap3::drive!(conn);
+        Ok(ldap)
+    }
+
+    /// Binds as the service account that searches for users, where one is set.
+    async fn bind_service_account(&self, ldap: &mut ldap3::Ldap) -> Result<(), String> {
+        if let (Some(bind_dn), Some(file)) = (&self.bind_dn, &self.bind_password_file) {
+            let secret = service_password(file)?;
+            ldap.simple_bind(bind_dn, &secret)
+                .await
+                .and_then(|r| r.success())
+                .map_err(|e| format!("the service account cannot bind: {e}"))?;
+        }
+        Ok(())
+    }
+
+    async fn exchange(&self, user: &str, password: &Password) -> Result<DirectoryVerdict, String> {
+        let mut ldap = self.connect().await?;
         let dn = match (&self.user_dn, &self.search_base, &self.search_filter) {
             (Some(template), _, _) => template.replace("{user}", &dn_escape(user)),
             (None, Some(base), Some(filter)) => {
-                if let (Some(bind_dn), Some(file)) = (&self.bind_dn, &self.bind_password_file) {
-                    let secret = service_password(file)?;
-                    ldap.simple_bind(bind_dn, &secret)
-                        .await
-                        .and_then(|r| r.success())
-                        .map_err(|e| format!("the service account cannot bind: {e}"))?;
-                }
+                self.bind_service_account(&mut ldap).await?;
                 let filter = filter.replace("{user}", &ldap_escape(user));
                 let (entries, _) = ldap
                     .search(base, Scope::Subtree, &filter, vec!["1.1"])

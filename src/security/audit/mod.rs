@@ -20,7 +20,7 @@ mod writer;
 pub use against::{AgainstReport, compare};
 pub use forward::{
     AuditSettings, Backlog, Facility, ForwardError, ForwardReport, ForwardSettings, Transport,
-    backlog, forward_once,
+    backlog, forward_once, probe as probe_forwarding,
 };
 pub use head::{Mismatch, MismatchKind};
 pub use origin::Origin;

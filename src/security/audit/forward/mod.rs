@@ -62,6 +62,16 @@ pub struct ForwardReport {
     pub cursor: Option<u64>,
 }
 
+/// Opens a connection to the collector (and, over TLS, completes the handshake with the
+/// client certificate) and closes it without sending anything: `doctor`'s check that
+/// records could leave the machine now.
+pub fn probe(settings: &ForwardSettings) -> Result<(), ForwardError> {
+    settings.validate().map_err(ForwardError::Settings)?;
+    let tls = tls_config(settings)?;
+    Connection::open(settings, tls.as_ref())?;
+    Ok(())
+}
+
 /// Sends every record after the cursor to the collector and moves the cursor on once the
 /// collector confirms it read them. One sender at a time per trail (a lock on the cursor
 /// file), so records leave in order.
