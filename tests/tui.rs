@@ -803,6 +803,36 @@ fn patient_banner_deceased_and_restricted_are_said_first() {
     assert!(!screen80.contains("LS1 6AE"), "{screen80}");
 }
 
+/// PDS answered the search's number with the record that replaced it: the note comes
+/// first, whole at 200 columns and cut (never dropped) at 80.
+#[test]
+fn patient_banner_says_when_the_number_was_replaced() {
+    let merged = Patient {
+        nhs_number: "9990100217".into(),
+        superseded_from: Some(NHS.into()),
+        ..demo_patient()
+    };
+    let state = with_banner(Ok(merged));
+    let wide = screen(&state, 200, 50);
+    assert!(
+        wide.contains(
+            "\nNHS number 999 054 8609 has been replaced by 999 010 0217: use the new number \
+             from now on, and search it too for newer prescriptions"
+        ),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("\nPatient: Mrs Jane Élodie O'BRIEN-SMITH"),
+        "{wide}"
+    );
+    let narrow = screen(&state, 80, 24);
+    assert!(
+        narrow.contains("\nNHS number 999 054 8609 has been replaced by 999 010 0217"),
+        "{narrow}"
+    );
+    insta::assert_snapshot!("patient_banner_superseded_80x24", narrow);
+}
+
 #[test]
 fn patient_banner_when_pds_fails_keeps_the_prescriptions() {
     let state = with_banner(Err("PDS did not answer in time".into()));

@@ -170,7 +170,8 @@ impl Patient {
     pub fn superseded_note(&self) -> Option<String> {
         self.superseded_from.as_ref().map(|old| {
             format!(
-                "NHS number {} has been replaced by {}: the new number is used from now on",
+                "NHS number {} has been replaced by {}: use the new number from now on, and \
+                 search it too for newer prescriptions",
                 spaced(old),
                 spaced(&self.nhs_number)
             )

@@ -3,7 +3,7 @@
 //! records are said first and in the warning style, so a narrow terminal never cuts them.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
@@ -15,12 +15,30 @@ use crate::app::state::State;
 
 const LABEL: &str = "Patient: ";
 
-/// Whether the banner takes a line.
-pub fn shown(state: &State) -> bool {
-    !matches!(state.patient.banner, Banner::Hidden)
+/// The lines the banner takes: none, the patient line, or (a merged record) the note that
+/// the number searched has been replaced above it.
+pub fn height(state: &State) -> u16 {
+    match &state.patient.banner {
+        Banner::Hidden => 0,
+        Banner::Found(found) if found.0.superseded_from.is_some() => 2,
+        _ => 1,
+    }
 }
 
 pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
+    let mut area = area;
+    if let Banner::Found(found) = &state.patient.banner
+        && let Some(note) = found.0.superseded_note()
+        && area.height >= 2
+    {
+        // The prescriptions listed are the old number's: staff must know to search the new
+        // one too, so this goes first, in the warning style.
+        let [first, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+        let line = Line::styled(fit(&note, usize::from(first.width)), theme.warning());
+        frame.render_widget(Paragraph::new(line), first);
+        area = rest;
+    }
     let width = usize::from(area.width);
     let (text, style) = match &state.patient.banner {
         Banner::Hidden => return,

@@ -43,9 +43,11 @@ pub fn draw(state: &State, frame: &mut Frame) {
     match &state.signin {
         Some(form) => signin::draw(state, form, theme, frame, body),
         None => {
-            let panes = if banner::shown(state) {
+            let banner_height = banner::height(state);
+            let panes = if banner_height > 0 {
                 let [line, panes] =
-                    Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(body);
+                    Layout::vertical([Constraint::Length(banner_height), Constraint::Fill(1)])
+                        .areas(body);
                 banner::draw(state, theme, frame, line);
                 panes
             } else {
