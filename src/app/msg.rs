@@ -58,6 +58,10 @@ pub enum Msg {
         id: RequestId,
         result: Result<Demographics, String>,
     },
+    /// Time to look again at whether audit records are reaching the syslog collector.
+    AuditCheckDue,
+    /// Audit records have waited too long for the collector (a footer line), or not.
+    AuditBacklog(Option<String>),
 }
 
 /// A password that was right: either the session has started, or the user has several
@@ -130,6 +134,9 @@ pub enum Cmd {
         id: RequestId,
         search: SearchDetails,
     },
+    /// See whether audit records wait too long for the collector; answers
+    /// `Msg::AuditBacklog`.
+    CheckAuditBacklog,
 }
 
 /// Who locked the screen: the audit trail tells a user's Ctrl-L from the idle timer.

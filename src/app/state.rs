@@ -140,6 +140,9 @@ pub struct State {
     pub today: NaiveDate,
     /// A short note for the footer (e.g. what was copied), until the next key.
     pub notice: Option<String>,
+    /// Audit records are not leaving the machine: said in the footer until they do, so
+    /// staff can tell IT security (they cannot fix it themselves).
+    pub audit_warning: Option<String>,
     /// Scroll offset of the help overlay when it is open.
     pub help: Option<u16>,
     /// Turns once per tick while anything is in flight.
@@ -168,6 +171,7 @@ impl State {
             patient: PatientBanner::default(),
             today,
             notice: None,
+            audit_warning: None,
             settings,
             signin: Some(SignInForm::default()),
             signin_request: None,

@@ -92,6 +92,15 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Cmd> {
             state.dirty = cmds.is_some();
             cmds.unwrap_or_default()
         }
+        Msg::AuditCheckDue => {
+            state.dirty = false;
+            vec![Cmd::CheckAuditBacklog]
+        }
+        Msg::AuditBacklog(warning) => {
+            state.dirty = state.audit_warning != warning;
+            state.audit_warning = warning;
+            Vec::new()
+        }
     }
 }
 

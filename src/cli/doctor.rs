@@ -766,9 +766,9 @@ fn check_forwarding(report: &mut Report, home: &Home, config: &Config) {
                 "every record has been sent",
             );
         }
-        Ok(waiting) => match waiting.stale_warning(settings, Utc::now()) {
-            Some(warning) => {
-                report.add("forwarding backlog", Status::Warn, warning);
+        Ok(waiting) => match waiting.stale(settings, Utc::now()) {
+            Some(stale) => {
+                report.add("forwarding backlog", Status::Warn, stale.to_string());
             }
             None => {
                 report.add(

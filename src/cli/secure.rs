@@ -49,8 +49,8 @@ impl Secured {
                 _ => Failure::denied(e),
             },
         )?;
-        if let Some(warning) = auth.audit().stale_backlog_warning(Utc::now()) {
-            eprintln!("warning: {warning}");
+        if let Some(stale) = auth.audit().stale_backlog(Utc::now()) {
+            eprintln!("warning: {stale}");
         }
         Ok(Self { home, config, auth })
     }

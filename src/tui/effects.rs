@@ -50,6 +50,8 @@ pub trait Effects: Send + Sync + 'static {
         &self,
         search: PatientSearch,
     ) -> BoxFuture<'static, Result<Demographics, String>>;
+    /// A footer line when audit records have waited too long for the syslog collector.
+    fn audit_backlog(&self) -> Option<String>;
 }
 
 /// The real effects: the gate to the Tracker and the sign-in machinery.
@@ -115,5 +117,12 @@ impl Effects for Live {
         let session = self.access.session();
         let gate = self.gate.clone();
         Box::pin(async move { patient::search(&gate, session, search).await })
+    }
+
+    fn audit_backlog(&self) -> Option<String> {
+        self.access
+            .audit()
+            .stale_backlog(Utc::now())
+            .map(|stale| stale.short())
     }
 }

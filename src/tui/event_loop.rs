@@ -54,6 +54,8 @@ pub struct Timing {
     pub idle: Duration,
     /// How long the selection must rest before its detail is fetched.
     pub settle: Duration,
+    /// How often to look at whether audit records reach the syslog collector.
+    pub audit_check: Duration,
 }
 
 /// Terminal events arrive through a channel, so a burst can be drained with `try_recv`
@@ -93,6 +95,9 @@ where
     let effects = worker.effects().clone();
     let mut idle = IdleClock::new(timing.idle, Instant::now(), effects.now());
     let mut settle_at: Option<Instant> = None;
+    // The first look is at once: a backlog left by an earlier run is said on the sign-in
+    // screen already.
+    let mut audit_check_at = Instant::now();
     loop {
         let today = effects.today();
         if today != state.today {
@@ -151,6 +156,10 @@ where
                 }
             }
             () = sleep_until(spin_wake), if state.busy() => Msg::Tick,
+            () = sleep_until(audit_check_at) => {
+                audit_check_at = Instant::now() + timing.audit_check;
+                Msg::AuditCheckDue
+            }
             () = sleep(WATCH) => {
                 if terminal_gone() {
                     return Ok(Ending::Hangup);

@@ -41,6 +41,9 @@ use worker::Worker;
 /// The most the exit waits for cancelled requests' records, and again for the sign-out
 /// record: SIGTERM must end the app within a second.
 const SHUTDOWN: Duration = Duration::from_millis(400);
+/// How often the app looks at whether audit records reach the syslog collector: the
+/// collector's own warning threshold is in minutes, so once a minute is soon enough.
+const AUDIT_CHECK: Duration = Duration::from_secs(60);
 
 /// Everything the terminal app starts with: where its state lives and the sign-in
 /// machinery opened on it.
@@ -167,6 +170,7 @@ pub fn run(start: Start) -> ExitCode {
     let timing = Timing {
         idle: Duration::from_secs(u64::from(access.idle_lock_minutes()) * 60),
         settle: start.detail_delay,
+        audit_check: AUDIT_CHECK,
     };
     let result = runtime.block_on(async {
         let mut signals = Signals::new()?;

@@ -49,6 +49,9 @@ struct Fake {
     records: Arc<Mutex<Vec<String>>>,
     session: AtomicBool,
     sign_in_finished: AtomicBool,
+    /// What `audit_backlog` says, and how often the loop asks.
+    audit_backlog: Mutex<Option<String>>,
+    audit_check: Duration,
 }
 
 impl Fake {
@@ -65,6 +68,8 @@ impl Fake {
             records: Arc::new(Mutex::new(Vec::new())),
             session: AtomicBool::new(false),
             sign_in_finished: AtomicBool::new(false),
+            audit_backlog: Mutex::new(None),
+            audit_check: Duration::from_secs(60),
         }
     }
 
@@ -224,6 +229,10 @@ impl Effects for Fake {
         self.record("patient search");
         Box::pin(async { Err("PDS is not answering".to_string()) })
     }
+
+    fn audit_backlog(&self) -> Option<String> {
+        self.audit_backlog.lock().unwrap().clone()
+    }
 }
 
 /// `n` acute prescriptions, all current, with valid (check-charactered) IDs.
@@ -303,6 +312,7 @@ where
     let timing = Timing {
         idle: Duration::from_secs(15 * 60),
         settle: Duration::from_millis(250),
+        audit_check: fake.audit_check,
     };
     let run = run(
         &mut terminal,
@@ -558,4 +568,38 @@ async fn a_revoked_session_returns_to_sign_in_with_the_reason_and_no_patient_dat
     assert!(!screen.contains(NHS), "nothing of the patient stays");
     assert!(!screen.contains("A3B4D9"), "nothing of the patient stays");
     assert_eq!(fake.records(), vec!["sign_out"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_footer_says_when_audit_records_are_not_leaving_and_stops_once_they_do() {
+    const WAITING: &str = "audit records not forwarded since 03:10 UTC: tell IT security";
+    let stuck = fake(|f| {
+        f.audit_backlog = Mutex::new(Some(WAITING.into()));
+        f.audit_check = Duration::from_secs(1);
+    });
+    let (state, screen, _) = drive(stuck, |keys| async move {
+        keys.sign_in_and_search().await;
+        keys.pause(3000).await;
+    })
+    .await;
+    assert_eq!(state.audit_warning.as_deref(), Some(WAITING));
+    assert!(screen.contains(WAITING), "{screen}");
+
+    let recovers = fake(|f| {
+        f.audit_backlog = Mutex::new(Some(WAITING.into()));
+        f.audit_check = Duration::from_secs(1);
+    });
+    let probe = recovers.clone();
+    let (state, screen, _) = drive(recovers, |keys| async move {
+        keys.sign_in_and_search().await;
+        keys.pause(1500).await;
+        *probe.audit_backlog.lock().unwrap() = None;
+        keys.pause(3000).await;
+    })
+    .await;
+    assert_eq!(
+        state.audit_warning, None,
+        "cleared once the records have left"
+    );
+    assert!(!screen.contains("not forwarded"), "{screen}");
 }

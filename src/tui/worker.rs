@@ -100,6 +100,9 @@ impl Worker {
                 let _ = self.clipboard.flush();
             }
             Cmd::FetchWhenRested => self.rest_wanted = true,
+            Cmd::CheckAuditBacklog => {
+                self.blocking(|effects| Some(Msg::AuditBacklog(effects.audit_backlog())));
+            }
             Cmd::SignIn { id, user, password } => self.blocking(move |effects| {
                 Some(Msg::SignInDone {
                     id,

@@ -50,6 +50,14 @@ pub fn footer(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     if let Some(warning) = state.idle_warning() {
         spans.push(Span::styled(format!("{warning} "), theme.warning()));
     }
+    if let Some(warning) = &state.audit_warning {
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let room = usize::from(area.width).saturating_sub(used + 1);
+        spans.push(Span::styled(
+            format!("{} ", fit(warning, room)),
+            theme.warning(),
+        ));
+    }
     let hints: Vec<(Action, &str)> = if state.help.is_some() {
         vec![(Action::Help, "close"), (Action::Quit, "quit")]
     } else if state
@@ -124,7 +132,8 @@ pub fn footer(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     }
     spans.extend(hint_spans.into_iter().flatten());
     let used: usize = spans.iter().map(|s| s.width()).sum();
-    if !trace.is_empty() {
+    // The trace ID is also under the list; here it goes only where it fits whole.
+    if !trace.is_empty() && used + trace.chars().count() <= usize::from(area.width) {
         let gap = usize::from(area.width).saturating_sub(used + trace.chars().count());
         spans.push(Span::raw(" ".repeat(gap)));
         spans.push(Span::styled(trace, theme.dim()));

@@ -19,8 +19,8 @@ mod writer;
 
 pub use against::{AgainstReport, compare};
 pub use forward::{
-    AuditSettings, Backlog, Facility, ForwardError, ForwardReport, ForwardSettings, Transport,
-    backlog, forward_once, probe as probe_forwarding,
+    AuditSettings, Backlog, Facility, ForwardError, ForwardReport, ForwardSettings, StaleBacklog,
+    Transport, backlog, forward_once, probe as probe_forwarding,
 };
 pub use head::{Mismatch, MismatchKind};
 pub use origin::Origin;

@@ -18,7 +18,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::bound::{bound_entry, bound_origin};
-use super::forward::{self, ForwardSettings, Forwarder};
+use super::forward::{self, ForwardSettings, Forwarder, StaleBacklog};
 use super::head::{self, LastRecord, Mismatch};
 use super::origin::Origin;
 use super::record::{AuditEntry, Event};
@@ -212,17 +212,15 @@ impl AuditLog {
         self
     }
 
-    /// A warning for the user when records have waited too long for the collector.
-    pub fn stale_backlog_warning(&self, now: DateTime<Utc>) -> Option<String> {
+    /// Records that have waited too long for the collector (none: forwarding is off, or
+    /// keeping up), with the last sending error when there was one.
+    pub fn stale_backlog(&self, now: DateTime<Utc>) -> Option<StaleBacklog> {
         let writer = self.writer();
         let settings = writer.forward_settings.as_ref()?;
         let dir = writer.path.parent()?;
-        let backlog = forward::backlog(dir).ok()?;
-        let mut warning = backlog.stale_warning(settings, now)?;
-        if let Some(error) = writer.forwarder.as_ref().and_then(Forwarder::last_error) {
-            warning.push_str(&format!(" (last attempt: {error})"));
-        }
-        Some(warning)
+        let mut stale = forward::backlog(dir).ok()?.stale(settings, now)?;
+        stale.last_error = writer.forwarder.as_ref().and_then(Forwarder::last_error);
+        Some(stale)
     }
 
     /// The active trail file.

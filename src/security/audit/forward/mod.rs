@@ -29,7 +29,7 @@ use connection::{Connection, IO_TIMEOUT, tls_config};
 use message::format_message;
 pub(crate) use sender::Forwarder;
 pub use settings::{AuditSettings, Facility, ForwardSettings, Transport};
-pub use spool::{Backlog, backlog};
+pub use spool::{Backlog, StaleBacklog, backlog};
 use spool::{Cursor, MAX_BATCH, Pending, cursor_path, pending_records, read_cursor, write_cursor};
 
 /// Why a batch did not reach the collector. The records stay in the backlog.

@@ -26,20 +26,57 @@ pub struct Backlog {
 }
 
 impl Backlog {
-    /// A warning when the oldest unsent record has waited longer than `minutes`.
-    pub fn stale_warning(&self, settings: &ForwardSettings, now: DateTime<Utc>) -> Option<String> {
+    /// The backlog when its oldest record has waited longer than the settings allow.
+    pub fn stale(&self, settings: &ForwardSettings, now: DateTime<Utc>) -> Option<StaleBacklog> {
         let oldest = self.oldest?;
         let waited = now - oldest;
         (waited > chrono::Duration::minutes(i64::from(settings.warn_after_minutes))).then(|| {
-            format!(
-                "{} audit record(s) have not reached the syslog collector {} since {} UTC. \
-                 Check that the collector is running and reachable, then run `eps-tracker audit \
-                 forward`; tell your IT security lead if it stays down",
-                self.records,
-                settings.address,
-                oldest.format("%Y-%m-%d %H:%M")
-            )
+            StaleBacklog {
+                records: self.records,
+                since: oldest,
+                collector: settings.address.clone(),
+                last_error: None,
+            }
         })
+    }
+}
+
+/// Records that have waited too long for the collector: someone must be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleBacklog {
+    pub records: u64,
+    /// When the oldest of them was written.
+    pub since: DateTime<Utc>,
+    pub collector: String,
+    /// Why the last attempt to send failed, when this program made one.
+    pub last_error: Option<String>,
+}
+
+impl StaleBacklog {
+    /// One line for a terminal's footer, for staff who cannot fix it but can report it.
+    pub fn short(&self) -> String {
+        format!(
+            "audit records not forwarded since {} UTC: tell IT security",
+            self.since.format("%H:%M")
+        )
+    }
+}
+
+impl std::fmt::Display for StaleBacklog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} audit record(s) have not reached the syslog collector {} since {} UTC. Check \
+             that the collector is running and reachable, then run `eps-tracker audit \
+             forward`; tell your IT security lead if it stays down",
+            self.records,
+            self.collector,
+            self.since.format("%Y-%m-%d %H:%M")
+        )?;
+        if let Some(error) = &self.last_error {
+            write!(f, " (last attempt: {error})")?;
+        }
+        Ok(())
     }
 }
 
@@ -262,12 +299,19 @@ mod tests {
             records: 3,
             oldest: Some(now - chrono::Duration::minutes(20)),
         };
-        let warning = backlog.stale_warning(&settings(), now).unwrap();
+        let stale = backlog.stale(&settings(), now).unwrap();
+        let warning = stale.to_string();
         assert!(warning.contains("audit forward"), "{warning}");
+        assert!(warning.contains("127.0.0.1:6514"), "{warning}");
+        assert!(
+            stale
+                .short()
+                .starts_with("audit records not forwarded since")
+        );
         let fresh = Backlog {
             records: 3,
             oldest: Some(now - chrono::Duration::minutes(2)),
         };
-        assert!(fresh.stale_warning(&settings(), now).is_none());
+        assert!(fresh.stale(&settings(), now).is_none());
     }
 }
