@@ -83,3 +83,32 @@ fn mistyped_and_never_issued_numbers_are_refused_without_naming_a_digit() {
         );
     }
 }
+
+/// Codes 1 and 2 mean different things on the clinical endpoints; a basic retrieve is told
+/// only what they mean there, once, with what to do next.
+#[test]
+fn a_basic_retrieve_explains_spines_code_for_the_basic_endpoints_only() {
+    let home = tempfile::tempdir().unwrap();
+    let out = support::run_sandbox(
+        home.path(),
+        &[
+            "get",
+            "--user",
+            "helpdesk",
+            "--password-stdin",
+            "19769E-Y90004-1B5397",
+        ],
+        DEMO_PW,
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("Spine error 2") && stderr.contains("Spine found more than one match"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("clinical"), "{stderr}");
+    assert!(
+        stderr.contains("what to do: Search by the patient's NHS number instead."),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("more than one match").count(), 1, "{stderr}");
+}

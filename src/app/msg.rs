@@ -238,7 +238,7 @@ impl Failure {
     /// What the user could try next.
     pub fn advice(&self) -> &'static str {
         match &self.spine {
-            Some(spine) => spine.spine_code().advice(),
+            Some(spine) => spine.advice(),
             None => self.advice,
         }
     }

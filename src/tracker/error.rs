@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Serialize;
 use thiserror::Error;
 
-use super::spine_code::SpineCode;
+use super::spine_code::{Endpoint, SpineCode};
 
 /// The largest response body we read. No limit is documented; a real search answer is a
 /// few hundred kilobytes at most, so anything larger is refused before it is all read.
@@ -23,19 +23,36 @@ pub struct SpineError {
     pub code: String,
     /// Spine's own text, exactly as sent.
     pub reason: String,
-    /// What the code means and what to do about it, in our words.
+    /// What the code means, in our words.
     pub explanation: String,
+    /// The endpoints that answered, once the caller has said (`on`): codes 1 and 2 mean
+    /// different things on each.
+    #[serde(skip)]
+    pub endpoint: Option<Endpoint>,
 }
 
 impl SpineError {
     pub fn new(code: impl Into<String>, reason: impl Into<String>) -> Self {
         let code = code.into().trim().to_owned();
-        let explanation = explain(&code).to_owned();
+        let explanation = SpineCode::from_code(&code).meaning().to_owned();
         Self {
             code,
             reason: reason.into(),
             explanation,
+            endpoint: None,
         }
+    }
+
+    /// The same error, explained for the endpoints that sent it.
+    pub fn on(mut self, endpoint: Endpoint) -> Self {
+        self.explanation = self.spine_code().meaning_on(Some(endpoint)).to_owned();
+        self.endpoint = Some(endpoint);
+        self
+    }
+
+    /// What the helpdesk can do next.
+    pub fn advice(&self) -> &'static str {
+        self.spine_code().advice_on(self.endpoint)
     }
 
     /// Code 3 (and 8 on the clinical endpoints): the issue asked for does not exist, but
@@ -60,11 +77,6 @@ impl SpineError {
     pub fn spine_code(&self) -> SpineCode {
         SpineCode::from_code(&self.code)
     }
-}
-
-/// Our explanation for each code in the Tracker's tables.
-fn explain(code: &str) -> &'static str {
-    SpineCode::from_code(code).meaning()
 }
 
 impl fmt::Display for SpineError {
@@ -223,6 +235,14 @@ fn gateway_message(status: Option<u16>, body: &BodyKind) -> String {
 }
 
 impl ResponseError {
+    /// The same failure, a Spine error explained for the endpoints that sent it.
+    pub fn on(self, endpoint: Endpoint) -> Self {
+        match self {
+            ResponseError::Spine(error) => ResponseError::Spine(error.on(endpoint)),
+            other => other,
+        }
+    }
+
     pub fn class(&self) -> FailureClass {
         match self {
             ResponseError::Spine(_) | ResponseError::Gateway { .. } => FailureClass::Answered,

@@ -6,6 +6,7 @@ use thiserror::Error;
 
 use super::codes::{EpsVersion, PrescriptionStatus};
 use super::ids::{NhsNumber, PrescriptionId};
+use super::spine_code::Endpoint;
 
 /// How far back Spine looks when no earliest date is given.
 pub const DEFAULT_SEARCH_DAYS: u64 = 28;
@@ -160,6 +161,15 @@ impl TrackerRequest {
             self,
             TrackerRequest::ClinicalSummary(_) | TrackerRequest::ClinicalDetail(_)
         )
+    }
+
+    /// Which endpoints answer it (they explain some error codes differently).
+    pub fn endpoint(&self) -> Endpoint {
+        if self.is_clinical() {
+            Endpoint::Clinical
+        } else {
+            Endpoint::Basic
+        }
     }
 
     /// Query parameters in the order Spine's examples show them. Names are case sensitive.

@@ -2,6 +2,16 @@
 //! what the helpdesk can do next. The CLI and the terminal app both describe Spine's
 //! answers from here, so they never disagree.
 
+/// Which Tracker endpoints answered: codes 1 and 2 mean different things on each, and an
+/// error body alone does not say which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Search and retrieve (prescription tracker).
+    Basic,
+    /// Clinical summary and clinical detail.
+    Clinical,
+}
+
 /// A `statusCode` from the Tracker's published tables (and `Unknown` for any other).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SpineCode {
@@ -77,18 +87,32 @@ impl SpineCode {
         !matches!(self, SpineCode::Unknown(_))
     }
 
-    /// What the code means, in our words. Codes 1 and 2 mean different things on the
-    /// clinical endpoints, so both meanings are given (Spine's own reason says which).
-    pub fn meaning(&self) -> &'static str {
-        match self {
-            SpineCode::NoMatch => {
-                "no prescription found (on the clinical search: no matching records); check the \
-                 ID or NHS number, and the date range"
+    /// What the code means, in our words, on the endpoints that answered. Codes 1 and 2
+    /// mean different things on the clinical endpoints; where the endpoint is not known (a
+    /// saved body) both meanings are given, and Spine's own reason says which.
+    pub fn meaning_on(&self, endpoint: Option<Endpoint>) -> &'static str {
+        match (self, endpoint) {
+            (SpineCode::NoMatch, Some(Endpoint::Basic)) => "no prescription found",
+            (SpineCode::NoMatch, Some(Endpoint::Clinical)) => "no matching records",
+            (SpineCode::NoMatch, None) => {
+                "no prescription found (on the clinical search: no matching records)"
             }
-            SpineCode::NotUnique => {
+            (SpineCode::NotUnique, Some(Endpoint::Basic)) => {
+                "no unique prescription: Spine found more than one match"
+            }
+            (SpineCode::NotUnique, Some(Endpoint::Clinical)) => "the NHS number is invalid",
+            (SpineCode::NotUnique, None) => {
                 "no unique prescription: Spine found more than one match (on the clinical \
                  endpoints: the NHS number is invalid)"
             }
+            _ => self.meaning(),
+        }
+    }
+
+    /// What the code means, in our words (for codes 1 and 2, see `meaning_on`).
+    pub fn meaning(&self) -> &'static str {
+        match self {
+            SpineCode::NoMatch | SpineCode::NotUnique => self.meaning_on(None),
             SpineCode::IssueNotFound => {
                 "that issue does not exist; the rest of the prescription is shown"
             }
@@ -138,6 +162,16 @@ impl SpineCode {
     /// not-found codes and the invalid-request codes give the same answer again.
     pub fn retry_can_help(&self) -> bool {
         matches!(self, SpineCode::Unexpected)
+    }
+
+    /// What the helpdesk can do next, on the endpoints that answered.
+    pub fn advice_on(&self, endpoint: Option<Endpoint>) -> &'static str {
+        match (self, endpoint) {
+            (SpineCode::NotUnique, Some(Endpoint::Clinical)) => {
+                "Check every digit of the NHS number with the caller."
+            }
+            _ => self.advice(),
+        }
     }
 
     /// What the helpdesk can do next.
@@ -202,5 +236,27 @@ mod tests {
                 .contains("Correct the query")
         );
         assert!(SpineCode::from_code("4").advice().contains("service desk"));
+    }
+
+    #[test]
+    fn codes_1_and_2_are_explained_for_the_endpoint_that_answered() {
+        use super::Endpoint::{Basic, Clinical};
+        let not_unique = SpineCode::from_code("2");
+        assert_eq!(
+            not_unique.meaning_on(Some(Basic)),
+            "no unique prescription: Spine found more than one match"
+        );
+        assert_eq!(not_unique.advice_on(Some(Basic)), not_unique.advice());
+        assert_eq!(
+            not_unique.meaning_on(Some(Clinical)),
+            "the NHS number is invalid"
+        );
+        assert!(not_unique.advice_on(Some(Clinical)).contains("NHS number"));
+        let no_match = SpineCode::from_code("1");
+        assert!(!no_match.meaning_on(Some(Basic)).contains("clinical"));
+        assert!(no_match.meaning_on(None).contains("clinical"));
+        // Every other code means the same everywhere.
+        let invalid = SpineCode::from_code("61");
+        assert_eq!(invalid.meaning_on(Some(Clinical)), invalid.meaning());
     }
 }

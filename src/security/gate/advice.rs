@@ -33,7 +33,7 @@ impl GateError {
                 FetchFailure::Transport(_) => {
                     "Retry in a moment; if it persists, quote the trace ID to the national service desk."
                 }
-                FetchFailure::Response(ResponseError::Spine(spine)) => spine.spine_code().advice(),
+                FetchFailure::Response(ResponseError::Spine(spine)) => spine.advice(),
                 FetchFailure::Response(response) if response.is_unavailable() => {
                     "Retry in a moment; if it persists, quote the trace ID to the national service desk."
                 }

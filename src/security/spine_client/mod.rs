@@ -122,7 +122,8 @@ impl TrackerClient {
             .send(relative, &request.params(), identity, &trace_id)
             .await;
         let decoded = sent.map_err(FetchFailure::Transport).and_then(|reply| {
-            decode(Some(reply.status), &reply.body).map_err(FetchFailure::Response)
+            decode(Some(reply.status), &reply.body)
+                .map_err(|e| FetchFailure::Response(e.on(request.endpoint())))
         });
         let elapsed = started.elapsed();
         match decoded {
