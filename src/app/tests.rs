@@ -39,8 +39,23 @@ fn who() -> Who {
 
 /// Signs in through the form, as a user would, and returns the state.
 pub fn signed_in() -> State {
+    signed_in_as("helpdesk", welcome())
+}
+
+/// The helpdesk user's welcome: no clinical detail, no PDS.
+fn welcome() -> Welcome {
+    Welcome {
+        who: who(),
+        clinical_allowed: false,
+        patient_allowed: false,
+        elsewhere: None,
+    }
+}
+
+/// Signed in as `user`, the runtime answering with `welcome`.
+fn signed_in_as(user: &str, welcome: Welcome) -> State {
     let mut state = State::new(Settings::default(), today());
-    type_text(&mut state, "helpdesk");
+    type_text(&mut state, user);
     update(&mut state, key(KeyCode::Enter));
     type_text(&mut state, "sandbox-demo");
     let cmds = update(&mut state, key(KeyCode::Enter));
@@ -51,12 +66,7 @@ pub fn signed_in() -> State {
         &mut state,
         Msg::SignInDone {
             id: *id,
-            result: Ok(SignInReply::Welcome(Welcome {
-                who: who(),
-                clinical_allowed: false,
-                patient_allowed: false,
-                elsewhere: None,
-            })),
+            result: Ok(SignInReply::Welcome(welcome)),
         },
     );
     state
@@ -897,12 +907,7 @@ fn lock_keeps_the_work_for_after_the_password() {
         &mut state,
         Msg::SignInDone {
             id: *id,
-            result: Ok(SignInReply::Welcome(Welcome {
-                who: who(),
-                clinical_allowed: false,
-                patient_allowed: false,
-                elsewhere: None,
-            })),
+            result: Ok(SignInReply::Welcome(welcome())),
         },
     );
     assert!(state.signin.is_none());
@@ -1048,12 +1053,7 @@ fn keys_typed_while_the_password_is_checked_go_to_the_query() {
         &mut state,
         Msg::SignInDone {
             id,
-            result: Ok(SignInReply::Welcome(Welcome {
-                who: who(),
-                clinical_allowed: false,
-                patient_allowed: false,
-                elsewhere: None,
-            })),
+            result: Ok(SignInReply::Welcome(welcome())),
         },
     );
     let (_, request) = only_fetch(&cmds);
@@ -1062,25 +1062,12 @@ fn keys_typed_while_the_password_is_checked_go_to_the_query() {
 
 #[test]
 fn a_role_that_looks_nothing_up_is_told_where_its_work_is_at_sign_in() {
-    let mut state = State::new(Settings::default(), today());
-    type_text(&mut state, "auditor");
-    update(&mut state, key(KeyCode::Enter));
-    type_text(&mut state, "sandbox-demo");
-    let cmds = update(&mut state, key(KeyCode::Enter));
-    let Some(Cmd::SignIn { id, .. }) = cmds.first() else {
-        panic!("{cmds:?}")
-    };
     let said = "The auditor role cannot look up prescriptions or patients.";
-    update(
-        &mut state,
-        Msg::SignInDone {
-            id: *id,
-            result: Ok(SignInReply::Welcome(Welcome {
-                who: who(),
-                clinical_allowed: false,
-                patient_allowed: false,
-                elsewhere: Some(said.to_owned()),
-            })),
+    let state = signed_in_as(
+        "auditor",
+        Welcome {
+            elsewhere: Some(said.to_owned()),
+            ..welcome()
         },
     );
     assert_eq!(state.form.note.as_deref(), Some(said));
