@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod pds;
 pub mod sandbox;
 pub mod security;

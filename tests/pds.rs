@@ -226,9 +226,8 @@ async fn token_refusals_are_explained() {
 
     // Another RSA key under the registered kid: the signature does not verify.
     let mut settings = sandbox.pds_settings();
-    settings.key = eps_tracker::security::spine_client::PemSource::Inline(
-        eps_tracker::pds::token::generate_key_pem().unwrap(),
-    );
+    settings.key =
+        eps_tracker::files::PemSource::Inline(eps_tracker::pds::token::generate_key_pem().unwrap());
     let err = PdsClient::new(&settings)
         .unwrap()
         .send(&retrieve("9990548609"), "t")
@@ -311,7 +310,7 @@ async fn the_sandbox_enforces_pds_rules_on_the_wire() {
     // so take one by making the client fetch it and reading nothing else.
     let settings = sandbox.pds_settings();
     let key = match &settings.key {
-        eps_tracker::security::spine_client::PemSource::Inline(pem) => pem.clone(),
+        eps_tracker::files::PemSource::Inline(pem) => pem.clone(),
         _ => unreachable!(),
     };
     let signer = eps_tracker::pds::token::SigningKey::from_pem(&key, &settings.kid).unwrap();
@@ -457,7 +456,7 @@ async fn bad_settings_are_refused_before_first_use() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let mut settings = sandbox.pds_settings();
-    settings.key = eps_tracker::security::spine_client::PemSource::File(path.clone());
+    settings.key = eps_tracker::files::PemSource::File(path.clone());
     assert!(
         PdsClient::new(&settings)
             .unwrap_err()

@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 use eps_tracker::config::SecuritySettings;
 
+use eps_tracker::files::PemSource;
 use eps_tracker::sandbox::certs::{Authority, Issued, Validity};
 use eps_tracker::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use eps_tracker::sandbox::faults::Fault;
@@ -24,7 +25,7 @@ use eps_tracker::security::rbac::RoleMap;
 use eps_tracker::security::session::Session;
 use eps_tracker::security::signin::Authenticator;
 use eps_tracker::security::spine_client::{
-    ClientSettings, FetchError, FetchFailure, Fetched, PemSource, TrackerClient, TransportError,
+    ClientSettings, FetchError, FetchFailure, Fetched, TrackerClient, TransportError,
 };
 use eps_tracker::security::users::UserStore;
 use eps_tracker::tracker::ids::{NhsNumber, PrescriptionId};

@@ -22,14 +22,15 @@ use super::exit::{self, Failure};
 use super::output::{print, print_raw, width};
 use super::secure::Globals;
 use crate::config::{Config, Home};
+use crate::files::PemSource;
 use crate::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use crate::security::audit::{
     AuditEntry, AuditLog, Event, FileResult, Origin, Outcome, Transport, backlog, probe_forwarding,
     verify_dir,
 };
 use crate::security::spine_client::{
-    ClientSettings, PemRole, PemSource, SpineId, SpineIdKind, TlsMaterial, TransportError,
-    check_material, describe_tls_failure,
+    ClientSettings, PemRole, SpineId, SpineIdKind, TlsMaterial, TransportError, check_material,
+    describe_tls_failure,
 };
 use crate::ui::text::wrap;
 

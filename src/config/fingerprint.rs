@@ -11,8 +11,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::files::{self, FileError};
 use super::settings::Config;
+use crate::files::{self, FileError};
 
 /// Per-section SHA-256 digests (hex) of the settings in force, defaults included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

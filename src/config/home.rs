@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use super::files::{FileError, create_private_dir};
 use super::managed::{self, Managed, ManagedError};
+use crate::files::{FileError, create_private_dir};
 
 /// Every path the program reads or writes state at.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,7 @@
 //! Where state lives and what the user configured: the home (XDG directories or one folder
-//! named by `--home` / `EPS_TRACKER_HOME`), the TOML config file, and the private-file
-//! rules (0600 files, 0700 directories, atomic replacement) every state file follows.
+//! named by `--home` / `EPS_TRACKER_HOME`) and the TOML config file, read into each layer's
+//! own settings types.
 
-pub mod files;
 pub mod fingerprint;
 pub mod home;
 pub mod managed;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
-use super::files::check_protected;
+use crate::files::check_protected;
 use crate::security::audit::AuditSettings;
 use crate::security::directory::DirectoryConfig;
 use crate::security::hashing::HashParams;

@@ -16,7 +16,7 @@ use super::errors::{NotPds, PdsCode, PdsOutcome};
 use super::query::PdsRequest;
 use super::settings::PdsSettings;
 use super::token::{KeyError, SigningKey, Token, parse_token, token_refusal};
-use crate::security::spine_client::PemSource;
+use crate::files::PemSource;
 
 /// PDS's default rate limit per application.
 const CALLS_PER_SECOND: usize = 5;

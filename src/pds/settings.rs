@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::security::spine_client::PemSource;
+use crate::files::PemSource;
 
 /// One `[environments.NAME.pds]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,30 +67,9 @@ impl PdsConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::security::spine_client::EnvironmentConfig;
 
     #[test]
-    fn the_pds_table_sits_inside_its_environment() {
-        let env: EnvironmentConfig = toml::from_str(
-            r#"
-            base_url = "https://int.example.invalid/mm"
-            ca = "ca.pem"
-            cert = "client.pem"
-            key = "client.key"
-            asid = "200000000123"
-            [pds]
-            base_url = "https://int.api.service.nhs.uk/personal-demographics/FHIR/R4"
-            token_url = "https://int.api.service.nhs.uk/oauth2/token"
-            api_key = "KEY"
-            key = "pds.key"
-            kid = "int-1"
-            "#,
-        )
-        .unwrap();
-        let settings = env.pds.unwrap().settings(Some(Path::new("/etc/eps")));
-        assert_eq!(settings.key, PemSource::File("/etc/eps/pds.key".into()));
-        assert_eq!(settings.ca, None);
-        assert_eq!(settings.total_timeout, Duration::from_secs(10));
+    fn unknown_pds_settings_are_reported() {
         let unknown = toml::from_str::<PdsConfig>(
             "base_url = \"a\"\ntoken_url = \"b\"\napi_key = \"c\"\nkey = \"d\"\nkid = \"e\"\nsecret = \"f\"\n",
         )

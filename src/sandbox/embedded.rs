@@ -13,8 +13,9 @@ use super::certs::{Authority, CertBundle, CertDir, CertError, DEFAULT_ASID, Issu
 use super::faults::Fault;
 use super::pds::PdsSandbox;
 use super::server::{self, RunningServer, ServeError, ServerOptions};
+use crate::files::PemSource;
 use crate::pds::PdsSettings;
-use crate::security::spine_client::{ClientSettings, PemSource};
+use crate::security::spine_client::ClientSettings;
 
 /// How to start an embedded sandbox.
 #[derive(Debug, Clone)]

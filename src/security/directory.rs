@@ -20,7 +20,7 @@ use thiserror::Error;
 use zeroize::Zeroizing;
 
 use super::password::Password;
-use crate::config::files;
+use crate::files;
 
 /// The `[directory]` settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

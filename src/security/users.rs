@@ -14,7 +14,7 @@ use thiserror::Error;
 use super::hashing::{HashError, HashParams};
 use super::identity::{LocalUserId, OdsCode, RoleProfileId, SpineUserId};
 use super::rbac::Role;
-use crate::config::files::{self, FileError};
+use crate::files::{self, FileError};
 
 /// The store layout this program writes and reads.
 const FORMAT: u32 = 1;

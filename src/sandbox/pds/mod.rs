@@ -28,8 +28,8 @@ use super::certs::CertBundle;
 use super::faults::Fault;
 use super::server::ServeError;
 use super::tls::TlsSetupError;
+use crate::files::PemSource;
 use crate::pds::PdsSettings;
-use crate::security::spine_client::PemSource;
 pub use routes::{FHIR_BASE, TOKEN_PATH};
 
 /// The API key the sandbox registers for its client.

@@ -9,7 +9,7 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
-use crate::config::files;
+use crate::files;
 
 /// Fixed width, so rewriting it in place never leaves a longer old version's tail behind.
 const HEAD_LEN: u64 = 20 + 1 + 64 + 1;

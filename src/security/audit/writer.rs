@@ -23,7 +23,7 @@ use super::head::{self, LastRecord, Mismatch};
 use super::origin::Origin;
 use super::record::{AuditEntry, Event};
 use super::verify::parse_line;
-use crate::config::files::{self, FileError};
+use crate::files::{self, FileError};
 
 /// The name of the trail file inside the audit directory.
 pub const ACTIVE_FILE: &str = "audit.jsonl";

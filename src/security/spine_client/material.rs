@@ -14,7 +14,8 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use zeroize::Zeroizing;
 
 use super::error::{ClientSetupError, SetupWarning};
-use super::settings::{ClientSettings, PemSource};
+use super::settings::ClientSettings;
+use crate::files::PemSource;
 
 /// A certificate this close to expiry gets a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;
@@ -159,7 +160,7 @@ fn check_protected(source: &PemSource, role: PemRole) -> Result<(), ClientSetupE
     let PemSource::File(path) = source else {
         return Ok(());
     };
-    crate::config::files::check_protected(path).map_err(|e| ClientSetupError::Unprotected {
+    crate::files::check_protected(path).map_err(|e| ClientSetupError::Unprotected {
         role,
         reason: e.to_string(),
     })

@@ -24,7 +24,7 @@ pub use identity::{MAX_TRACE_ID_LEN, SpineId, SpineIdError, SpineIdKind, SpineId
 pub use material::{EXPIRY_WARNING_DAYS, PemRole, TlsMaterial, load as check_material};
 pub use settings::{
     ClientSettings, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TOTAL_TIMEOUT,
-    EnvironmentConfig, PemSource,
+    EnvironmentConfig,
 };
 
 use transport::Target;

@@ -1,12 +1,12 @@
 //! What the client needs to reach one Spine environment, and the `[environments.NAME]`
 //! tables of the config file that describe them. Hosts are configuration, never code.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
+
+use crate::files::PemSource;
 
 /// How long to wait for the TCP connection and TLS handshake.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -15,34 +15,6 @@ pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest response body the client reads: the decoder's own limit (Spine documents
 /// none; 16 MiB is far above any real patient's prescription history).
 pub const DEFAULT_MAX_BODY_BYTES: usize = crate::tracker::MAX_BODY_BYTES;
-
-/// Where a PEM document comes from: a file named in the config, or memory (the embedded
-/// sandbox, whose throwaway keys never touch the disk).
-#[derive(Clone, PartialEq, Eq)]
-pub enum PemSource {
-    File(PathBuf),
-    Inline(Zeroizing<String>),
-}
-
-impl PemSource {
-    /// How to name this source in a message.
-    pub fn describe(&self) -> String {
-        match self {
-            PemSource::File(path) => path.display().to_string(),
-            PemSource::Inline(_) => "(in memory)".to_owned(),
-        }
-    }
-}
-
-impl fmt::Debug for PemSource {
-    /// Never prints inline PEM: it may be a private key.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PemSource::File(path) => f.debug_tuple("File").field(path).finish(),
-            PemSource::Inline(_) => f.write_str("Inline(..)"),
-        }
-    }
-}
 
 /// Everything `TrackerClient::new` needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,8 +157,26 @@ mod tests {
     }
 
     #[test]
-    fn inline_pem_is_never_printed() {
-        let source = PemSource::Inline(Zeroizing::new("-----BEGIN PRIVATE KEY-----".into()));
-        assert_eq!(format!("{source:?}"), "Inline(..)");
+    fn the_pds_table_sits_inside_its_environment() {
+        let env: EnvironmentConfig = toml::from_str(
+            r#"
+            base_url = "https://int.example.invalid/mm"
+            ca = "ca.pem"
+            cert = "client.pem"
+            key = "client.key"
+            asid = "200000000123"
+            [pds]
+            base_url = "https://int.api.service.nhs.uk/personal-demographics/FHIR/R4"
+            token_url = "https://int.api.service.nhs.uk/oauth2/token"
+            api_key = "KEY"
+            key = "pds.key"
+            kid = "int-1"
+            "#,
+        )
+        .unwrap();
+        let settings = env.pds.unwrap().settings(Some(Path::new("/etc/eps")));
+        assert_eq!(settings.key, PemSource::File("/etc/eps/pds.key".into()));
+        assert_eq!(settings.ca, None);
+        assert_eq!(settings.total_timeout, Duration::from_secs(10));
     }
 }

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use thiserror::Error;
 
-use crate::config::files;
+use crate::files;
 use connection::{Connection, IO_TIMEOUT, tls_config};
 use message::format_message;
 pub(crate) use sender::Forwarder;

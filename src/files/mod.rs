@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+mod pem;
+pub use pem::PemSource;
+
 /// A private file or directory that cannot be used as it is.
 #[derive(Debug, Error)]
 pub enum FileError {
