@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use criterion::{Criterion, Throughput, criterion_group};
-use eps_tracker::config::SecuritySettings;
 use eps_tracker::sandbox::embedded::{EmbeddedOptions, EmbeddedSandbox};
 use eps_tracker::security::audit::{AuditLog, Origin};
 use eps_tracker::security::demo;
@@ -26,6 +25,7 @@ use eps_tracker::security::hashing::HashParams;
 use eps_tracker::security::password::Password;
 use eps_tracker::security::rbac::RoleMap;
 use eps_tracker::security::session::Session;
+use eps_tracker::security::settings::SecuritySettings;
 use eps_tracker::security::signin::Authenticator;
 use eps_tracker::security::spine_client::TrackerClient;
 use eps_tracker::security::users::UserStore;

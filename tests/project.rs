@@ -1,5 +1,5 @@
 //! Project-level promises: the dependency tree stays free of OpenSSL and ring, the README's
-//! two commands are the ones CI runs, and the domain depends on nothing above it.
+//! two commands are the ones CI runs, and each layer depends on nothing above it.
 
 use std::path::Path;
 use std::process::Command;
@@ -109,6 +109,75 @@ fn the_domain_imports_nothing_from_the_layers_above_it() {
     assert!(
         found.is_empty(),
         "the domain reaches up:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The layers of ARCHITECTURE.md, lowest first; modules on one line are peers and do not
+/// name each other.
+const LAYERS: [&[&str]; 9] = [
+    &["tracker"],
+    &["files"],
+    &["pds"],
+    &["security"],
+    &["config", "sandbox"],
+    &["app"],
+    &["ui"],
+    &["tui"],
+    &["cli"],
+];
+
+/// Source lines outside the unit tests at the end of a file (a test may drive the real peer
+/// above it, as the PDS gate's tests drive the embedded sandbox).
+fn product_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .take_while(|(_, line)| line.trim() != "#[cfg(test)]")
+}
+
+#[test]
+fn no_layer_names_a_module_above_it_or_beside_it() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for (level, modules) in LAYERS.iter().enumerate() {
+        let not_below: Vec<String> = LAYERS[level..]
+            .iter()
+            .flat_map(|layer| layer.iter())
+            .map(|name| format!("crate::{name}"))
+            .collect();
+        for module in *modules {
+            let mut files = Vec::new();
+            let dir = src.join(module);
+            if dir.is_dir() {
+                rust_files(&dir, &mut files);
+            }
+            let flat = src.join(format!("{module}.rs"));
+            if flat.is_file() {
+                files.push(flat);
+            }
+            assert!(!files.is_empty(), "src/{module} should exist");
+            let own = format!("crate::{module}");
+            for file in &files {
+                let text = std::fs::read_to_string(file).expect("source reads");
+                for (number, line) in product_lines(&text) {
+                    for name in not_below.iter().filter(|name| **name != own) {
+                        // `crate::ui` must not match `crate::uikit`, nor `crate::tracker` match
+                        // `crate::tracker_x`.
+                        let named = line.match_indices(name.as_str()).any(|(at, _)| {
+                            !line[at + name.len()..]
+                                .starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                        });
+                        if named {
+                            found.push(format!("{}:{}: {name}", file.display(), number + 1));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a layer reaches up or sideways:\n{}",
         found.join("\n")
     );
 }

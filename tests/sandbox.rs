@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use eps_tracker::config::SecuritySettings;
+use eps_tracker::security::settings::SecuritySettings;
 
 use eps_tracker::files::PemSource;
 use eps_tracker::sandbox::certs::{Authority, Issued, Validity};

@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
-use eps_tracker::config::{Home, SecuritySettings};
+use eps_tracker::config::Home;
 use eps_tracker::security::admin::{self, AdminError, NewUser};
 use eps_tracker::security::audit::{
     AuditEntry, AuditFilter, AuditLog, Event, FileResult, Origin, TamperKind, VerifyReport,
@@ -16,6 +16,7 @@ use eps_tracker::security::identity::{LocalUserId, OdsCode, RoleProfileId, Spine
 use eps_tracker::security::password::Password;
 use eps_tracker::security::rbac::{Permission, Role, RoleMap};
 use eps_tracker::security::session::Session;
+use eps_tracker::security::settings::SecuritySettings;
 use eps_tracker::security::signin::{Authenticator, SignInError};
 use eps_tracker::security::users::{RoleProfile, UserStore};
 use proptest::prelude::*;

@@ -8,12 +8,12 @@ use chrono::Utc;
 
 use super::exit::Failure;
 use super::password_input::PasswordInput;
+use crate::config::setup::{SetupError, open_authenticator};
 use crate::config::{Config, Home};
 use crate::security::audit::Origin;
 use crate::security::identity::RoleProfileId;
 use crate::security::rbac::Role;
 use crate::security::session::Session;
-use crate::security::setup::{SetupError, open_authenticator};
 use crate::security::signin::{Authenticator, SignInError};
 
 /// The global flags that pick the home.

@@ -2,11 +2,10 @@
 //! named by `--home` / `EPS_TRACKER_HOME`) and the TOML config file, read into each layer's
 //! own settings types.
 
-pub mod fingerprint;
 pub mod home;
 pub mod managed;
 pub mod settings;
+pub mod setup;
 
-pub use fingerprint::SettingsFingerprint;
 pub use home::{Home, HomeError};
-pub use settings::{Config, ConfigError, SecuritySettings};
+pub use settings::{Config, ConfigError};

@@ -12,8 +12,9 @@ use thiserror::Error;
 use crate::files::check_protected;
 use crate::security::audit::AuditSettings;
 use crate::security::directory::DirectoryConfig;
-use crate::security::hashing::HashParams;
+use crate::security::fingerprint::SettingsFingerprint;
 use crate::security::rbac::{RoleMap, RolesConfig};
+use crate::security::settings::SecuritySettings;
 use crate::security::spine_client::EnvironmentConfig;
 use crate::tracker::window::SearchSettings;
 
@@ -69,37 +70,6 @@ impl Default for Config {
             audit: AuditSettings::default(),
             detail_delay_ms: default_detail_delay_ms(),
             directory: None,
-        }
-    }
-}
-
-/// Sign-in, password and lockout rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SecuritySettings {
-    /// Fewest characters a new password may have.
-    pub min_password_length: usize,
-    /// Consecutive failed sign-ins that lock an account.
-    pub lockout_after_failures: u32,
-    /// How long a lockout lasts.
-    pub lockout_minutes: u32,
-    /// Minutes without activity before the session locks and needs the password again.
-    pub idle_lock_minutes: u32,
-    /// Hours after sign-in when a session ends, however active it has been.
-    pub session_lifetime_hours: u32,
-    /// Password hashing cost (argon2id); never below the OWASP recommendation.
-    pub argon2: HashParams,
-}
-
-impl Default for SecuritySettings {
-    fn default() -> Self {
-        Self {
-            min_password_length: 12,
-            lockout_after_failures: 5,
-            lockout_minutes: 15,
-            idle_lock_minutes: 15,
-            session_lifetime_hours: 12,
-            argon2: HashParams::OWASP,
         }
     }
 }
@@ -227,6 +197,23 @@ impl Config {
             })
     }
 
+    /// The fingerprint of the sections that decide who may do what, as the program will
+    /// act on them (after defaults are filled in), so a setting written out at its default
+    /// value does not count as a change.
+    pub fn fingerprint(&self) -> SettingsFingerprint {
+        let environments = serde_json::to_string(&(&self.default_environment, &self.environments))
+            .unwrap_or_default();
+        SettingsFingerprint::of_sections([
+            ("security", format!("{:?}", self.security)),
+            ("roles", format!("{:?}", self.role_map())),
+            ("environments", environments),
+            (
+                "directory",
+                serde_json::to_string(&self.directory).unwrap_or_default(),
+            ),
+        ])
+    }
+
     /// The role mapping with the defaults filled in.
     pub fn role_map(&self) -> RoleMap {
         RoleMap::from_config(&self.roles)
@@ -285,6 +272,25 @@ impl SecuritySettings {
 mod tests {
     use super::*;
     use crate::security::rbac::{Permission, Role};
+
+    fn parse(text: &str) -> Config {
+        Config::parse(Path::new("c.toml"), text).unwrap()
+    }
+
+    #[test]
+    fn an_edit_names_its_section_in_the_fingerprint_and_defaults_written_out_are_no_change() {
+        let defaults = parse("").fingerprint();
+        let same = parse("[security]\nlockout_after_failures = 5\n").fingerprint();
+        assert_eq!(defaults, same);
+        assert_eq!(defaults.digest(), same.digest());
+        let edited = parse(
+            "[security]\nidle_lock_minutes = 60\n[roles]\nhelpdesk = [\"tracker.search\", \
+             \"tracker.retrieve\", \"tracker.clinical\"]\n",
+        )
+        .fingerprint();
+        assert_eq!(edited.changed_since(&defaults), ["roles", "security"]);
+        assert_ne!(edited.digest(), defaults.digest());
+    }
 
     #[test]
     fn an_empty_file_gives_the_defaults() {
@@ -413,5 +419,25 @@ mod tests {
                 .permissions(Role::Clinician)
                 .contains(&Permission::TrackerClinical)
         );
+    }
+
+    #[test]
+    fn the_settings_file_takes_an_audit_section_and_names_a_bad_key() {
+        let path = std::path::Path::new("config.toml");
+        let config = Config::parse(
+            path,
+            "[audit]\nrotate_bytes = 1048576\n[audit.forward]\naddress = \"h:514\"\n\
+             facility = \"local3\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.audit.rotate_bytes, 1_048_576);
+        let forward = config.audit.forward.unwrap();
+        assert_eq!(forward.facility, crate::security::audit::Facility::Local3);
+        assert_eq!(forward.app_name, "eps-tracker");
+        let err = Config::parse(path, "[audit.forward]\naddress = \"h\"\n").unwrap_err();
+        assert!(err.to_string().contains("audit.forward"), "{err}");
+        let err = Config::parse(path, "[audit]\nrotate_bytes = 10\n").unwrap_err();
+        assert!(err.to_string().contains("audit.rotate_bytes"), "{err}");
+        assert_eq!(Config::default().audit.rotate_bytes, 64 * 1024 * 1024);
     }
 }

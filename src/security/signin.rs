@@ -23,7 +23,8 @@ use super::session::{AccountSource, Session, SessionStart};
 use super::users::{RoleProfile, StoreError, StoredHash, UserRecord, UserStore};
 use std::path::PathBuf;
 
-use crate::config::{SecuritySettings, SettingsFingerprint};
+use super::fingerprint::SettingsFingerprint;
+use super::settings::SecuritySettings;
 
 /// Why sign-in (or unlocking) did not succeed. The messages are safe to show as they are.
 #[derive(Debug, Error)]

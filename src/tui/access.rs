@@ -306,10 +306,10 @@ fn sentence(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::setup::open_authenticator;
     use crate::config::{Config, Home};
     use crate::security::audit::Origin;
     use crate::security::demo::DEMO_PASSWORD;
-    use crate::security::setup::open_authenticator;
 
     /// A sandbox home with its demo accounts, and the access object over it.
     fn access() -> (tempfile::TempDir, Home, Access) {

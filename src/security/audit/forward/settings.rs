@@ -165,25 +165,4 @@ mod tests {
             toml::from_str::<ForwardSettings>("address = \"h:1\"\ntransport = \"udp\"").is_err()
         );
     }
-
-    #[test]
-    fn the_settings_file_takes_an_audit_section_and_names_a_bad_key() {
-        use crate::config::Config;
-        let path = std::path::Path::new("config.toml");
-        let config = Config::parse(
-            path,
-            "[audit]\nrotate_bytes = 1048576\n[audit.forward]\naddress = \"h:514\"\n\
-             facility = \"local3\"\n",
-        )
-        .unwrap();
-        assert_eq!(config.audit.rotate_bytes, 1_048_576);
-        let forward = config.audit.forward.unwrap();
-        assert_eq!(forward.facility, Facility::Local3);
-        assert_eq!(forward.app_name, "eps-tracker");
-        let err = Config::parse(path, "[audit.forward]\naddress = \"h\"\n").unwrap_err();
-        assert!(err.to_string().contains("audit.forward"), "{err}");
-        let err = Config::parse(path, "[audit]\nrotate_bytes = 10\n").unwrap_err();
-        assert!(err.to_string().contains("audit.rotate_bytes"), "{err}");
-        assert_eq!(Config::default().audit.rotate_bytes, 64 * 1024 * 1024);
-    }
 }

@@ -5,12 +5,12 @@
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
-use super::admin::AdminError;
-use super::audit::{AuditError, AuditLog, Origin};
-use super::demo;
-use super::signin::Authenticator;
-use super::users::{StoreError, UserStore};
-use crate::config::{Config, Home, SettingsFingerprint};
+use super::{Config, Home};
+use crate::security::admin::AdminError;
+use crate::security::audit::{AuditError, AuditLog, Origin};
+use crate::security::demo;
+use crate::security::signin::Authenticator;
+use crate::security::users::{StoreError, UserStore};
 
 /// Why the security layer could not be opened.
 #[derive(Debug, Error)]
@@ -37,7 +37,7 @@ pub fn open_authenticator(
         .forwarding(config.audit.forward.clone());
     let mut auth = Authenticator::new(store, audit, config.security, config.role_map())
         .recording_settings(
-            SettingsFingerprint::of(config),
+            config.fingerprint(),
             home.users_file.with_file_name("settings.sha256"),
         )
         .with_directory(config.directory.clone());
