@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use eps_tracker::app::msg::{Answer, Failure, FailureKind, SignInReply, Welcome};
 use eps_tracker::app::patient::Demographics;
 use eps_tracker::app::state::Who;
+use eps_tracker::app::zone::Zone;
 use eps_tracker::app::{Cmd, Msg, RequestId, Settings, State, update};
 use eps_tracker::pds::Patient;
 use eps_tracker::pds::model::{Address, NameUse, PartialDate, PersonName};
@@ -246,6 +247,11 @@ fn signed_in() -> State {
 
 /// Searched 9990548609; the list answered; the first detail answered.
 fn with_results() -> State {
+    with_first_detail(search_results().remove(0))
+}
+
+/// Searched 9990548609; the list answered; the first row's detail answered with `detail`.
+fn with_first_detail(detail: Prescription) -> State {
     let mut state = signed_in();
     send(&mut state, typed(NHS));
     let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
@@ -267,7 +273,7 @@ fn with_results() -> State {
             id,
             result: Ok(answer(
                 ResponseKind::Retrieve,
-                vec![search_results().remove(0)],
+                vec![detail],
                 "TRACE-DETAIL-0001",
             )),
         },
@@ -905,4 +911,26 @@ fn the_detail_pane_scrolls_by_pages() {
     assert_ne!(first, second, "the reading line moved");
     send(&mut state, (0..24).map(|_| key(KeyCode::Down)));
     assert_ne!(screen(&state, 80, 24), before, "the next page");
+}
+
+/// Spine's moments are UTC; the terminal app shows them on the reader's clock, naming the
+/// offset (snapshots keep UTC).
+#[test]
+fn detail_times_are_on_the_readers_clock_with_the_zone_named() {
+    let mut detail = search_results().remove(0);
+    detail.download_date = NaiveDate::from_ymd_opt(2026, 7, 20)
+        .and_then(|d| d.and_hms_opt(23, 30, 0))
+        .map(SpineDate::Moment);
+    let mut state = with_first_detail(detail);
+    assert!(
+        screen(&state, 200, 50).contains("Downloaded     20 Jul 2026 23:30 UTC"),
+        "{}",
+        screen(&state, 200, 50)
+    );
+    state.settings.zone = Zone::Fixed(chrono::FixedOffset::east_opt(3600).unwrap());
+    let summer = screen(&state, 200, 50);
+    assert!(
+        summer.contains("Downloaded     21 Jul 2026 00:30 UTC+1"),
+        "{summer}"
+    );
 }

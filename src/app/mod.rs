@@ -12,6 +12,7 @@ pub mod secret;
 pub mod signin;
 pub mod state;
 pub mod update;
+pub mod zone;
 
 pub use msg::{Cmd, Msg, RequestId};
 pub use state::{ListState, Pane, Settings, State};

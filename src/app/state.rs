@@ -13,6 +13,7 @@ use super::msg::RequestId;
 use super::patient::PatientBanner;
 use super::results::ResultList;
 use super::signin::SignInForm;
+use super::zone::Zone;
 use crate::tracker::query::TrackerRequest;
 
 /// The three panes of the main screen.
@@ -50,6 +51,8 @@ pub struct Settings {
     pub search_window_days: u32,
     /// PDS is set up for this environment: the patient banner can be offered.
     pub pds: bool,
+    /// The zone times are shown in.
+    pub zone: Zone,
 }
 
 impl Default for Settings {
@@ -62,6 +65,7 @@ impl Default for Settings {
             keymap: Keymap::default(),
             search_window_days: crate::tracker::window::DEFAULT_WINDOW_DAYS,
             pds: false,
+            zone: Zone::Utc,
         }
     }
 }

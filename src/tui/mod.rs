@@ -24,6 +24,7 @@ use std::time::Duration;
 use ratatui::crossterm::event::EventStream;
 
 use crate::app::keymap::Keymap;
+use crate::app::zone::Zone;
 use crate::app::{Settings, State};
 use crate::config::Home;
 use crate::pds::{PdsClient, PdsSettings};
@@ -165,6 +166,8 @@ pub fn run(start: Start) -> ExitCode {
         demo_password: sandbox.then(|| DEMO_PASSWORD.to_string()),
         search_window_days: start.search_window_days,
         pds: false,
+        // People read their own clock; tests and snapshots keep UTC.
+        zone: Zone::Local,
     };
     let access = Access::new(start.auth);
     let timing = Timing {

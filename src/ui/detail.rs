@@ -13,6 +13,7 @@ use super::theme::Theme;
 use crate::app::detail::{DetailLoad, Shown};
 use crate::app::keymap::Action;
 use crate::app::state::{ListState, Pane, State};
+use crate::app::zone::Zone;
 use crate::tracker::dates::{SpineDate, people_date};
 use crate::tracker::guidance::{Explanation, Guidance};
 use crate::tracker::model::{Coded, Issue, Organisation, PrescriptionStatus};
@@ -59,14 +60,15 @@ impl Sheet {
 }
 
 /// A Spine date in the one style for people: `27 Nov 2026`, with the time where Spine
-/// gives one.
-fn day(date: Option<SpineDate>) -> String {
+/// gives one, on the reader's clock with its zone named.
+fn day(date: Option<SpineDate>, zone: Zone) -> String {
     match date {
         Some(SpineDate::Moment(moment)) => {
+            let (local, label) = zone.show(moment);
             format!(
-                "{} {} UTC",
-                people_date(moment.date()),
-                moment.format("%H:%M")
+                "{} {} {label}",
+                people_date(local.date()),
+                local.format("%H:%M")
             )
         }
         Some(date) => people_date(date.date()),
@@ -115,6 +117,7 @@ fn shown_issue(shown: &Shown) -> Option<&Issue> {
 fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
     let theme = sheet.theme;
     let keys = &state.settings.keymap;
+    let zone = state.settings.zone;
     let p = &shown.prescription;
     sheet.field("Prescription", p.id.as_str(), theme.heading());
     if let Some(warning) = p.id.check_warning() {
@@ -129,7 +132,7 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
     if let Some(version) = &p.eps_version {
         sheet.plain("EPS version", version.label());
     }
-    let mut signed = day(p.signing_date.or(p.issue_date));
+    let mut signed = day(p.signing_date.or(p.issue_date), zone);
     if let Some(days) = p.days_supply {
         signed.push_str(&format!(" · days supply {days}"));
     }
@@ -175,7 +178,7 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
             } else {
                 "Issued"
             };
-            sheet.plain(label, &day(Some(date)));
+            sheet.plain(label, &day(Some(date), zone));
         }
         if let Some(org) = &issue.dispenser {
             sheet.plain("Dispenser", &organisation(org, true));
@@ -191,7 +194,7 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
             } else {
                 "Last dispensed"
             };
-            sheet.plain(label, &day(Some(d)));
+            sheet.plain(label, &day(Some(d), zone));
         }
         if issue.applied_cancellations {
             let text = match &issue.cancellation_reason {
@@ -211,14 +214,14 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
         ("Claimed", p.claimed_date),
     ] {
         if date.is_some() {
-            sheet.plain(label, &day(date));
+            sheet.plain(label, &day(date, zone));
         }
     }
     if p.last_issue_dispensed_date.is_some() {
-        let text = format!("dispensed {}", day(p.last_issue_dispensed_date));
+        let text = format!("dispensed {}", day(p.last_issue_dispensed_date, zone));
         sheet.plain("Previous issue", &text);
     }
-    sheet.plain("Last event", &day(p.last_event_date));
+    sheet.plain("Last event", &day(p.last_event_date, zone));
 
     let items: &[crate::tracker::model::LineItem] = match issue {
         Some(i) if !i.line_items.is_empty() => &i.line_items,

@@ -13,6 +13,7 @@ use crate::app::keymap::Action;
 use crate::app::msg::{Failure, FailureKind};
 use crate::app::results::{GROUPS, ResultList, status_label, treatment_label};
 use crate::app::state::{ListState, Pane, State};
+use crate::app::zone::Zone;
 use crate::tracker::dates::{SpineDate, people_date};
 use crate::tracker::ids::IdForm;
 use crate::tracker::model::Prescription;
@@ -22,9 +23,9 @@ use unicode_width::UnicodeWidthStr;
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
-/// A date in a column, in the one style for people (`27 Nov 2026`).
-fn date(d: Option<SpineDate>) -> String {
-    d.map(|d| people_date(d.date()))
+/// A date in a column, in the one style for people (`27 Nov 2026`), on the reader's clock.
+fn date(d: Option<SpineDate>, zone: Zone) -> String {
+    d.map(|d| people_date(zone.day_of(d)))
         .unwrap_or_else(|| "-".to_string())
 }
 
@@ -170,7 +171,7 @@ fn id_text(p: &Prescription, width: usize) -> String {
     format!("{}…{}", &id[..head], &id[id.len() - tail..])
 }
 
-fn row(p: &Prescription, cols: Columns) -> String {
+fn row(p: &Prescription, cols: Columns, zone: Zone) -> String {
     let marker = match (p.pending_cancellation, p.id.check_ok()) {
         (true, _) => "! ",
         (false, false) => "* ",
@@ -178,14 +179,14 @@ fn row(p: &Prescription, cols: Columns) -> String {
     };
     let mut text = format!(
         "{marker}{} {} {} {}",
-        pad(&date(p.issue_date), DATE),
+        pad(&date(p.issue_date, zone), DATE),
         pad(&id_text(p, cols.id), cols.id),
         pad(&treatment_label(p), cols.treatment),
         pad(&status_label(p), cols.status),
     );
     if cols.last_event {
         text.push(' ');
-        text.push_str(&pad(&date(p.last_event_date), DATE));
+        text.push_str(&pad(&date(p.last_event_date, zone), DATE));
     }
     text
 }
@@ -248,7 +249,7 @@ fn list_lines(
             let Some(p) = list.prescriptions.get(*index) else {
                 continue;
             };
-            let text = fit(&row(p, cols), width);
+            let text = fit(&row(p, cols, state.settings.zone), width);
             let style = if pos == list.selected {
                 theme.selected()
             } else {
