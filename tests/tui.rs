@@ -911,6 +911,32 @@ fn the_detail_pane_scrolls_by_pages() {
     assert_ne!(first, second, "the reading line moved");
     send(&mut state, (0..24).map(|_| key(KeyCode::Down)));
     assert_ne!(screen(&state, 80, 24), before, "the next page");
+
+    // End reaches the last line of the sheet, whose end then shows.
+    send(&mut state, [key(KeyCode::End)]);
+    let end = render(&state, 80, 24);
+    let at_end = reversed(&end);
+    assert!(
+        screen(&state, 80, 24).contains("↑ more above"),
+        "{}",
+        screen(&state, 80, 24)
+    );
+    // Down past the end stays on the last line, and one Up moves at once.
+    send(&mut state, (0..30).map(|_| key(KeyCode::Down)));
+    assert_eq!(reversed(&render(&state, 80, 24)), at_end);
+    // (Row 0 is the header's environment marker; the last line is the detail's.)
+    let last = *at_end.last().unwrap();
+    // Two Ups move two lines at once (the first lands on a blank line).
+    send(&mut state, [key(KeyCode::Up), key(KeyCode::Up)]);
+    assert_eq!(
+        reversed(&render(&state, 80, 24)).last(),
+        Some(&(last - 2)),
+        "{}",
+        screen(&state, 80, 24)
+    );
+    // Home goes back to the first page.
+    send(&mut state, [key(KeyCode::Home)]);
+    assert_eq!(screen(&state, 80, 24), before);
 }
 
 /// Spine's moments are UTC; the terminal app shows them on the reader's clock, naming the

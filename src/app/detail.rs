@@ -8,6 +8,7 @@ use crate::tracker::model::Prescription;
 use crate::tracker::query::TrackerRequest;
 
 use super::msg::{Failure, RequestId};
+use super::scroll::Scroll;
 
 /// One thing the detail pane can show: a prescription, at an issue (`None`: the current
 /// one), basic or clinical.
@@ -80,7 +81,7 @@ pub struct Detail {
     /// not exist (the basic answers do not say how many issues there are).
     pub last_issue: HashMap<PrescriptionId, u32>,
     /// The reading line in the detail; the pane shows the page that holds it.
-    pub scroll: u16,
+    pub scroll: Scroll,
     /// Said above the detail of this prescription until the next query (e.g. that the
     /// issue asked for does not exist, with that answer's trace ID).
     pub note: Option<(PrescriptionId, String)>,

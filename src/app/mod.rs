@@ -8,6 +8,7 @@ pub mod patient;
 pub mod patient_form;
 mod requests;
 pub mod results;
+pub mod scroll;
 pub mod secret;
 pub mod signin;
 pub mod state;

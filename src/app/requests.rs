@@ -11,6 +11,7 @@
 use super::detail::{DetailKey, DetailLoad, InFlight, Shown, Wanted};
 use super::msg::{Answer, Cmd, Failure, FailureKind, RequestId};
 use super::results::ResultList;
+use super::scroll::Scroll;
 use super::state::{ListState, Pane, State};
 use crate::tracker::model::Prescription;
 use crate::tracker::query::{KnownPrescription, RetrieveQuery, TrackerRequest};
@@ -401,7 +402,7 @@ fn show(
         return Vec::new();
     }
     detail.showing = Some(key.clone());
-    detail.scroll = 0;
+    detail.scroll = Scroll::default();
     if !refresh && detail.cache.contains_key(&key) {
         // Cached details show at once; whatever waited for another row is not wanted now.
         detail.load = DetailLoad::Idle;

@@ -12,6 +12,7 @@ use super::msg::Failure;
 use super::msg::RequestId;
 use super::patient::PatientBanner;
 use super::results::ResultList;
+use super::scroll::Scroll;
 use super::signin::SignInForm;
 use super::zone::Zone;
 use crate::tracker::query::TrackerRequest;
@@ -148,7 +149,7 @@ pub struct State {
     /// staff can tell IT security (they cannot fix it themselves).
     pub audit_warning: Option<String>,
     /// Scroll offset of the help overlay when it is open.
-    pub help: Option<u16>,
+    pub help: Option<Scroll>,
     /// Turns once per tick while anything is in flight.
     pub spinner: usize,
     /// Set when the user asked to leave; the runtime restores the terminal and exits.

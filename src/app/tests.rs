@@ -5,6 +5,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::form::QueryMode;
 use super::msg::{Secret, SignInReply, Welcome};
+use super::scroll::Scroll;
 use super::state::Who;
 use super::*;
 
@@ -197,11 +198,11 @@ fn help_opens_and_closes_and_q_quits_from_it() {
     let mut state = signed_in();
     update(&mut state, key(KeyCode::Tab));
     update(&mut state, key(KeyCode::Char('?')));
-    assert_eq!(state.help, Some(0));
+    assert_eq!(state.help.as_ref().map(Scroll::line), Some(0));
     update(&mut state, key(KeyCode::Down));
-    assert_eq!(state.help, Some(1));
+    assert_eq!(state.help.as_ref().map(Scroll::line), Some(1));
     update(&mut state, key(KeyCode::Esc));
-    assert_eq!(state.help, None);
+    assert!(state.help.is_none());
     update(&mut state, key(KeyCode::F(1)));
     update(&mut state, key(KeyCode::Char('q')));
     assert!(state.quit);

@@ -11,6 +11,7 @@ use super::keymap::{Action, KeyCodeOrd, KeyPress};
 use super::msg::{Cmd, FailureKind, LockCause, Msg, RequestId, Secret, SignInReply};
 use super::patient::{self, PatientBanner};
 use super::requests::{self, When};
+use super::scroll::Scroll;
 use super::signin::{Note, RoleChoice, SignInField, SignInForm};
 use super::state::{ListState, Pane, State};
 use crate::tracker::model::StatusGroup;
@@ -237,22 +238,38 @@ fn on_key(state: &mut State, event: KeyEvent) -> Vec<Cmd> {
 }
 
 fn on_help_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
-    let scroll = state.help.unwrap_or(0);
     for action in actions {
-        match action {
-            Action::Quit => state.quit = true,
-            Action::Help | Action::Cancel => state.help = None,
-            Action::Down => state.help = Some(scroll.saturating_add(1)),
-            Action::Up => state.help = Some(scroll.saturating_sub(1)),
-            Action::PageDown => state.help = Some(scroll.saturating_add(10)),
-            Action::PageUp => state.help = Some(scroll.saturating_sub(10)),
-            Action::Top => state.help = Some(0),
-            _ => continue,
+        if matches!(action, Action::Help | Action::Cancel) {
+            state.help = None;
+            return Vec::new();
         }
-        return Vec::new();
+        if *action == Action::Quit {
+            state.quit = true;
+            return Vec::new();
+        }
+        let Some(scroll) = state.help.as_mut() else {
+            break;
+        };
+        if scroll_by(scroll, *action, 10) {
+            return Vec::new();
+        }
     }
     state.dirty = false;
     Vec::new()
+}
+
+/// Moves a reading position for a scrolling key; `false` for any other key.
+fn scroll_by(scroll: &mut Scroll, action: Action, page: i32) -> bool {
+    match action {
+        Action::Down => scroll.step(1),
+        Action::Up => scroll.step(-1),
+        Action::PageDown => scroll.step(page),
+        Action::PageUp => scroll.step(-page),
+        Action::Top => scroll.to_top(),
+        Action::Bottom => scroll.to_end(),
+        _ => return false,
+    }
+    true
 }
 
 fn on_signin_key(
@@ -342,7 +359,7 @@ fn on_signin_key(
                 continue;
             }
             Action::Help => {
-                state.help = Some(0);
+                state.help = Some(Scroll::default());
                 return Vec::new();
             }
             Action::SignOut if form.locked_user.is_some() => return sign_out(state),
@@ -368,7 +385,7 @@ fn on_global_key(state: &mut State, actions: &[Action]) -> Vec<Cmd> {
     for action in actions {
         match action {
             Action::Quit => state.quit = true,
-            Action::Help => state.help = Some(0),
+            Action::Help => state.help = Some(Scroll::default()),
             Action::NextPane => state.focus = state.focus.next(true),
             Action::PrevPane => state.focus = state.focus.next(false),
             Action::NewSearch => {
@@ -576,19 +593,10 @@ fn on_results_key(
 }
 
 fn on_detail_key(state: &mut State, actions: &[Action]) -> Option<Vec<Cmd>> {
-    let scroll = state.detail.scroll;
-    for action in actions {
-        state.detail.scroll = match action {
-            Action::Down => scroll.saturating_add(1),
-            Action::Up => scroll.saturating_sub(1),
-            Action::PageDown => scroll.saturating_add(PAGE as u16),
-            Action::PageUp => scroll.saturating_sub(PAGE as u16),
-            Action::Top => 0,
-            _ => continue,
-        };
-        return Some(Vec::new());
-    }
-    None
+    actions
+        .iter()
+        .any(|action| scroll_by(&mut state.detail.scroll, *action, PAGE as i32))
+        .then(Vec::new)
 }
 
 fn on_paste(state: &mut State, text: &str) {

@@ -382,7 +382,8 @@ pub fn draw(state: &State, theme: Theme, frame: &mut Frame, area: Rect) {
     // `detail.scroll` is a reading line. The pane turns a page at a time when that line
     // leaves it, as the list does, so a one-line move redraws two rows rather than the
     // whole pane (about 1,260 bytes at 80x24): a slow link stays usable.
-    let cursor = detail.scroll.min(total.saturating_sub(1));
+    detail.scroll.drawn(total.saturating_sub(1));
+    let cursor = detail.scroll.line();
     let page = inner.height.max(1);
     let scroll = (cursor - cursor % page).min(max_scroll);
     if focused

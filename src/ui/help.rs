@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::text::{pad, wrap};
 use super::theme::Theme;
 use crate::app::keymap::Action;
+use crate::app::scroll::Scroll;
 use crate::app::state::State;
 
 /// The lines of the help text at a given inner width.
@@ -54,7 +55,7 @@ pub fn lines(state: &State, theme: Theme, width: usize) -> Vec<Line<'static>> {
     out
 }
 
-pub fn draw(state: &State, scroll: u16, theme: Theme, frame: &mut Frame, area: Rect) {
+pub fn draw(state: &State, scroll: &Scroll, theme: Theme, frame: &mut Frame, area: Rect) {
     let area = area.inner(Margin::new(2, 1));
     frame.render_widget(Clear, area);
     let keys = &state.settings.keymap;
@@ -77,9 +78,7 @@ pub fn draw(state: &State, scroll: u16, theme: Theme, frame: &mut Frame, area: R
     let inner = block.inner(area).inner(Margin::new(1, 0));
     let text = lines(state, theme, usize::from(inner.width));
     let max_scroll = (text.len() as u16).saturating_sub(inner.height);
+    scroll.drawn(max_scroll);
     frame.render_widget(block, area);
-    frame.render_widget(
-        Paragraph::new(text).scroll((scroll.min(max_scroll), 0)),
-        inner,
-    );
+    frame.render_widget(Paragraph::new(text).scroll((scroll.line(), 0)), inner);
 }

@@ -61,7 +61,7 @@ pub fn draw(state: &State, frame: &mut Frame) {
         }
     }
     bars::footer(state, theme, frame, footer);
-    if let Some(scroll) = state.help {
+    if let Some(scroll) = &state.help {
         help::draw(state, scroll, theme, frame, body);
     }
 }
