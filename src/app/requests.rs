@@ -193,6 +193,7 @@ fn on_list_answer(state: &mut State, result: Result<Answer, Failure>) -> Vec<Cmd
                 answer.response.prescriptions,
                 answer.trace_id,
                 notes,
+                state.settings.zone,
             );
             let retrieved_one = retrieved.is_some() && list.selected().is_some();
             state.list = ListState::Ready(list);

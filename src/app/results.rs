@@ -3,6 +3,7 @@
 
 use tui_input::Input;
 
+use super::zone::Zone;
 use crate::tracker::ids::PrescriptionId;
 use crate::tracker::model::{Prescription, StatusGroup, TreatmentType};
 use crate::tracker::query::TrackerRequest;
@@ -91,6 +92,8 @@ pub struct ResultList {
     /// How many prescriptions each group holds (in `GROUPS` order), counted once: drawn
     /// on every frame.
     counts: [usize; 3],
+    /// The zone the dates are shown in, which the filter matches.
+    zone: Zone,
 }
 
 impl ResultList {
@@ -99,6 +102,7 @@ impl ResultList {
         prescriptions: Vec<Prescription>,
         trace_id: Option<String>,
         notes: Vec<String>,
+        zone: Zone,
     ) -> ResultList {
         // Open on the first group that has anything, Current first.
         let group = GROUPS
@@ -118,6 +122,7 @@ impl ResultList {
             filtering: false,
             visible: Vec::new(),
             selected: 0,
+            zone,
         };
         list.refresh();
         list
@@ -137,7 +142,7 @@ impl ResultList {
         let needle = self.filter.value().trim().to_lowercase();
         self.prescriptions
             .iter()
-            .filter(|p| group_of(p) == group && matches_filter(p, &needle))
+            .filter(|p| group_of(p) == group && matches_filter(p, &needle, self.zone))
             .count()
     }
 
@@ -162,7 +167,7 @@ impl ResultList {
             .iter()
             .enumerate()
             .filter(|(_, p)| group_of(p) == self.group)
-            .filter(|(_, p)| needle.is_empty() || matches_filter(p, &needle))
+            .filter(|(_, p)| needle.is_empty() || matches_filter(p, &needle, self.zone))
             .map(|(i, _)| i)
             .collect();
         let ps = &self.prescriptions;
@@ -240,14 +245,16 @@ impl ResultList {
     }
 }
 
-fn matches_filter(p: &Prescription, needle: &str) -> bool {
-    // Both the style on screen (27 Nov 2026) and ISO (2026-11-27) match.
+fn matches_filter(p: &Prescription, needle: &str, zone: Zone) -> bool {
+    // Both the style on screen (27 Nov 2026, on the reader's clock) and ISO (2026-11-27)
+    // match.
     let date = |d: Option<crate::tracker::model::SpineDate>| {
         d.map(|d| {
+            let day = zone.day_of(d);
             format!(
                 "{} {}",
-                crate::tracker::dates::people_date(d.date()),
-                d.date().format("%Y-%m-%d")
+                crate::tracker::dates::people_date(day),
+                day.format("%Y-%m-%d")
             )
         })
         .unwrap_or_default()

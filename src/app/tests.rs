@@ -1073,3 +1073,37 @@ fn a_role_that_looks_nothing_up_is_told_where_its_work_is_at_sign_in() {
     );
     assert_eq!(state.form.note.as_deref(), Some(said));
 }
+
+#[test]
+fn the_filter_matches_dates_as_shown_on_the_readers_clock() {
+    let mut p = prescription(
+        ACUTE,
+        PrescriptionStatus::ToBeDispensed,
+        "To Be Dispensed",
+        TreatmentType::Acute,
+        10,
+    );
+    p.issue_date = chrono::NaiveDate::from_ymd_opt(2026, 7, 20)
+        .and_then(|d| d.and_hms_opt(23, 30, 0))
+        .map(SpineDate::Moment);
+    let request = TrackerRequest::Search(crate::tracker::query::SearchQuery::new(
+        NhsNumber::parse(NHS).unwrap(),
+    ));
+    let summer = super::zone::Zone::Fixed(chrono::FixedOffset::east_opt(3600).unwrap());
+    let shown = |zone, needle: &str| {
+        let mut list = super::results::ResultList::new(
+            request.clone(),
+            vec![p.clone()],
+            None,
+            Vec::new(),
+            zone,
+        );
+        list.filter = needle.into();
+        list.refresh();
+        list.visible.len()
+    };
+    assert_eq!(shown(super::zone::Zone::Utc, "20 Jul"), 1);
+    assert_eq!(shown(summer, "21 Jul"), 1);
+    assert_eq!(shown(summer, "2026-07-21"), 1);
+    assert_eq!(shown(summer, "20 Jul"), 0);
+}
