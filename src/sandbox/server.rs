@@ -16,15 +16,20 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::answers::Answers;
 use super::certs::CertBundle;
 use super::dataset::{DataSet, DataSetError};
 use super::faults::Fault;
 use super::routes::{self, State};
 use super::tls::{self, TlsSetupError};
+use super::write_deadline::WriteDeadline;
 
 /// How long a client may take over the TLS handshake by default: a client on loopback or
 /// a LAN needs milliseconds, and a connection that says nothing is let go soon.
 pub const DEFAULT_HANDSHAKE_DEADLINE: Duration = Duration::from_secs(3);
+/// How long a write may wait on a client that does not read its answers before the
+/// connection is closed (see `write_deadline`); a client that reads at all is not cut off.
+pub const DEFAULT_WRITE_DEADLINE: Duration = Duration::from_secs(10);
 /// Connections in their handshake, or answered once without a keep-alive slot, beyond
 /// which new connections wait in the listen queue. They hold no keep-alive slot (a slot is
 /// taken only once a client has authenticated), so silent connections cannot keep real
@@ -52,6 +57,8 @@ pub struct ServerOptions {
     pub max_connections: usize,
     /// How long a client may take over the TLS handshake.
     pub handshake_deadline: Duration,
+    /// How long a write may wait on a client that is not reading.
+    pub write_deadline: Duration,
 }
 
 impl ServerOptions {
@@ -61,6 +68,7 @@ impl ServerOptions {
             fault: None,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             handshake_deadline: DEFAULT_HANDSHAKE_DEADLINE,
+            write_deadline: DEFAULT_WRITE_DEADLINE,
         }
     }
 }
@@ -128,6 +136,7 @@ pub async fn start(
     let stop = CancellationToken::new();
     let state = Arc::new(State {
         data,
+        answers: Answers::default(),
         global_fault: options.fault,
         shutdown: stop.clone(),
     });
@@ -137,6 +146,7 @@ pub async fn start(
         handshakes: Arc::new(Semaphore::new(MAX_HANDSHAKES)),
         connections: Arc::new(Semaphore::new(options.max_connections.max(1))),
         handshake_deadline: options.handshake_deadline,
+        write_deadline: options.write_deadline,
     };
     tasks.spawn(accept_loop(
         listener,
@@ -154,13 +164,14 @@ pub async fn start(
     })
 }
 
-/// The two bounds on connections: handshakes in progress (and connections answered once),
-/// and keep-alive connections.
+/// The two bounds on connections (handshakes in progress and connections answered once,
+/// and keep-alive connections) and the two deadlines that make sure they are given back.
 #[derive(Clone)]
 struct Limits {
     handshakes: Arc<Semaphore>,
     connections: Arc<Semaphore>,
     handshake_deadline: Duration,
+    write_deadline: Duration,
 }
 
 async fn accept_loop(
@@ -215,7 +226,7 @@ async fn serve_connection(
     let _ = tcp.set_nodelay(true);
     let deadline = limits.handshake_deadline;
     let tls = tokio::select! {
-        handshake = tokio::time::timeout(deadline, acceptor.accept(tcp)) => match handshake {
+        handshake = tokio::time::timeout(deadline, acceptor.accept(WriteDeadline::new(tcp, limits.write_deadline))) => match handshake {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => {
                 tracing::warn!(%peer, reason = %e, "TLS handshake refused");
