@@ -43,7 +43,9 @@ class Counts:
         self.reopened = 0
 
 
-async def hold_silent(host: str, port: int, counts: Counts, stop: asyncio.Event) -> None:
+async def hold_silent(host: str, port: int, counts: Counts, stop: asyncio.Event,
+                      delay: float) -> None:
+    await asyncio.sleep(delay)
     while not stop.is_set():
         try:
             reader, writer = await asyncio.open_connection(host, port)
@@ -65,7 +67,8 @@ async def hold_silent(host: str, port: int, counts: Counts, stop: asyncio.Event)
 
 
 async def hold_slow(host: str, port: int, context: ssl.SSLContext, counts: Counts,
-                    stop: asyncio.Event) -> None:
+                    stop: asyncio.Event, delay: float) -> None:
+    await asyncio.sleep(delay)
     request = request_bytes() * 20
     loop = asyncio.get_running_loop()
     while not stop.is_set():
@@ -130,7 +133,10 @@ async def main() -> None:
     parser.add_argument("--pid", type=int, required=True)
     parser.add_argument("--silent", type=int, default=1100)
     parser.add_argument("--slow", type=int, default=200)
-    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--ramp", type=float, default=3.0,
+                        help="seconds over which the connections are first opened, so that "
+                        "the sandbox's deadlines close (and this reopens) them spread out")
     args = parser.parse_args()
     host = "127.0.0.1"
 
@@ -141,11 +147,13 @@ async def main() -> None:
     print(f"real client alone: {real_client(args.port, args.certs):.1f} ms")
     counts = Counts()
     stop = asyncio.Event()
-    holders = [asyncio.ensure_future(hold_silent(host, args.port, counts, stop))
-               for _ in range(args.silent)]
-    holders += [asyncio.ensure_future(hold_slow(host, args.port, context, counts, stop))
-                for _ in range(args.slow)]
-    await asyncio.sleep(2)
+    holders = [asyncio.ensure_future(
+        hold_silent(host, args.port, counts, stop, args.ramp * n / args.silent))
+        for n in range(args.silent)]
+    holders += [asyncio.ensure_future(
+        hold_slow(host, args.port, context, counts, stop, args.ramp * n / args.slow))
+        for n in range(args.slow)]
+    await asyncio.sleep(args.ramp + 0.5)
     times = []
     for _ in range(args.samples):
         ms = await asyncio.to_thread(real_client, args.port, args.certs)

@@ -115,6 +115,15 @@ curl -sf --cacert "$certs/ca.pem" --cert "$certs/client.pem" --key "$certs/clien
 cmp -s "$work/body.json" "$work/nginx-body.json" ||
     { echo "loadtest: nginx serves a different body" >&2; exit 1; }
 
+# What each side negotiates with curl (oha offers the same suites): the comparison is only
+# fair if both use the same TLS version and cipher.
+tls_of() {
+    curl -sv --cacert "$certs/ca.pem" --cert "$certs/client.pem" --key "$certs/client.key" \
+        "${headers[@]}" "https://127.0.0.1:$1$path" -o /dev/null 2>&1 |
+        sed -n 's/.*SSL connection using \(.*\)/\1/p' | head -1
+}
+echo "TLS with curl: sandbox $(tls_of "$SANDBOX_PORT"); nginx $(tls_of "$NGINX_PORT")"
+
 # One oha run; prints "REQS P50 P90 P99 SUCCESS" (milliseconds for the percentiles; oha
 # writes them in secs or ms depending on its version).
 run_oha() {
@@ -132,6 +141,7 @@ run_oha() {
     ' "$work/oha.txt"
 }
 
+echo "nginx: $(nginx -v 2>&1 | sed 's/.*: //'), worker_processes auto ($(nproc) cores here); sandbox: one tokio worker per core"
 echo "body: $(wc -c <"$work/body.json") bytes (basic search of $NHS); $CONNECTIONS keep-alive connections, $DURATION per run, $ROUNDS alternating rounds"
 printf '%-8s %-6s %12s %10s %10s %10s %8s\n' server round "requests/s" "p50 ms" "p90 ms" "p99 ms" success
 best_sandbox=0

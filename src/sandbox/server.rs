@@ -10,7 +10,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use thiserror::Error;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
@@ -40,6 +40,11 @@ const MAX_HANDSHAKES: usize = 4096;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// hyper's read buffer, which bounds the request head (hyper answers 431 beyond it).
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
+/// Each connection's kernel send buffer (Linux doubles it for its bookkeeping): several
+/// answers, far more than one keep-alive client has in flight.
+const SEND_BUFFER: u32 = 128 * 1024;
+/// Connections the kernel queues before they are accepted (tokio's own default).
+const LISTEN_BACKLOG: u32 = 1024;
 /// How long `shutdown` waits for requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -123,12 +128,10 @@ pub async fn start(
 ) -> Result<RunningServer, ServeError> {
     let config = tls::server_config(bundle)?;
     let data = DataSet::load(Utc::now().naive_utc())?;
-    let listener = TcpListener::bind(options.listen)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: options.listen,
-            source,
-        })?;
+    let listener = listen(options.listen).map_err(|source| ServeError::Bind {
+        addr: options.listen,
+        source,
+    })?;
     let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
         addr: options.listen,
         source,
@@ -162,6 +165,23 @@ pub async fn start(
         stop,
         tasks,
     })
+}
+
+/// A listening socket whose connections (which inherit it) each have a kernel send buffer
+/// of about `SEND_BUFFER`, instead of one that the kernel grows up to several MB: a client
+/// that sends requests but reads nothing can then make the sandbox write, and the kernel
+/// hold, only that much before the write deadline lets it go (200 such clients held 3 MB
+/// each, and kept the sandbox busy writing answers nobody read).
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // As `TcpListener::bind` does: a restarted sandbox can take its port straight back.
+    socket.set_reuseaddr(true)?;
+    socket.set_send_buffer_size(SEND_BUFFER)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// The two bounds on connections (handshakes in progress and connections answered once,
