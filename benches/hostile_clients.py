@@ -6,13 +6,15 @@ TLS handshake, send basic searches over and over and read almost nothing (a 4 KB
 buffer, 1 KB read buffer, reading paused once it is full). Whatever the sandbox closes is
 opened again, so the numbers stay up for the whole run. Meanwhile a real client (curl, a new
 TLS connection each time) makes a basic search every half second; the script prints its
-times and the sandbox's peak resident size (VmHWM from /proc/PID/status).
+times, the sandbox's peak resident size (VmHWM from /proc/PID/status) and the most the
+kernel held in the buffers of the sandbox's side of its connections meanwhile (`ss -m`).
 
 Used by `MODE=hostile benches/loadtest.sh BINARY`; can be run alone:
     benches/hostile_clients.py --port 18443 --certs DIR --pid PID [--silent 1100 --slow 200]
 """
 
 import argparse
+import re
 import asyncio
 import socket
 import ssl
@@ -126,6 +128,18 @@ def memory(pid: int) -> list[str]:
                 if line.startswith(("VmHWM", "VmRSS"))]
 
 
+def sandbox_socket_memory_mb(port: int) -> float:
+    """What the kernel holds for the sandbox's side of its connections (requests received
+    and not yet read, answers written and not yet sent: `ss -m`'s r and w), in MB. A client
+    that does not read makes the kernel hold this, which RSS does not show."""
+    out = subprocess.run(["ss", "-tmnH", "state", "established", f"( sport = :{port} )"],
+                         capture_output=True, text=True, check=False).stdout
+    total = 0
+    for match in re.finditer(r"skmem:\(r(\d+),.*?,w(\d+),", out):
+        total += int(match.group(1)) + int(match.group(2))
+    return total / 1e6
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
@@ -155,7 +169,9 @@ async def main() -> None:
         for n in range(args.slow)]
     await asyncio.sleep(args.ramp + 0.5)
     times = []
+    kernel = 0.0
     for _ in range(args.samples):
+        kernel = max(kernel, sandbox_socket_memory_mb(args.port))
         ms = await asyncio.to_thread(real_client, args.port, args.certs)
         times.append(ms)
         print(f"real client: {ms:7.1f} ms  (held: {counts.silent_open} silent, "
@@ -165,7 +181,8 @@ async def main() -> None:
     print(f"real client over {len(times)} tries: answered {len(answered)}, "
           f"median {statistics.median(answered):.1f} ms, max {max(answered):.1f} ms"
           if answered else "real client: never answered")
-    print("sandbox:", "; ".join(memory(args.pid)))
+    print("sandbox:", "; ".join(memory(args.pid)),
+          f"; kernel buffers of its connections at most {kernel:.1f} MB")
     stop.set()
     await asyncio.gather(*holders, return_exceptions=True)
 

@@ -169,9 +169,10 @@ pub async fn start(
 
 /// A listening socket whose connections (which inherit it) each have a kernel send buffer
 /// of about `SEND_BUFFER`, instead of one that the kernel grows up to several MB: a client
-/// that sends requests but reads nothing can then make the sandbox write, and the kernel
-/// hold, only that much before the write deadline lets it go (200 such clients held 3 MB
-/// each, and kept the sandbox busy writing answers nobody read).
+/// that sends requests over and over but reads nothing can then make the sandbox write, and
+/// the kernel hold, only that much before the write deadline lets it go (200 such clients
+/// held about 840 MB of kernel memory between them, and kept the sandbox busy writing
+/// answers nobody read; now about 70 MB, mostly their unread requests).
 fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = match addr {
         SocketAddr::V4(_) => TcpSocket::new_v4()?,
