@@ -534,6 +534,43 @@ async fn answers_keep_spines_quirks_and_echo_the_trace_id() {
     assert!(all_strings(&json));
 }
 
+#[tokio::test]
+async fn repeated_requests_get_the_same_answer_and_each_request_its_own() {
+    // The sandbox keeps answers once written: a repeat must get the same bytes (and its own
+    // trace ID), and requests that differ only in a parameter, or in the order of their
+    // parameters (which seeds the member order), must not get each other's answers.
+    let sb = sandbox().await;
+    let http = raw_client(&sb, Some(sb.client_identity()));
+    let paths = [
+        format!("/prescriptions?nhsNumber={DEMO}&format=trace-summary"),
+        format!("/prescriptions?format=trace-summary&nhsNumber={DEMO}"),
+        format!("/prescriptions?nhsNumber={DEMO}&format=trace-summary&prescriptionVersion=2"),
+        format!("/prescriptions/{DEMO_ERD}?format=trace&issueNumber=1"),
+        format!("/prescriptions/{DEMO_ERD}?format=trace&issueNumber=2"),
+        format!("/nhs111itemdetails?prescriptionId={DEMO_ERD}&issueNumber=1"),
+        format!("/nhs111itemdetails?prescriptionId={DEMO_ERD}&issueNumber=2"),
+    ];
+    let mut first = Vec::new();
+    for (round, trace) in ["kept-1", "kept-2"].into_iter().enumerate() {
+        let mut headers = GOOD_HEADERS.to_vec();
+        headers.push(("Eps-TraceId", trace));
+        for (n, path) in paths.iter().enumerate() {
+            let (status, response_headers, body) = raw_get(&http, &sb, path, &headers).await;
+            assert_eq!(status, 200, "{path}");
+            assert_eq!(response_headers["eps-traceid"], trace, "{path}");
+            let json: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(json["statusCode"], "0", "{path}: {body}");
+            if round == 0 {
+                first.push(body);
+            } else {
+                assert_eq!(body, first[n], "{path}");
+            }
+        }
+    }
+    let distinct: std::collections::BTreeSet<&String> = first.iter().collect();
+    assert_eq!(distinct.len(), paths.len());
+}
+
 fn all_strings(value: &Value) -> bool {
     match value {
         Value::String(_) => true,
