@@ -10,6 +10,12 @@
 #
 # Usage: benches/loadtest.sh [BINARY]
 #   DURATION=5s CONNECTIONS=16 ROUNDS=2 benches/loadtest.sh target/release/eps-tracker
+#
+# MODE=hostile runs no nginx and no oha: instead benches/hostile_clients.py holds SILENT
+# (default 1100) TCP connections that never start TLS and SLOW (default 200) clients that
+# send requests but do not read the answers, times a real client (curl) beside them and
+# prints the sandbox's peak resident size (needs python3):
+#   MODE=hostile SILENT=1100 SLOW=200 benches/loadtest.sh target/release/eps-tracker
 set -euo pipefail
 
 BIN=${1:-${CARGO_TARGET_DIR:-target}/release/eps-tracker}
@@ -19,8 +25,15 @@ ROUNDS=${ROUNDS:-2}
 NHS=${NHS:-9990548609}
 SANDBOX_PORT=${SANDBOX_PORT:-18443}
 NGINX_PORT=${NGINX_PORT:-18444}
+MODE=${MODE:-nginx}
 
-for tool in "$BIN" nginx oha curl; do
+tools=("$BIN" curl)
+case "$MODE" in
+    nginx) tools+=(nginx oha) ;;
+    hostile) tools+=(python3) ;;
+    *) echo "loadtest: MODE is nginx or hostile" >&2; exit 2 ;;
+esac
+for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || { echo "loadtest: $tool not found" >&2; exit 2; }
 done
 
@@ -34,8 +47,9 @@ cleanup() {
 trap cleanup EXIT
 
 "$BIN" --home "$work/home" sandbox serve --listen "127.0.0.1:$SANDBOX_PORT" \
-    --certs "$work/certs" >"$work/sandbox.out" 2>&1 &
-pids+=($!)
+    --pds-listen 127.0.0.1:0 --certs "$work/certs" >"$work/sandbox.out" 2>&1 &
+sandbox_pid=$!
+pids+=("$sandbox_pid")
 for _ in $(seq 100); do
     grep -q "^listening" "$work/sandbox.out" 2>/dev/null && break
     sleep 0.1
@@ -43,6 +57,11 @@ done
 grep -q "^listening" "$work/sandbox.out" || { cat "$work/sandbox.out" >&2; exit 1; }
 
 certs="$work/certs"
+if [ "$MODE" = hostile ]; then
+    python3 "$(dirname "$0")/hostile_clients.py" --port "$SANDBOX_PORT" --certs "$certs" \
+        --pid "$sandbox_pid" --silent "${SILENT:-1100}" --slow "${SLOW:-200}"
+    exit 0
+fi
 path="/mm/prescriptions?nhsNumber=$NHS&format=trace-summary"
 headers=(-H "Spine-From-Asid: 200000000001" -H "Spine-UserId: 555555555555"
     -H "Spine-RoleProfileId: 555555555556" -H "Accept: application/json")
@@ -96,6 +115,15 @@ curl -sf --cacert "$certs/ca.pem" --cert "$certs/client.pem" --key "$certs/clien
 cmp -s "$work/body.json" "$work/nginx-body.json" ||
     { echo "loadtest: nginx serves a different body" >&2; exit 1; }
 
+# What each side negotiates with curl (oha offers the same suites): the comparison is only
+# fair if both use the same TLS version and cipher.
+tls_of() {
+    curl -sv --cacert "$certs/ca.pem" --cert "$certs/client.pem" --key "$certs/client.key" \
+        "${headers[@]}" "https://127.0.0.1:$1$path" -o /dev/null 2>&1 |
+        sed -n 's/.*SSL connection using \(.*\)/\1/p' | head -1
+}
+echo "TLS with curl: sandbox $(tls_of "$SANDBOX_PORT"); nginx $(tls_of "$NGINX_PORT")"
+
 # One oha run; prints "REQS P50 P90 P99 SUCCESS" (milliseconds for the percentiles; oha
 # writes them in secs or ms depending on its version).
 run_oha() {
@@ -113,6 +141,7 @@ run_oha() {
     ' "$work/oha.txt"
 }
 
+echo "nginx: $(nginx -v 2>&1 | sed 's/.*: //'), worker_processes auto ($(nproc) cores here); sandbox: one tokio worker per core"
 echo "body: $(wc -c <"$work/body.json") bytes (basic search of $NHS); $CONNECTIONS keep-alive connections, $DURATION per run, $ROUNDS alternating rounds"
 printf '%-8s %-6s %12s %10s %10s %10s %8s\n' server round "requests/s" "p50 ms" "p90 ms" "p99 ms" success
 best_sandbox=0

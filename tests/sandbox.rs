@@ -535,6 +535,43 @@ async fn answers_keep_spines_quirks_and_echo_the_trace_id() {
     assert!(all_strings(&json));
 }
 
+#[tokio::test]
+async fn repeated_requests_get_the_same_answer_and_each_request_its_own() {
+    // The sandbox keeps answers once written: a repeat must get the same bytes (and its own
+    // trace ID), and requests that differ only in a parameter, or in the order of their
+    // parameters (which seeds the member order), must not get each other's answers.
+    let sb = sandbox().await;
+    let http = raw_client(&sb, Some(sb.client_identity()));
+    let paths = [
+        format!("/prescriptions?nhsNumber={DEMO}&format=trace-summary"),
+        format!("/prescriptions?format=trace-summary&nhsNumber={DEMO}"),
+        format!("/prescriptions?nhsNumber={DEMO}&format=trace-summary&prescriptionVersion=2"),
+        format!("/prescriptions/{DEMO_ERD}?format=trace&issueNumber=1"),
+        format!("/prescriptions/{DEMO_ERD}?format=trace&issueNumber=2"),
+        format!("/nhs111itemdetails?prescriptionId={DEMO_ERD}&issueNumber=1"),
+        format!("/nhs111itemdetails?prescriptionId={DEMO_ERD}&issueNumber=2"),
+    ];
+    let mut first = Vec::new();
+    for (round, trace) in ["kept-1", "kept-2"].into_iter().enumerate() {
+        let mut headers = GOOD_HEADERS.to_vec();
+        headers.push(("Eps-TraceId", trace));
+        for (n, path) in paths.iter().enumerate() {
+            let (status, response_headers, body) = raw_get(&http, &sb, path, &headers).await;
+            assert_eq!(status, 200, "{path}");
+            assert_eq!(response_headers["eps-traceid"], trace, "{path}");
+            let json: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(json["statusCode"], "0", "{path}: {body}");
+            if round == 0 {
+                first.push(body);
+            } else {
+                assert_eq!(body, first[n], "{path}");
+            }
+        }
+    }
+    let distinct: std::collections::BTreeSet<&String> = first.iter().collect();
+    assert_eq!(distinct.len(), paths.len());
+}
+
 fn all_strings(value: &Value) -> bool {
     match value {
         Value::String(_) => true,
@@ -1033,6 +1070,95 @@ async fn silent_connections_do_not_keep_a_real_client_out() {
             stream.try_read(&mut byte),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock
         ));
+    }
+}
+
+/// A client that completes the handshake (taking a keep-alive slot) and then sends the
+/// basic search over and over without ever reading an answer. The returned task keeps
+/// writing until the sandbox closes the connection.
+async fn client_that_never_reads(sb: &EmbeddedSandbox) -> tokio::task::JoinHandle<()> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+    use tokio::io::AsyncWriteExt;
+
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(sb.ca_pem().as_bytes()).unwrap())
+        .unwrap();
+    let identity = sb.client_identity();
+    let chain = vec![CertificateDer::from_pem_slice(identity.cert_pem.as_bytes()).unwrap()];
+    let key = PrivateKeyDer::from_pem_slice(identity.key_pem.as_bytes()).unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .unwrap();
+    // A small receive buffer, so the sandbox's writes stall after a few answers.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let tcp = socket.connect(sb.local_addr()).await.unwrap();
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap();
+    let (reader, mut writer) = tokio::io::split(tls);
+    let request = format!(
+        "GET /mm/prescriptions?nhsNumber={DEMO}&format=trace-summary HTTP/1.1\r\n\
+         Host: localhost\r\nSpine-From-Asid: {}\r\nSpine-UserId: 555555555555\r\n\
+         Spine-RoleProfileId: 555555555556\r\nAccept: application/json\r\n\r\n",
+        sb.asid()
+    );
+    tokio::spawn(async move {
+        // The read half, never read, lives as long as the writing does.
+        let _open = reader;
+        while writer.write_all(request.as_bytes()).await.is_ok() {}
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_stop_reading_are_let_go() {
+    // Every keep-alive slot is taken by a client that keeps sending requests and never
+    // reads the answers, so hyper is never idle waiting for a request head (its idle
+    // timeout does not apply) and the sandbox's writes stall. The write deadline must end
+    // those connections: until it does, a real client is answered once with
+    // `Connection: close`; after, it gets a keep-alive slot again.
+    let sb = EmbeddedSandbox::start(EmbeddedOptions {
+        max_connections: 2,
+        write_deadline: Duration::from_millis(200),
+        ..EmbeddedOptions::default()
+    })
+    .await
+    .unwrap();
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        stalled.push(client_that_never_reads(&sb).await);
+    }
+    let path = format!("/prescriptions?nhsNumber={DEMO}&format=trace-summary");
+    let mut kept_alive = false;
+    // A generous bound: the deadline is 200 ms; without it this would never succeed.
+    for _ in 0..300 {
+        let http = raw_client(&sb, Some(sb.client_identity()));
+        let (status, headers, body) = raw_get(&http, &sb, &path, &GOOD_HEADERS).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("\"statusCode\": \"0\""), "{body}");
+        if headers.get("connection").is_none_or(|v| v != "close") {
+            kept_alive = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        kept_alive,
+        "clients that never read kept every keep-alive slot"
+    );
+    // The stalled clients' writes failed once the sandbox closed their connections.
+    for task in stalled {
+        tokio::time::timeout(Duration::from_secs(60), task)
+            .await
+            .expect("a client that never reads was not let go")
+            .unwrap();
     }
 }
 

@@ -27,6 +27,8 @@ pub struct EmbeddedOptions {
     pub max_connections: usize,
     /// How long a client may take over the TLS handshake.
     pub handshake_deadline: Duration,
+    /// How long a write may wait on a client that does not read its answers.
+    pub write_deadline: Duration,
     /// Where to keep the certificates and reuse them on the next start (the sandbox home's
     /// `certs`, as `sandbox serve` uses): making keys is the costliest part of starting.
     /// `None`: fresh ones, in memory only.
@@ -40,6 +42,7 @@ impl Default for EmbeddedOptions {
             fault: None,
             max_connections: server::DEFAULT_MAX_CONNECTIONS,
             handshake_deadline: server::DEFAULT_HANDSHAKE_DEADLINE,
+            write_deadline: server::DEFAULT_WRITE_DEADLINE,
             cert_dir: None,
         }
     }
@@ -63,6 +66,7 @@ impl EmbeddedSandbox {
         server_options.fault = options.fault;
         server_options.max_connections = options.max_connections;
         server_options.handshake_deadline = options.handshake_deadline;
+        server_options.write_deadline = options.write_deadline;
         let server = server::start(&bundle, server_options).await?;
         // Beside kept certificates, the PDS client's key is kept too: making an RSA key
         // would hold up the terminal app's first frame at every launch.

@@ -12,7 +12,8 @@ use hyper::{Method, Request, Response, StatusCode};
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
 
-use super::dataset::{DataSet, Prescription};
+use super::answers::Answers;
+use super::dataset::{DataSet, Patient, Prescription};
 use super::faults::{
     BAD_GATEWAY_HTML, FAULT_HEADER, Fault, SOAP_FAULT_XML, UNAVAILABLE_TEXT, magic_fault,
 };
@@ -23,6 +24,8 @@ use super::wire::{self, ErrorShape};
 /// What every request handler shares.
 pub(super) struct State {
     pub data: DataSet,
+    /// Answers already written, by path, query and prescriptions shown.
+    pub answers: Answers,
     pub global_fault: Option<Fault>,
     pub shutdown: CancellationToken,
 }
@@ -122,13 +125,15 @@ pub(super) async fn handle(
             "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\n",
         ));
     };
-    let (body, trace_id) = match validate::check_headers(req.headers(), peer_common_name.as_deref())
+    let path_and_query = req.uri().path_and_query().map_or("", |pq| pq.as_str());
+    let (json, trace_id) = match validate::check_headers(req.headers(), peer_common_name.as_deref())
     {
-        Err(error) => (wire::error_body(&error, endpoint.error_shape(), true), None),
-        Ok(trace_id) => (answer(&endpoint, &params, &state.data), trace_id),
+        Err(error) => {
+            let body = wire::error_body(&error, endpoint.error_shape(), true);
+            (Bytes::from(body.render(seed_for(path_and_query))), None)
+        }
+        Ok(trace_id) => (answer(&endpoint, &params, &state, path_and_query), trace_id),
     };
-    let seed = seed_for(req.uri().path_and_query().map_or("", |pq| pq.as_str()));
-    let json = body.render(seed);
     Ok(json_response(json, trace_id.as_deref(), fault))
 }
 
@@ -162,46 +167,91 @@ impl<'a> Endpoint<'a> {
     }
 }
 
-fn answer(endpoint: &Endpoint<'_>, params: &Params, data: &DataSet) -> Obj {
-    let shape = endpoint.error_shape();
-    let result = match endpoint {
-        Endpoint::Search => search(params, data, SearchKind::Basic),
-        Endpoint::ItemSummary => search(params, data, SearchKind::Clinical),
-        Endpoint::Retrieve(id) => retrieve(id, params, data),
-        Endpoint::ItemDetails => detail(params, data),
+/// The answer to a request whose headers passed: Spine's error bodies are written afresh
+/// (small, and a search's may depend on the date); the rest come from the cache of answers
+/// already written.
+fn answer(endpoint: &Endpoint<'_>, params: &Params, state: &State, path_and_query: &str) -> Bytes {
+    let data = &state.data;
+    let cached = |selection: &[u32], build: &dyn Fn() -> Obj| {
+        state.answers.get_or_render(path_and_query, selection, || {
+            build().render(seed_for(path_and_query))
+        })
     };
-    result.unwrap_or_else(|error| wire::error_body(&error, shape, false))
+    let result = match endpoint {
+        Endpoint::Search => search(params, data, SearchKind::Basic).map(|found| {
+            cached(&found.positions, &|| {
+                wire::basic_search(&found.nhs_number, &found.prescriptions())
+            })
+        }),
+        Endpoint::ItemSummary => search(params, data, SearchKind::Clinical).map(|found| {
+            cached(&found.positions, &|| {
+                wire::clinical_summary(&found.prescriptions())
+            })
+        }),
+        // Both are decided by the path and query alone.
+        Endpoint::Retrieve(id) => retrieve(id, params, data).map(|body| cached(&[], &body)),
+        Endpoint::ItemDetails => detail(params, data).map(|body| cached(&[], &body)),
+    };
+    result.unwrap_or_else(|error| {
+        let body = wire::error_body(&error, endpoint.error_shape(), false);
+        Bytes::from(body.render(seed_for(path_and_query)))
+    })
 }
 
-fn search(params: &Params, data: &DataSet, kind: SearchKind) -> Result<Obj, SpineError> {
+/// What a search found: the patient's prescriptions at these positions.
+struct Found<'a> {
+    nhs_number: String,
+    patient: &'a Patient,
+    positions: Vec<u32>,
+}
+
+impl Found<'_> {
+    fn prescriptions(&self) -> Vec<&Prescription> {
+        self.positions
+            .iter()
+            .filter_map(|&n| self.patient.prescriptions.get(n as usize))
+            .collect()
+    }
+}
+
+fn search<'a>(
+    params: &Params,
+    data: &'a DataSet,
+    kind: SearchKind,
+) -> Result<Found<'a>, SpineError> {
     let query = validate::search(params, kind, Utc::now().naive_utc())?;
     let not_found = match kind {
         SearchKind::Basic => validate::PRESCRIPTION_NOT_FOUND,
         SearchKind::Clinical => validate::NO_MATCHING_RECORDS,
     };
     let patient = data.patient(&query.nhs_number).ok_or(not_found.clone())?;
-    let found: Vec<&Prescription> = patient
-        .prescriptions
-        .iter()
-        .filter(|p| p.issued >= query.earliest && p.issued <= query.latest)
-        .filter(|p| {
+    let positions: Vec<u32> = (0u32..)
+        .zip(&patient.prescriptions)
+        .filter(|(_, p)| p.issued >= query.earliest && p.issued <= query.latest)
+        .filter(|(_, p)| {
             query
                 .status
                 .as_deref()
                 .is_none_or(|s| p.current().is_some_and(|i| i.status == s))
         })
-        .filter(|p| query.version.is_none_or(|v| p.version == v))
+        .filter(|(_, p)| query.version.is_none_or(|v| p.version == v))
+        .map(|(n, _)| n)
         .collect();
-    if found.is_empty() {
+    if positions.is_empty() {
         return Err(not_found);
     }
-    Ok(match kind {
-        SearchKind::Basic => wire::basic_search(&query.nhs_number, &found),
-        SearchKind::Clinical => wire::clinical_summary(&found),
+    Ok(Found {
+        nhs_number: query.nhs_number,
+        patient,
+        positions,
     })
 }
 
-fn retrieve(id: &str, params: &Params, data: &DataSet) -> Result<Obj, SpineError> {
+fn retrieve<'a>(
+    id: &str,
+    params: &Params,
+    data: &'a DataSet,
+) -> Result<impl Fn() -> Obj + 'a, SpineError> {
     let query = validate::retrieve(id, params)?;
     let p = data
         .prescription(&query.id)
@@ -213,10 +263,10 @@ fn retrieve(id: &str, params: &Params, data: &DataSet) -> Result<Obj, SpineError
         Some(None) => None,
     };
     let error = issue.is_none().then_some(&validate::ISSUE_NOT_FOUND);
-    Ok(wire::basic_retrieve(p, issue, error))
+    Ok(move || wire::basic_retrieve(p, issue, error))
 }
 
-fn detail(params: &Params, data: &DataSet) -> Result<Obj, SpineError> {
+fn detail<'a>(params: &Params, data: &'a DataSet) -> Result<impl Fn() -> Obj + 'a, SpineError> {
     let query = validate::detail(params)?;
     let p = data
         .prescription(&query.id)
@@ -234,7 +284,8 @@ fn detail(params: &Params, data: &DataSet) -> Result<Obj, SpineError> {
     {
         return Err(validate::LINE_ITEM_NOT_FOUND);
     }
-    Ok(wire::clinical_detail(p, issue, query.line_item.as_deref()))
+    let line_item = query.line_item;
+    Ok(move || wire::clinical_detail(p, issue, line_item.as_deref()))
 }
 
 fn spine_error(p: &Prescription) -> Result<(), SpineError> {
@@ -255,11 +306,11 @@ fn has_body(req: &Request<Incoming>) -> bool {
             .is_some_and(|v| v.trim() != "0")
 }
 
-fn json_response(json: String, trace_id: Option<&str>, fault: Option<Fault>) -> Response<Body> {
+fn json_response(json: Bytes, trace_id: Option<&str>, fault: Option<Fault>) -> Response<Body> {
     let length = json.len();
     let body = match fault {
-        Some(Fault::Drip(over)) => drip(Bytes::from(json), over),
-        Some(Fault::Truncate) => truncated(Bytes::from(json)),
+        Some(Fault::Drip(over)) => drip(json, over),
+        Some(Fault::Truncate) => truncated(json),
         _ => Body::from(json),
     };
     let mut response = Response::new(body);

@@ -10,21 +10,26 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use thiserror::Error;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::answers::Answers;
 use super::certs::CertBundle;
 use super::dataset::{DataSet, DataSetError};
 use super::faults::Fault;
 use super::routes::{self, State};
 use super::tls::{self, TlsSetupError};
+use super::write_deadline::WriteDeadline;
 
 /// How long a client may take over the TLS handshake by default: a client on loopback or
 /// a LAN needs milliseconds, and a connection that says nothing is let go soon.
 pub const DEFAULT_HANDSHAKE_DEADLINE: Duration = Duration::from_secs(3);
+/// How long a write may wait on a client that does not read its answers before the
+/// connection is closed (see `write_deadline`); a client that reads at all is not cut off.
+pub const DEFAULT_WRITE_DEADLINE: Duration = Duration::from_secs(10);
 /// Connections in their handshake, or answered once without a keep-alive slot, beyond
 /// which new connections wait in the listen queue. They hold no keep-alive slot (a slot is
 /// taken only once a client has authenticated), so silent connections cannot keep real
@@ -35,6 +40,11 @@ const MAX_HANDSHAKES: usize = 4096;
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// hyper's read buffer, which bounds the request head (hyper answers 431 beyond it).
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
+/// Each connection's kernel send buffer (Linux doubles it for its bookkeeping): several
+/// answers, far more than one keep-alive client has in flight.
+const SEND_BUFFER: u32 = 128 * 1024;
+/// Connections the kernel queues before they are accepted (tokio's own default).
+const LISTEN_BACKLOG: u32 = 1024;
 /// How long `shutdown` waits for requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -52,6 +62,8 @@ pub struct ServerOptions {
     pub max_connections: usize,
     /// How long a client may take over the TLS handshake.
     pub handshake_deadline: Duration,
+    /// How long a write may wait on a client that is not reading.
+    pub write_deadline: Duration,
 }
 
 impl ServerOptions {
@@ -61,6 +73,7 @@ impl ServerOptions {
             fault: None,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             handshake_deadline: DEFAULT_HANDSHAKE_DEADLINE,
+            write_deadline: DEFAULT_WRITE_DEADLINE,
         }
     }
 }
@@ -115,12 +128,10 @@ pub async fn start(
 ) -> Result<RunningServer, ServeError> {
     let config = tls::server_config(bundle)?;
     let data = DataSet::load(Utc::now().naive_utc())?;
-    let listener = TcpListener::bind(options.listen)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr: options.listen,
-            source,
-        })?;
+    let listener = listen(options.listen).map_err(|source| ServeError::Bind {
+        addr: options.listen,
+        source,
+    })?;
     let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
         addr: options.listen,
         source,
@@ -128,6 +139,7 @@ pub async fn start(
     let stop = CancellationToken::new();
     let state = Arc::new(State {
         data,
+        answers: Answers::default(),
         global_fault: options.fault,
         shutdown: stop.clone(),
     });
@@ -137,6 +149,7 @@ pub async fn start(
         handshakes: Arc::new(Semaphore::new(MAX_HANDSHAKES)),
         connections: Arc::new(Semaphore::new(options.max_connections.max(1))),
         handshake_deadline: options.handshake_deadline,
+        write_deadline: options.write_deadline,
     };
     tasks.spawn(accept_loop(
         listener,
@@ -154,13 +167,32 @@ pub async fn start(
     })
 }
 
-/// The two bounds on connections: handshakes in progress (and connections answered once),
-/// and keep-alive connections.
+/// A listening socket whose connections (which inherit it) each have a kernel send buffer
+/// of about `SEND_BUFFER`, instead of one that the kernel grows up to several MB: a client
+/// that sends requests over and over but reads nothing can then make the sandbox write, and
+/// the kernel hold, only that much before the write deadline lets it go (200 such clients
+/// held about 840 MB of kernel memory between them, and kept the sandbox busy writing
+/// answers nobody read; now about 70 MB, mostly their unread requests).
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // As `TcpListener::bind` does: a restarted sandbox can take its port straight back.
+    socket.set_reuseaddr(true)?;
+    socket.set_send_buffer_size(SEND_BUFFER)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
+/// The two bounds on connections (handshakes in progress and connections answered once,
+/// and keep-alive connections) and the two deadlines that make sure they are given back.
 #[derive(Clone)]
 struct Limits {
     handshakes: Arc<Semaphore>,
     connections: Arc<Semaphore>,
     handshake_deadline: Duration,
+    write_deadline: Duration,
 }
 
 async fn accept_loop(
@@ -215,7 +247,7 @@ async fn serve_connection(
     let _ = tcp.set_nodelay(true);
     let deadline = limits.handshake_deadline;
     let tls = tokio::select! {
-        handshake = tokio::time::timeout(deadline, acceptor.accept(tcp)) => match handshake {
+        handshake = tokio::time::timeout(deadline, acceptor.accept(WriteDeadline::new(tcp, limits.write_deadline))) => match handshake {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => {
                 tracing::warn!(%peer, reason = %e, "TLS handshake refused");

@@ -23,6 +23,8 @@ pub enum TlsSetupError {
     Verifier(String),
     #[error("the sandbox's server certificate and key do not fit together: {0}")]
     ServerCert(rustls::Error),
+    #[error("could not make the key for TLS session tickets: {0}")]
+    Ticketer(rustls::Error),
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -55,6 +57,13 @@ pub fn server_config(bundle: &CertBundle) -> Result<Arc<ServerConfig>, TlsSetupE
         .with_single_cert(chain, key)
         .map_err(TlsSetupError::ServerCert)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // A client that reconnects resumes its session instead of a full handshake (certificate
+    // checks and key agreement, the costliest part of a new connection): TLS 1.3 tickets
+    // sealed with a key rustls rotates, so no per-client state is kept; TLS 1.2 clients
+    // still use the default in-memory session cache. The client certificate checked at
+    // the full handshake travels in the ticket, so the ASID check still sees it.
+    config.ticketer =
+        rustls::crypto::aws_lc_rs::Ticketer::new().map_err(TlsSetupError::Ticketer)?;
     Ok(Arc::new(config))
 }
 
