@@ -485,6 +485,30 @@ fn nesting_200_000_deep_is_refused_without_overflowing_the_stack() {
 }
 
 #[test]
+fn the_depth_limit_is_exactly_the_one_the_message_names() {
+    use eps_tracker::tracker::error::MAX_JSON_DEPTH;
+    let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    assert!(matches!(
+        decode(None, nested(MAX_JSON_DEPTH).as_bytes()),
+        Err(ResponseError::NotAResponse(NotAResponse::WrongShape(_)))
+    ));
+    assert_eq!(
+        decode(None, nested(MAX_JSON_DEPTH + 1).as_bytes()),
+        Err(ResponseError::NotAResponse(NotAResponse::TooDeep))
+    );
+    // Deep nesting in a member the decoder passes over is refused all the same.
+    let skipped = format!(
+        r#"{{"statusCode": "0", "prescriptionList": {{"0FBD16-C81007-00001S": {{
+            "patientNhsNumber": "9990548609", "unknown": {}}}}}}}"#,
+        nested(MAX_JSON_DEPTH)
+    );
+    assert_eq!(
+        decode(None, skipped.as_bytes()),
+        Err(ResponseError::NotAResponse(NotAResponse::TooDeep))
+    );
+}
+
+#[test]
 fn bodies_over_the_cap_are_refused() {
     let body = vec![b' '; MAX_BODY_BYTES + 1];
     assert_eq!(

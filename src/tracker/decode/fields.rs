@@ -62,7 +62,7 @@ impl Ctx {
         let value = value?;
         match value.text() {
             Some(text) => {
-                let trimmed = text.trim();
+                let trimmed = trim(&text);
                 (!trimmed.is_empty() && trimmed != "False").then_some(text)
             }
             None => {
@@ -342,9 +342,19 @@ impl Prescriptions {
 
 /// A whole number as Spine writes it: `"3"`, `3`, `" 3 "`, or `3.0`.
 pub fn parse_count(text: &str) -> Option<u32> {
-    let text = text.trim();
+    let text = trim(text);
     let whole = text.strip_suffix(".0").unwrap_or(text);
     whole.parse().ok()
+}
+
+/// `text` without surrounding whitespace. Almost every name and value Spine sends starts
+/// and ends with a visible ASCII character, which no Unicode space is, so that is checked
+/// first: `str::trim` decodes characters from both ends even when there is nothing to trim.
+pub fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
 }
 
 /// At most 40 characters of some text, for messages.
@@ -451,6 +461,25 @@ mod tests {
         assert!(!ctx.flag(&node, "d", &"t"));
         assert!(!ctx.flag(&node, "missing", &"t"));
         assert_eq!(ctx.into_warnings().len(), 1);
+    }
+
+    #[test]
+    fn the_quick_trim_agrees_with_str_trim() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{a0}a",
+            "a\u{3000}",
+            "é",
+            " é ",
+            "\ta\n",
+            "a b",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! or into an error that names exactly what came back.
 //!
 //! The order of checks matters: size, then bytes (binary, UTF-8), then what kind of text
-//! it is (JSON, markup, plain text), then nesting depth before any parser recurses, then
-//! the JSON itself, then which of the four shapes (or which error body) it is.
+//! it is (JSON, markup, plain text), then the JSON itself (nesting depth included: see
+//! [`json_error`]), then which of the four shapes (or which error body) it is.
 
 mod basic;
 mod clinical;
@@ -14,9 +14,7 @@ mod tree;
 
 use serde_json::error::Category;
 
-use super::error::{
-    BodyKind, MAX_BODY_BYTES, MAX_JSON_DEPTH, NotAResponse, ResponseError, SpineError,
-};
+use super::error::{BodyKind, MAX_BODY_BYTES, NotAResponse, ResponseError, SpineError};
 use super::model::{Prescription, ResponseKind, TrackerResponse};
 use super::xml;
 use fields::Ctx;
@@ -107,9 +105,6 @@ fn shorten(text: &str, limit: usize) -> String {
 }
 
 fn decode_json(failed_status: Option<u16>, text: &str) -> Result<TrackerResponse, ResponseError> {
-    if tree::exceeds_depth(text.as_bytes(), MAX_JSON_DEPTH) {
-        return Err(NotAResponse::TooDeep.into());
-    }
     let Root {
         node: root,
         search,
@@ -251,6 +246,13 @@ fn json_error(text: &str, error: &serde_json::Error) -> ResponseError {
         Category::Eof => NotAResponse::Truncated { line, column }.into(),
         _ => {
             let mut message = error.to_string();
+            // Nesting is bounded by serde_json's own recursion limit, checked as it parses
+            // (every value we read or skip goes through it): no separate pass over the
+            // body, and no parser recursion past the limit. Its error has no category of
+            // its own, only this message.
+            if message.starts_with("recursion limit exceeded") {
+                return NotAResponse::TooDeep.into();
+            }
             // serde_json appends " at line L column C"; we print our own.
             if let Some(cut) = message.rfind(" at line ") {
                 message.truncate(cut);

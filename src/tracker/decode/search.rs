@@ -7,11 +7,11 @@
 use std::borrow::Cow;
 use std::fmt::{self, Display};
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::basic::{ITEM_STATUS, STATUS, TREATMENT};
-use super::fields::{At, Ctx, PairOf, Prescriptions, identity_of, not_an_object};
-use super::tree::{Key, Node, NodeVisitor};
+use super::fields::{At, Ctx, PairOf, Prescriptions, identity_of, not_an_object, trim};
+use super::tree::{Key, Node, NodeVisitor, Skip};
 use crate::tracker::codes::{LineItemStatus, PrescriptionStatus, TreatmentType};
 use crate::tracker::model::{Issue, LineItem, Prescription};
 
@@ -44,7 +44,7 @@ impl<'de> Visitor<'de> for ListVisitor {
             let raw: Raw<'de> = map.next_value()?;
             // After the first unreadable prescription the rest is only checked as JSON.
             if let Ok(list) = &mut prescriptions {
-                match raw.read(&mut ctx, key.trim()) {
+                match raw.read(&mut ctx, trim(&key)) {
                     Ok(prescription) => list.add(&mut ctx, prescription),
                     Err(error) => prescriptions = Err(error),
                 }
@@ -150,13 +150,13 @@ impl<'de> Visitor<'de> for PairSeed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut code, mut text) = (None, None);
         while let Some(Key(key)) = map.next_key()? {
-            let key = key.trim();
+            let key = trim(&key);
             if key == self.code {
                 code = Some(map.next_value()?);
             } else if key == self.text {
                 text = Some(map.next_value()?);
             } else {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Skip>()?;
             }
         }
         Ok(Pair::Object { code, text })
@@ -217,7 +217,7 @@ impl<'de, T: de::Deserialize<'de>> de::Deserialize<'de> for Entries<'de, T> {
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                while seq.next_element::<Skip>()?.is_some() {}
                 Ok(Entries(Vec::new()))
             }
 
@@ -271,13 +271,13 @@ impl<'de, S: Slots<'de>> Visitor<'de> for SlotsVisitor<S> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut slots = S::default();
         while let Some(Key(key)) = map.next_key()? {
-            slots.member(key.trim(), &mut map)?;
+            slots.member(trim(&key), &mut map)?;
         }
         Ok(slots)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        while seq.next_element::<Skip>()?.is_some() {}
         Ok(other("an array"))
     }
 
@@ -353,7 +353,7 @@ impl<'de> Slots<'de> for Raw<'de> {
             "pendingCancellations" => self.pending_cancellations = Some(map.next_value()?),
             "issues" => self.issues = Some(map.next_value()?),
             _ => {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Skip>()?;
             }
         }
         Ok(())
@@ -427,7 +427,7 @@ impl<'de> Slots<'de> for RawIssue<'de> {
             }
             "lineItems" => self.line_items = Some(map.next_value()?),
             _ => {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Skip>()?;
             }
         }
         Ok(())
@@ -470,7 +470,7 @@ impl<'de> Slots<'de> for RawLine<'de> {
             "id" => self.id = Some(map.next_value()?),
             "status" => self.status = Some(map.next_value_seed(PairSeed::of(ITEM_STATUS))?),
             _ => {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Skip>()?;
             }
         }
         Ok(())
@@ -483,7 +483,7 @@ impl RawLine<'_> {
         LineItem {
             id: ctx
                 .text_of(self.id.as_ref(), "id", &whose)
-                .map(|id| id.trim().to_owned()),
+                .map(|id| trim(&id).to_owned()),
             status: ctx.coded_of(
                 self.status.as_ref().map(Pair::as_ref),
                 ITEM_STATUS,
