@@ -31,6 +31,14 @@ impl Ctx {
         }
     }
 
+    /// Takes the warnings another context made, as if they had been made here (the cap
+    /// included: a capped context ends with the same "more oddities" line this one adds).
+    pub fn absorb(&mut self, other: Ctx) {
+        for warning in other.warnings {
+            self.warn(warning);
+        }
+    }
+
     pub fn into_warnings(self) -> Vec<String> {
         self.warnings
     }
@@ -53,7 +61,7 @@ impl Ctx {
     }
 
     /// As [`text_of`](Self::text_of), borrowed from the body where possible.
-    fn raw<'n>(
+    pub fn raw<'n>(
         &mut self,
         value: Option<&'n Node<'_>>,
         name: &str,
@@ -134,13 +142,15 @@ impl Ctx {
         let Some(text) = self.raw(value, name, whose) else {
             return false;
         };
-        match text.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "y" => true,
-            "false" | "0" | "no" | "n" => false,
-            _ => {
+        let text = trim(&text);
+        let is_one_of = |words: [&str; 4]| words.iter().any(|w| text.eq_ignore_ascii_case(w));
+        match () {
+            () if is_one_of(["true", "1", "yes", "y"]) => true,
+            () if is_one_of(["false", "0", "no", "n"]) => false,
+            () => {
                 self.warn(format!(
                     "{whose}: {name} '{}' is neither True nor False; read as False",
-                    short(&text)
+                    short(text)
                 ));
                 false
             }
@@ -187,8 +197,8 @@ impl Ctx {
         let label = At::new(whose, member);
         // A code sent as a JSON number has lost its leading zeros: 1 was "0001".
         let code = match code {
-            Some(Node::Number(number)) => Some(format!("{number:0>4}")),
-            _ => self.text_of(code, code_name, &label),
+            Some(Node::Number(number)) => Some(Cow::Owned(format!("{number:0>4}"))),
+            _ => self.raw(code, code_name, &label),
         };
         let text = self.text_of(text, text_name, &label);
         match (code, text) {

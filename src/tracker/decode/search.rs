@@ -1,18 +1,23 @@
 //! The search (`prescriptionList`) read straight into the model as serde parses it: the
-//! largest answers are searches, so this shape builds no tree. Each prescription's members
-//! are caught in typed slots (the last of a repeated member wins, names match after
-//! trimming, values stay borrowed from the body), then read with the same rules and in the
-//! same order as every other shape, so warnings and errors are those of the tree decoders.
+//! largest answers are searches, so this shape builds no tree and no intermediate lists.
+//! Issues and line items become model values as their objects close; the few members of a
+//! prescription and of an issue that are read with a rule (dates, codes, flags) are caught
+//! in typed slots first (the last of a repeated member wins, names match after trimming,
+//! values stay borrowed from the body). Warnings are kept beside each entry and told once a
+//! list is complete, in the order the tree decoders would make them: a prescription's own,
+//! then its issues' in issue order, each issue's own before its line items'.
 
-use std::borrow::Cow;
 use std::fmt::{self, Display};
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::basic::{ITEM_STATUS, STATUS, TREATMENT};
-use super::fields::{At, Ctx, PairOf, Prescriptions, identity_of, not_an_object, trim};
+use super::fields::{
+    At, Ctx, PairOf, Prescriptions, identity_of, not_an_object, parse_count, short, trim,
+};
 use super::tree::{Key, Node, NodeVisitor, Skip};
 use crate::tracker::codes::{LineItemStatus, PrescriptionStatus, TreatmentType};
+use crate::tracker::ids::PrescriptionId;
 use crate::tracker::model::{Issue, LineItem, Prescription};
 
 /// A decoded `prescriptionList`: the prescriptions, or why the list cannot be shown, and
@@ -28,7 +33,53 @@ impl<'de> de::Deserialize<'de> for SearchList {
     }
 }
 
+/// The `Visitor` methods for every kind of value but an object, each answering
+/// `self.other(kind)` (`kind` as in "an array"). An array's elements are only checked.
+macro_rules! visit_non_objects {
+    () => {
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<Skip>()?.is_some() {}
+            Ok(self.other("an array"))
+        }
+
+        fn visit_bool<Er: de::Error>(self, _: bool) -> Result<Self::Value, Er> {
+            Ok(self.other("a boolean"))
+        }
+
+        fn visit_i64<Er: de::Error>(self, _: i64) -> Result<Self::Value, Er> {
+            Ok(self.other("a number"))
+        }
+
+        fn visit_u64<Er: de::Error>(self, _: u64) -> Result<Self::Value, Er> {
+            Ok(self.other("a number"))
+        }
+
+        fn visit_f64<Er: de::Error>(self, _: f64) -> Result<Self::Value, Er> {
+            Ok(self.other("a number"))
+        }
+
+        fn visit_str<Er: de::Error>(self, _: &str) -> Result<Self::Value, Er> {
+            Ok(self.other("a string"))
+        }
+
+        fn visit_unit<Er: de::Error>(self) -> Result<Self::Value, Er> {
+            Ok(self.other("null"))
+        }
+    };
+}
+
 struct ListVisitor;
+
+impl ListVisitor {
+    fn other(self, kind: &str) -> SearchList {
+        SearchList {
+            prescriptions: Err(format!(
+                "prescriptionList is {kind}, expected an object keyed by prescription ID"
+            )),
+            ctx: Ctx::default(),
+        }
+    }
+}
 
 impl<'de> Visitor<'de> for ListVisitor {
     type Value = SearchList;
@@ -41,13 +92,19 @@ impl<'de> Visitor<'de> for ListVisitor {
         let mut ctx = Ctx::default();
         let mut prescriptions = Ok(Prescriptions::default());
         while let Some(Key(key)) = map.next_key()? {
-            let raw: Raw<'de> = map.next_value()?;
-            // After the first unreadable prescription the rest is only checked as JSON.
-            if let Ok(list) = &mut prescriptions {
-                match raw.read(&mut ctx, trim(&key)) {
-                    Ok(prescription) => list.add(&mut ctx, prescription),
-                    Err(error) => prescriptions = Err(error),
-                }
+            let Ok(list) = &mut prescriptions else {
+                // After the first unreadable prescription the rest is only checked as JSON.
+                map.next_value::<Skip>()?;
+                continue;
+            };
+            let key = trim(&key);
+            // The key is the ID (see `identity_of`); when it is not one, the prescription
+            // cannot be read, and its issues are only checked as JSON.
+            let id = PrescriptionId::parse(key).ok();
+            let raw = map.next_value_seed(RawSeed { id: id.as_ref() })?;
+            match raw.read(&mut ctx, key) {
+                Ok(prescription) => list.add(&mut ctx, prescription),
+                Err(error) => prescriptions = Err(error),
             }
         }
         Ok(SearchList {
@@ -56,44 +113,7 @@ impl<'de> Visitor<'de> for ListVisitor {
         })
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let node = NodeVisitor.visit_seq(seq)?;
-        Ok(not_a_list(&node))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::Bool(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::Number(String::new())))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::Number(String::new())))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::Number(String::new())))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::String(Cow::Borrowed(""))))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::Null))
-    }
-}
-
-fn not_a_list(node: &Node<'_>) -> SearchList {
-    SearchList {
-        prescriptions: Err(format!(
-            "prescriptionList is {}, expected an object keyed by prescription ID",
-            node.describe()
-        )),
-        ctx: Ctx::default(),
-    }
+    visit_non_objects!();
 }
 
 /// A `{…Code, …Text}` member as sent.
@@ -190,139 +210,200 @@ impl<'de> Visitor<'de> for PairSeed {
         NodeVisitor.visit_str(v).map(Pair::Other)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+    fn visit_unit<Er: de::Error>(self) -> Result<Self::Value, Er> {
         NodeVisitor.visit_unit().map(Pair::Other)
     }
 }
 
-/// Members keyed by position (`"1"`, `"2"`, …), as sent; anything but an object has none.
-struct Entries<'a, T>(Vec<(Cow<'a, str>, T)>);
+/// A collection keyed by position (`"1"`, `"2"`, … `"10"`), each entry read as it is
+/// parsed, with the warnings it made kept beside it.
+struct Numbered<T> {
+    /// "not numbered" warnings, in the order sent.
+    keys: Ctx,
+    entries: Vec<(u32, T, Ctx)>,
+    /// Whether the positions so far rose strictly (the usual case: nothing to sort).
+    sorted: bool,
+}
 
-impl<'de, T: de::Deserialize<'de>> de::Deserialize<'de> for Entries<'de, T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor<T>(std::marker::PhantomData<T>);
-        impl<'de, T: de::Deserialize<'de>> Visitor<'de> for EntriesVisitor<T> {
-            type Value = Entries<'de, T>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("numbered entries")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
-                while let Some(Key(key)) = map.next_key()? {
-                    entries.push((key, map.next_value()?));
-                }
-                Ok(Entries(entries))
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<Skip>()?.is_some() {}
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
+impl<T> Numbered<T> {
+    /// The entries in position order, the last of a repeated position winning (as for
+    /// every other member); their warnings go to `ctx` in the same order.
+    fn into_sorted(self, ctx: &mut Ctx) -> Vec<T> {
+        ctx.absorb(self.keys);
+        let mut entries = self.entries;
+        if !self.sorted {
+            // A stable sort of the reversed list puts the last sent of each position first.
+            entries.reverse();
+            entries.sort_by_key(|(position, ..)| *position);
+            entries.dedup_by_key(|(position, ..)| *position);
         }
-        deserializer.deserialize_any(EntriesVisitor(std::marker::PhantomData))
+        entries
+            .into_iter()
+            .map(|(_, item, warnings)| {
+                ctx.absorb(warnings);
+                item
+            })
+            .collect()
     }
 }
 
-/// Fills typed slots from an object's members; anything but an object leaves them empty
-/// and says what it was.
-trait Slots<'de>: Default {
-    /// Reads the value of the member named `key` (trimmed), or skips it.
-    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
+/// How one entry of a numbered collection is read.
+trait Entry {
+    type Item;
 
-    /// Notes that the value was not an object (`kind` as in "an array").
-    fn not_an_object(&mut self, _kind: &'static str) {}
+    /// Reads the entry at `position` of the collection belonging to `whose`.
+    fn read<'de, D: Deserializer<'de>>(
+        whose: &dyn Display,
+        position: u32,
+        deserializer: D,
+    ) -> Result<(Self::Item, Ctx), D::Error>;
 }
 
-struct SlotsVisitor<S>(std::marker::PhantomData<S>);
+/// Reads a numbered collection; anything but an object has no entries.
+struct NumberedSeed<'w, E> {
+    whose: &'w dyn Display,
+    entry: std::marker::PhantomData<E>,
+}
 
-impl<'de, S: Slots<'de>> Visitor<'de> for SlotsVisitor<S> {
-    type Value = S;
+impl<'w, E: Entry> NumberedSeed<'w, E> {
+    fn new(whose: &'w dyn Display) -> Self {
+        Self {
+            whose,
+            entry: std::marker::PhantomData,
+        }
+    }
+
+    fn other(self, _kind: &str) -> Numbered<E::Item> {
+        Numbered {
+            keys: Ctx::default(),
+            entries: Vec::new(),
+            sorted: true,
+        }
+    }
+}
+
+/// One entry, at its position.
+struct EntrySeed<'w, E> {
+    whose: &'w dyn Display,
+    position: u32,
+    entry: std::marker::PhantomData<E>,
+}
+
+impl<'de, E: Entry> DeserializeSeed<'de> for EntrySeed<'_, E> {
+    type Value = (E::Item, Ctx);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        E::read(self.whose, self.position, deserializer)
+    }
+}
+
+impl<'de, E: Entry> DeserializeSeed<'de> for NumberedSeed<'_, E> {
+    type Value = Numbered<E::Item>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, E> {
+    type Value = Numbered<E::Item>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
+        f.write_str("numbered entries")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut slots = S::default();
+        let mut keys = Ctx::default();
+        let mut entries: Vec<(u32, E::Item, Ctx)> = Vec::new();
+        let mut sorted = true;
         while let Some(Key(key)) = map.next_key()? {
-            slots.member(trim(&key), &mut map)?;
+            let Some(position) = parse_count(&key) else {
+                keys.warn(format!(
+                    "{}: entry '{}' is not numbered; skipped",
+                    self.whose,
+                    short(&key)
+                ));
+                map.next_value::<Skip>()?;
+                continue;
+            };
+            sorted &= entries.last().is_none_or(|(last, ..)| *last < position);
+            let (item, warnings) = map.next_value_seed(EntrySeed::<E> {
+                whose: self.whose,
+                position,
+                entry: std::marker::PhantomData,
+            })?;
+            entries.push((position, item, warnings));
         }
-        Ok(slots)
+        Ok(Numbered {
+            keys,
+            entries,
+            sorted,
+        })
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<Skip>()?.is_some() {}
-        Ok(other("an array"))
-    }
+    visit_non_objects!();
+}
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(other("a boolean"))
-    }
+/// Reads one prescription of the list; `id` is its key, parsed, when it is an ID.
+struct RawSeed<'s> {
+    id: Option<&'s PrescriptionId>,
+}
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(other("a number"))
-    }
+impl<'de> DeserializeSeed<'de> for RawSeed<'_> {
+    type Value = Raw<'de>;
 
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(other("a number"))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(other("a number"))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(other("a string"))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(other("null"))
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-fn other<'de, S: Slots<'de>>(kind: &'static str) -> S {
-    let mut slots = S::default();
-    slots.not_an_object(kind);
-    slots
+impl RawSeed<'_> {
+    fn other<'de>(self, kind: &'static str) -> Raw<'de> {
+        Raw {
+            not_an_object: Some(kind),
+            ..Raw::default()
+        }
+    }
 }
 
-macro_rules! slots_deserialize {
-    ($name:ident) => {
-        impl<'de> de::Deserialize<'de> for $name<'de> {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_any(SlotsVisitor(std::marker::PhantomData))
+impl<'de> Visitor<'de> for RawSeed<'_> {
+    type Value = Raw<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a prescription")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let whose = self.id.map(|id| At::new(&"prescription", id.as_str()));
+        let mut raw = Raw::default();
+        while let Some(Key(key)) = map.next_key()? {
+            match trim(&key) {
+                "prescriptionId" => raw.prescription_id = Some(map.next_value()?),
+                "patientNhsNumber" => raw.patient_nhs_number = Some(map.next_value()?),
+                "prescriptionTreatmentType" => {
+                    raw.treatment = Some(map.next_value_seed(PairSeed::of(TREATMENT))?);
+                }
+                "prescriptionIssueDate" => raw.issue_date = Some(map.next_value()?),
+                "lastEventDate" => raw.last_event_date = Some(map.next_value()?),
+                "currentIssueNumber" => raw.current_issue = Some(map.next_value()?),
+                "pendingCancellations" => raw.pending_cancellations = Some(map.next_value()?),
+                "issues" => match &whose {
+                    Some(whose) => {
+                        raw.issues =
+                            Some(map.next_value_seed(NumberedSeed::<IssueEntry>::new(whose))?);
+                    }
+                    None => map.next_value::<Skip>().map(drop)?,
+                },
+                _ => map.next_value::<Skip>().map(drop)?,
             }
         }
-    };
+        Ok(raw)
+    }
+
+    visit_non_objects!();
 }
 
-/// One prescription of the list, as sent.
+/// One prescription of the list: its issues read, its own members as sent.
 #[derive(Default)]
 struct Raw<'a> {
     /// What it was when it was not an object.
@@ -334,38 +415,11 @@ struct Raw<'a> {
     last_event_date: Option<Node<'a>>,
     current_issue: Option<Node<'a>>,
     pending_cancellations: Option<Node<'a>>,
-    issues: Option<Entries<'a, RawIssue<'a>>>,
-}
-
-slots_deserialize!(Raw);
-
-impl<'de> Slots<'de> for Raw<'de> {
-    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        match key {
-            "prescriptionId" => self.prescription_id = Some(map.next_value()?),
-            "patientNhsNumber" => self.patient_nhs_number = Some(map.next_value()?),
-            "prescriptionTreatmentType" => {
-                self.treatment = Some(map.next_value_seed(PairSeed::of(TREATMENT))?);
-            }
-            "prescriptionIssueDate" => self.issue_date = Some(map.next_value()?),
-            "lastEventDate" => self.last_event_date = Some(map.next_value()?),
-            "currentIssueNumber" => self.current_issue = Some(map.next_value()?),
-            "pendingCancellations" => self.pending_cancellations = Some(map.next_value()?),
-            "issues" => self.issues = Some(map.next_value()?),
-            _ => {
-                map.next_value::<Skip>()?;
-            }
-        }
-        Ok(())
-    }
-
-    fn not_an_object(&mut self, kind: &'static str) {
-        self.not_an_object = Some(kind);
-    }
+    issues: Option<Numbered<Issue>>,
 }
 
 impl Raw<'_> {
-    /// The prescription, read as `basic::search` reads a tree.
+    /// The prescription, read as `basic::retrieve` reads a tree.
     fn read(self, ctx: &mut Ctx, key: &str) -> Result<Prescription, String> {
         if let Some(kind) = self.not_an_object {
             return Err(not_an_object(Some(key), kind));
@@ -376,8 +430,7 @@ impl Raw<'_> {
             self.prescription_id.as_ref(),
             self.patient_nhs_number.as_ref(),
         )?;
-        let id = prescription.id.clone();
-        let whose = At::new(&"prescription", id.as_str());
+        let whose = At::new(&"prescription", prescription.id.as_str());
         prescription.treatment = ctx.coded_of(
             self.treatment.as_ref().map(Pair::as_ref),
             TREATMENT,
@@ -395,9 +448,8 @@ impl Raw<'_> {
             "pendingCancellations",
             &whose,
         );
-        let issues = self.issues.map(|e| e.0).unwrap_or_default();
-        for (number, raw) in ctx.positional_of(issues.into_iter(), &whose) {
-            prescription.issues.push(raw.read(ctx, number, &whose));
+        if let Some(issues) = self.issues {
+            prescription.issues = issues.into_sorted(ctx);
         }
         // The search lists every issue Spine holds, future ones included (Spine creates
         // them all when the prescription is signed): the highest is the last.
@@ -408,89 +460,132 @@ impl Raw<'_> {
     }
 }
 
-/// One issue of a prescription, as sent.
-#[derive(Default)]
-struct RawIssue<'a> {
-    issue_date: Option<Node<'a>>,
-    status: Option<Pair<'a>>,
-    line_items: Option<Entries<'a, RawLine<'a>>>,
-}
+/// An issue, read when its object closes.
+struct IssueEntry;
 
-slots_deserialize!(RawIssue);
+impl Entry for IssueEntry {
+    type Item = Issue;
 
-impl<'de> Slots<'de> for RawIssue<'de> {
-    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        match key {
-            "issueDate" => self.issue_date = Some(map.next_value()?),
-            "prescriptionStatus" => {
-                self.status = Some(map.next_value_seed(PairSeed::of(STATUS))?);
-            }
-            "lineItems" => self.line_items = Some(map.next_value()?),
-            _ => {
-                map.next_value::<Skip>()?;
-            }
-        }
-        Ok(())
+    fn read<'de, D: Deserializer<'de>>(
+        whose: &dyn Display,
+        number: u32,
+        deserializer: D,
+    ) -> Result<(Issue, Ctx), D::Error> {
+        deserializer.deserialize_any(IssueVisitor {
+            whose: At::numbered(whose, "issue", number),
+            number,
+        })
     }
 }
 
-impl RawIssue<'_> {
-    fn read(self, ctx: &mut Ctx, number: u32, whose: &dyn Display) -> Issue {
-        let whose = At::numbered(whose, "issue", number);
-        let mut issue = Issue::numbered(number);
-        issue.issue_date = ctx.date_of(self.issue_date.as_ref(), "issueDate", &whose);
+struct IssueVisitor<'w> {
+    whose: At<'w>,
+    number: u32,
+}
+
+impl IssueVisitor<'_> {
+    fn other(self, _kind: &str) -> (Issue, Ctx) {
+        (Issue::numbered(self.number), Ctx::default())
+    }
+}
+
+impl<'de> Visitor<'de> for IssueVisitor<'_> {
+    type Value = (Issue, Ctx);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an issue")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut issue_date, mut status, mut lines) = (None::<Node<'de>>, None, None);
+        while let Some(Key(key)) = map.next_key()? {
+            match trim(&key) {
+                "issueDate" => issue_date = Some(map.next_value()?),
+                "prescriptionStatus" => {
+                    status = Some(map.next_value_seed(PairSeed::of(STATUS))?);
+                }
+                "lineItems" => {
+                    lines = Some(map.next_value_seed(NumberedSeed::<LineEntry>::new(&self.whose))?);
+                }
+                _ => map.next_value::<Skip>().map(drop)?,
+            }
+        }
+        let mut ctx = Ctx::default();
+        let mut issue = Issue::numbered(self.number);
+        issue.issue_date = ctx.date_of(issue_date.as_ref(), "issueDate", &self.whose);
         issue.status = ctx.coded_of(
-            self.status.as_ref().map(Pair::as_ref),
+            status.as_ref().map(Pair::as_ref),
             STATUS,
-            &whose,
+            &self.whose,
             PrescriptionStatus::from_code,
         );
-        let lines = self.line_items.map(|e| e.0).unwrap_or_default();
-        issue.line_items = ctx
-            .positional_of(lines.into_iter(), &whose)
-            .into_iter()
-            .map(|(position, line)| line.read(ctx, position, &whose))
-            .collect();
-        issue
+        if let Some(lines) = lines {
+            issue.line_items = lines.into_sorted(&mut ctx);
+        }
+        Ok((issue, ctx))
+    }
+
+    visit_non_objects!();
+}
+
+/// A line item, read when its object closes.
+struct LineEntry;
+
+impl Entry for LineEntry {
+    type Item = LineItem;
+
+    fn read<'de, D: Deserializer<'de>>(
+        whose: &dyn Display,
+        position: u32,
+        deserializer: D,
+    ) -> Result<(LineItem, Ctx), D::Error> {
+        deserializer.deserialize_any(LineVisitor {
+            whose: At::numbered(whose, "line item", position),
+        })
     }
 }
 
-/// One line item of an issue, as sent.
-#[derive(Default)]
-struct RawLine<'a> {
-    id: Option<Node<'a>>,
-    status: Option<Pair<'a>>,
+struct LineVisitor<'w> {
+    whose: At<'w>,
 }
 
-slots_deserialize!(RawLine);
+impl LineVisitor<'_> {
+    fn other(self, _kind: &str) -> (LineItem, Ctx) {
+        (LineItem::default(), Ctx::default())
+    }
+}
 
-impl<'de> Slots<'de> for RawLine<'de> {
-    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        match key {
-            "id" => self.id = Some(map.next_value()?),
-            "status" => self.status = Some(map.next_value_seed(PairSeed::of(ITEM_STATUS))?),
-            _ => {
-                map.next_value::<Skip>()?;
+impl<'de> Visitor<'de> for LineVisitor<'_> {
+    type Value = (LineItem, Ctx);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a line item")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut id, mut status) = (None::<Node<'de>>, None);
+        while let Some(Key(key)) = map.next_key()? {
+            match trim(&key) {
+                "id" => id = Some(map.next_value()?),
+                "status" => status = Some(map.next_value_seed(PairSeed::of(ITEM_STATUS))?),
+                _ => map.next_value::<Skip>().map(drop)?,
             }
         }
-        Ok(())
-    }
-}
-
-impl RawLine<'_> {
-    fn read(self, ctx: &mut Ctx, position: u32, whose: &dyn Display) -> LineItem {
-        let whose = At::numbered(whose, "line item", position);
-        LineItem {
+        let mut ctx = Ctx::default();
+        let line = LineItem {
             id: ctx
-                .text_of(self.id.as_ref(), "id", &whose)
+                .raw(id.as_ref(), "id", &self.whose)
                 .map(|id| trim(&id).to_owned()),
             status: ctx.coded_of(
-                self.status.as_ref().map(Pair::as_ref),
+                status.as_ref().map(Pair::as_ref),
                 ITEM_STATUS,
-                &whose,
+                &self.whose,
                 LineItemStatus::from_code,
             ),
             ..LineItem::default()
-        }
+        };
+        Ok((line, ctx))
     }
+
+    visit_non_objects!();
 }
