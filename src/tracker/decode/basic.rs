@@ -99,7 +99,9 @@ pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, Str
             issue.line_items = line_items(ctx, issue_node, &whose);
             prescription.issues.push(issue);
         }
-        None => prescription.status_text = prescription_status.map(|status| status.text),
+        None => {
+            prescription.status_text = prescription_status.map(|status| status.text.to_string())
+        }
     }
     Ok(vec![prescription])
 }

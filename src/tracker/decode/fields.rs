@@ -5,42 +5,83 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::{self, Display};
+use std::sync::Arc;
 
 use super::tree::Node;
 use crate::tracker::dates::SpineDate;
 use crate::tracker::ids::{NhsNumber, PrescriptionId};
 use crate::tracker::model::{Coded, Organisation, Prescription};
 
-/// Collects warnings while a body is decoded.
+/// Collects warnings while a body is decoded, and shares the texts it has met.
 #[derive(Debug, Default)]
 pub struct Ctx {
-    warnings: Vec<String>,
+    warnings: Warnings,
+    /// Coded texts met so far. A large search repeats a handful of status texts thousands
+    /// of times: each distinct one is allocated once and shared.
+    texts: Vec<Arc<str>>,
 }
+
+/// How many distinct texts are shared; past that, texts are allocated each time.
+const SHARED_TEXTS: usize = 32;
 
 /// Warnings beyond this many are counted, not listed: a broken body should not bury the
 /// screen.
 const MAX_WARNINGS: usize = 20;
 
-impl Ctx {
+/// Warnings in the order made, capped at [`MAX_WARNINGS`].
+#[derive(Debug, Default)]
+pub struct Warnings(Vec<String>);
+
+impl Warnings {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn warn(&mut self, message: impl Into<String>) {
-        if self.warnings.len() < MAX_WARNINGS {
-            self.warnings.push(message.into());
-        } else if self.warnings.len() == MAX_WARNINGS {
-            self.warnings
+        if self.0.len() < MAX_WARNINGS {
+            self.0.push(message.into());
+        } else if self.0.len() == MAX_WARNINGS {
+            self.0
                 .push("more oddities in this response were not listed".to_owned());
         }
     }
+}
 
-    /// Takes the warnings another context made, as if they had been made here (the cap
-    /// included: a capped context ends with the same "more oddities" line this one adds).
-    pub fn absorb(&mut self, other: Ctx) {
-        for warning in other.warnings {
+impl Ctx {
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.warn(message);
+    }
+
+    /// Runs `read` with the warnings it makes set apart from those made so far, to be told
+    /// later with [`tell`](Self::tell), in another order.
+    pub fn apart<R>(&mut self, read: impl FnOnce(&mut Ctx) -> R) -> (R, Warnings) {
+        let before = std::mem::take(&mut self.warnings);
+        let result = read(self);
+        (result, std::mem::replace(&mut self.warnings, before))
+    }
+
+    /// Tells warnings set apart, as if they were made now (the cap included: a capped list
+    /// ends with the same "more oddities" line this one would add).
+    pub fn tell(&mut self, warnings: Warnings) {
+        for warning in warnings.0 {
             self.warn(warning);
         }
     }
 
+    /// `text` as a shared string (see `texts`).
+    fn shared(&mut self, text: &str) -> Arc<str> {
+        if let Some(known) = self.texts.iter().find(|known| ***known == *text) {
+            return Arc::clone(known);
+        }
+        let text: Arc<str> = Arc::from(text);
+        if self.texts.len() < SHARED_TEXTS {
+            self.texts.push(Arc::clone(&text));
+        }
+        text
+    }
+
     pub fn into_warnings(self) -> Vec<String> {
-        self.warnings
+        self.warnings.0
     }
 
     /// A text member exactly as sent; `None` when absent, blank or `False`. A value of the
@@ -191,7 +232,7 @@ impl Ctx {
             PairOf::Other(other) => {
                 // A plain string where a pair belongs: keep it as text, code unknown.
                 let text = other.text().filter(|t| !t.trim().is_empty())?;
-                return Some(Coded::new(from_code(""), text.into_owned()));
+                return Some(Coded::new(from_code(""), self.shared(&text)));
             }
         };
         let label = At::new(whose, member);
@@ -200,12 +241,14 @@ impl Ctx {
             Some(Node::Number(number)) => Some(Cow::Owned(format!("{number:0>4}"))),
             _ => self.raw(code, code_name, &label),
         };
-        let text = self.text_of(text, text_name, &label);
+        let text = self
+            .raw(text, text_name, &label)
+            .map(|text| self.shared(&text));
         match (code, text) {
             (None, None) => None,
             (code, text) => Some(Coded::new(
                 from_code(code.as_deref().unwrap_or("")),
-                text.unwrap_or_default(),
+                text.unwrap_or_else(|| self.shared("")),
             )),
         }
     }

@@ -8,12 +8,13 @@
 //! then its issues' in issue order, each issue's own before its line items'.
 
 use std::fmt::{self, Display};
+use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::basic::{ITEM_STATUS, STATUS, TREATMENT};
 use super::fields::{
-    At, Ctx, PairOf, Prescriptions, identity_of, not_an_object, parse_count, short, trim,
+    At, Ctx, PairOf, Prescriptions, Warnings, identity_of, not_an_object, parse_count, short, trim,
 };
 use super::tree::{Key, Node, NodeVisitor, Skip};
 use crate::tracker::codes::{LineItemStatus, PrescriptionStatus, TreatmentType};
@@ -101,7 +102,10 @@ impl<'de> Visitor<'de> for ListVisitor {
             // The key is the ID (see `identity_of`); when it is not one, the prescription
             // cannot be read, and its issues are only checked as JSON.
             let id = PrescriptionId::parse(key).ok();
-            let raw = map.next_value_seed(RawSeed { id: id.as_ref() })?;
+            let raw = map.next_value_seed(RawSeed {
+                id: id.as_ref(),
+                ctx: &mut ctx,
+            })?;
             match raw.read(&mut ctx, key) {
                 Ok(prescription) => list.add(&mut ctx, prescription),
                 Err(error) => prescriptions = Err(error),
@@ -216,34 +220,60 @@ impl<'de> Visitor<'de> for PairSeed {
 }
 
 /// A collection keyed by position (`"1"`, `"2"`, … `"10"`), each entry read as it is
-/// parsed, with the warnings it made kept beside it.
+/// parsed, with the warnings it made set apart.
 struct Numbered<T> {
     /// "not numbered" warnings, in the order sent.
-    keys: Ctx,
-    entries: Vec<(u32, T, Ctx)>,
-    /// Whether the positions so far rose strictly (the usual case: nothing to sort).
+    keys: Warnings,
+    /// In the order sent.
+    items: Vec<T>,
+    positions: Vec<u32>,
+    /// The warnings of the entries that made any: (index in `items`, warnings).
+    told: Vec<(usize, Warnings)>,
+    /// Whether the positions rose strictly (the usual case: nothing to sort).
     sorted: bool,
+}
+
+impl<T> Default for Numbered<T> {
+    fn default() -> Self {
+        Self {
+            keys: Warnings::default(),
+            items: Vec::new(),
+            positions: Vec::new(),
+            told: Vec::new(),
+            sorted: true,
+        }
+    }
 }
 
 impl<T> Numbered<T> {
     /// The entries in position order, the last of a repeated position winning (as for
-    /// every other member); their warnings go to `ctx` in the same order.
+    /// every other member), their warnings told in the same order.
     fn into_sorted(self, ctx: &mut Ctx) -> Vec<T> {
-        ctx.absorb(self.keys);
-        let mut entries = self.entries;
-        if !self.sorted {
-            // A stable sort of the reversed list puts the last sent of each position first.
-            entries.reverse();
-            entries.sort_by_key(|(position, ..)| *position);
-            entries.dedup_by_key(|(position, ..)| *position);
+        ctx.tell(self.keys);
+        if self.sorted {
+            for (_, warnings) in self.told {
+                ctx.tell(warnings);
+            }
+            return self.items;
         }
-        entries
-            .into_iter()
-            .map(|(_, item, warnings)| {
-                ctx.absorb(warnings);
-                item
-            })
-            .collect()
+        let positions = self.positions;
+        // A stable sort of the indices in reverse puts the last sent of each position
+        // first.
+        let mut order: Vec<usize> = (0..positions.len()).rev().collect();
+        order.sort_by_key(|&index| positions.get(index).copied());
+        order.dedup_by_key(|index| positions.get(*index).copied());
+        let mut told = self.told;
+        let mut items: Vec<Option<T>> = self.items.into_iter().map(Some).collect();
+        let mut sorted = Vec::with_capacity(order.len());
+        for index in order {
+            if let Ok(at) = told.binary_search_by_key(&index, |(told, _)| *told)
+                && let Some((_, warnings)) = told.get_mut(at)
+            {
+                ctx.tell(std::mem::take(warnings));
+            }
+            sorted.extend(items.get_mut(index).and_then(Option::take));
+        }
+        sorted
     }
 }
 
@@ -255,49 +285,33 @@ trait Entry {
     fn read<'de, D: Deserializer<'de>>(
         whose: &dyn Display,
         position: u32,
+        ctx: &mut Ctx,
         deserializer: D,
-    ) -> Result<(Self::Item, Ctx), D::Error>;
+    ) -> Result<Self::Item, D::Error>;
 }
 
 /// Reads a numbered collection; anything but an object has no entries.
-struct NumberedSeed<'w, E> {
+struct NumberedSeed<'w, 'c, E> {
     whose: &'w dyn Display,
-    entry: std::marker::PhantomData<E>,
+    ctx: &'c mut Ctx,
+    entry: PhantomData<E>,
 }
 
-impl<'w, E: Entry> NumberedSeed<'w, E> {
-    fn new(whose: &'w dyn Display) -> Self {
+impl<'w, 'c, E: Entry> NumberedSeed<'w, 'c, E> {
+    fn new(whose: &'w dyn Display, ctx: &'c mut Ctx) -> Self {
         Self {
             whose,
-            entry: std::marker::PhantomData,
+            ctx,
+            entry: PhantomData,
         }
     }
 
     fn other(self, _kind: &str) -> Numbered<E::Item> {
-        Numbered {
-            keys: Ctx::default(),
-            entries: Vec::new(),
-            sorted: true,
-        }
+        Numbered::default()
     }
 }
 
-/// One entry, at its position.
-struct EntrySeed<'w, E> {
-    whose: &'w dyn Display,
-    position: u32,
-    entry: std::marker::PhantomData<E>,
-}
-
-impl<'de, E: Entry> DeserializeSeed<'de> for EntrySeed<'_, E> {
-    type Value = (E::Item, Ctx);
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        E::read(self.whose, self.position, deserializer)
-    }
-}
-
-impl<'de, E: Entry> DeserializeSeed<'de> for NumberedSeed<'_, E> {
+impl<'de, E: Entry> DeserializeSeed<'de> for NumberedSeed<'_, '_, E> {
     type Value = Numbered<E::Item>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -305,7 +319,7 @@ impl<'de, E: Entry> DeserializeSeed<'de> for NumberedSeed<'_, E> {
     }
 }
 
-impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, E> {
+impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, E> {
     type Value = Numbered<E::Item>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -313,12 +327,10 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, E> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut keys = Ctx::default();
-        let mut entries: Vec<(u32, E::Item, Ctx)> = Vec::new();
-        let mut sorted = true;
+        let mut list = Numbered::default();
         while let Some(Key(key)) = map.next_key()? {
             let Some(position) = parse_count(&key) else {
-                keys.warn(format!(
+                list.keys.warn(format!(
                     "{}: entry '{}' is not numbered; skipped",
                     self.whose,
                     short(&key)
@@ -326,30 +338,51 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, E> {
                 map.next_value::<Skip>()?;
                 continue;
             };
-            sorted &= entries.last().is_none_or(|(last, ..)| *last < position);
+            list.sorted &= list.positions.last().is_none_or(|last| *last < position);
             let (item, warnings) = map.next_value_seed(EntrySeed::<E> {
                 whose: self.whose,
                 position,
-                entry: std::marker::PhantomData,
+                ctx: &mut *self.ctx,
+                entry: PhantomData,
             })?;
-            entries.push((position, item, warnings));
+            if !warnings.is_empty() {
+                list.told.push((list.items.len(), warnings));
+            }
+            list.items.push(item);
+            list.positions.push(position);
         }
-        Ok(Numbered {
-            keys,
-            entries,
-            sorted,
-        })
+        Ok(list)
     }
 
     visit_non_objects!();
 }
 
-/// Reads one prescription of the list; `id` is its key, parsed, when it is an ID.
-struct RawSeed<'s> {
-    id: Option<&'s PrescriptionId>,
+/// One entry, at its position, its warnings set apart.
+struct EntrySeed<'w, 'c, E> {
+    whose: &'w dyn Display,
+    position: u32,
+    ctx: &'c mut Ctx,
+    entry: PhantomData<E>,
 }
 
-impl<'de> DeserializeSeed<'de> for RawSeed<'_> {
+impl<'de, E: Entry> DeserializeSeed<'de> for EntrySeed<'_, '_, E> {
+    type Value = (E::Item, Warnings);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let (item, warnings) = self
+            .ctx
+            .apart(|ctx| E::read(self.whose, self.position, ctx, deserializer));
+        Ok((item?, warnings))
+    }
+}
+
+/// Reads one prescription of the list; `id` is its key, parsed, when it is an ID.
+struct RawSeed<'s, 'c> {
+    id: Option<&'s PrescriptionId>,
+    ctx: &'c mut Ctx,
+}
+
+impl<'de> DeserializeSeed<'de> for RawSeed<'_, '_> {
     type Value = Raw<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -357,7 +390,7 @@ impl<'de> DeserializeSeed<'de> for RawSeed<'_> {
     }
 }
 
-impl RawSeed<'_> {
+impl RawSeed<'_, '_> {
     fn other<'de>(self, kind: &'static str) -> Raw<'de> {
         Raw {
             not_an_object: Some(kind),
@@ -366,7 +399,7 @@ impl RawSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for RawSeed<'_> {
+impl<'de> Visitor<'de> for RawSeed<'_, '_> {
     type Value = Raw<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -374,7 +407,8 @@ impl<'de> Visitor<'de> for RawSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let whose = self.id.map(|id| At::new(&"prescription", id.as_str()));
+        let Self { id, ctx } = self;
+        let whose = id.map(|id| At::new(&"prescription", id.as_str()));
         let mut raw = Raw::default();
         while let Some(Key(key)) = map.next_key()? {
             match trim(&key) {
@@ -389,8 +423,8 @@ impl<'de> Visitor<'de> for RawSeed<'_> {
                 "pendingCancellations" => raw.pending_cancellations = Some(map.next_value()?),
                 "issues" => match &whose {
                     Some(whose) => {
-                        raw.issues =
-                            Some(map.next_value_seed(NumberedSeed::<IssueEntry>::new(whose))?);
+                        let seed = NumberedSeed::<IssueEntry>::new(whose, &mut *ctx);
+                        raw.issues = Some(map.next_value_seed(seed)?);
                     }
                     None => map.next_value::<Skip>().map(drop)?,
                 },
@@ -469,34 +503,38 @@ impl Entry for IssueEntry {
     fn read<'de, D: Deserializer<'de>>(
         whose: &dyn Display,
         number: u32,
+        ctx: &mut Ctx,
         deserializer: D,
-    ) -> Result<(Issue, Ctx), D::Error> {
+    ) -> Result<Issue, D::Error> {
         deserializer.deserialize_any(IssueVisitor {
             whose: At::numbered(whose, "issue", number),
             number,
+            ctx,
         })
     }
 }
 
-struct IssueVisitor<'w> {
+struct IssueVisitor<'w, 'c> {
     whose: At<'w>,
     number: u32,
+    ctx: &'c mut Ctx,
 }
 
-impl IssueVisitor<'_> {
-    fn other(self, _kind: &str) -> (Issue, Ctx) {
-        (Issue::numbered(self.number), Ctx::default())
+impl IssueVisitor<'_, '_> {
+    fn other(self, _kind: &str) -> Issue {
+        Issue::numbered(self.number)
     }
 }
 
-impl<'de> Visitor<'de> for IssueVisitor<'_> {
-    type Value = (Issue, Ctx);
+impl<'de> Visitor<'de> for IssueVisitor<'_, '_> {
+    type Value = Issue;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an issue")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let Self { whose, number, ctx } = self;
         let (mut issue_date, mut status, mut lines) = (None::<Node<'de>>, None, None);
         while let Some(Key(key)) = map.next_key()? {
             match trim(&key) {
@@ -505,24 +543,25 @@ impl<'de> Visitor<'de> for IssueVisitor<'_> {
                     status = Some(map.next_value_seed(PairSeed::of(STATUS))?);
                 }
                 "lineItems" => {
-                    lines = Some(map.next_value_seed(NumberedSeed::<LineEntry>::new(&self.whose))?);
+                    let seed = NumberedSeed::<LineEntry>::new(&whose, &mut *ctx);
+                    lines = Some(map.next_value_seed(seed)?);
                 }
                 _ => map.next_value::<Skip>().map(drop)?,
             }
         }
-        let mut ctx = Ctx::default();
-        let mut issue = Issue::numbered(self.number);
-        issue.issue_date = ctx.date_of(issue_date.as_ref(), "issueDate", &self.whose);
+        // The issue's own warnings come before its line items'.
+        let mut issue = Issue::numbered(number);
+        issue.issue_date = ctx.date_of(issue_date.as_ref(), "issueDate", &whose);
         issue.status = ctx.coded_of(
             status.as_ref().map(Pair::as_ref),
             STATUS,
-            &self.whose,
+            &whose,
             PrescriptionStatus::from_code,
         );
         if let Some(lines) = lines {
-            issue.line_items = lines.into_sorted(&mut ctx);
+            issue.line_items = lines.into_sorted(ctx);
         }
-        Ok((issue, ctx))
+        Ok(issue)
     }
 
     visit_non_objects!();
@@ -537,32 +576,36 @@ impl Entry for LineEntry {
     fn read<'de, D: Deserializer<'de>>(
         whose: &dyn Display,
         position: u32,
+        ctx: &mut Ctx,
         deserializer: D,
-    ) -> Result<(LineItem, Ctx), D::Error> {
+    ) -> Result<LineItem, D::Error> {
         deserializer.deserialize_any(LineVisitor {
             whose: At::numbered(whose, "line item", position),
+            ctx,
         })
     }
 }
 
-struct LineVisitor<'w> {
+struct LineVisitor<'w, 'c> {
     whose: At<'w>,
+    ctx: &'c mut Ctx,
 }
 
-impl LineVisitor<'_> {
-    fn other(self, _kind: &str) -> (LineItem, Ctx) {
-        (LineItem::default(), Ctx::default())
+impl LineVisitor<'_, '_> {
+    fn other(self, _kind: &str) -> LineItem {
+        LineItem::default()
     }
 }
 
-impl<'de> Visitor<'de> for LineVisitor<'_> {
-    type Value = (LineItem, Ctx);
+impl<'de> Visitor<'de> for LineVisitor<'_, '_> {
+    type Value = LineItem;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a line item")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let Self { whose, ctx } = self;
         let (mut id, mut status) = (None::<Node<'de>>, None);
         while let Some(Key(key)) = map.next_key()? {
             match trim(&key) {
@@ -571,20 +614,18 @@ impl<'de> Visitor<'de> for LineVisitor<'_> {
                 _ => map.next_value::<Skip>().map(drop)?,
             }
         }
-        let mut ctx = Ctx::default();
-        let line = LineItem {
+        Ok(LineItem {
             id: ctx
-                .raw(id.as_ref(), "id", &self.whose)
+                .raw(id.as_ref(), "id", &whose)
                 .map(|id| trim(&id).to_owned()),
             status: ctx.coded_of(
                 status.as_ref().map(Pair::as_ref),
                 ITEM_STATUS,
-                &self.whose,
+                &whose,
                 LineItemStatus::from_code,
             ),
             ..LineItem::default()
-        };
-        Ok((line, ctx))
+        })
     }
 
     visit_non_objects!();
