@@ -46,15 +46,39 @@ pub fn decode(http_status: Option<u16>, body: &[u8]) -> Result<TrackerResponse, 
             None => NotAResponse::Empty.into(),
         });
     }
-    if let Some((offset, byte)) = binary_byte(body) {
-        return Err(NotAResponse::Binary { offset, byte }.into());
-    }
-    let text = std::str::from_utf8(body).map_err(|e| NotAResponse::NotUtf8 {
-        offset: e.valid_up_to(),
-    })?;
+    // A binary body is named as such before anything else is said about it. A body that
+    // parses as JSON has no such byte (serde_json refuses control characters in strings
+    // and outside them), so the scan is only made when something else is wrong.
+    let binary = || {
+        binary_byte(body)
+            .map(|(offset, byte)| ResponseError::from(NotAResponse::Binary { offset, byte }))
+    };
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) => {
+            return Err(binary().unwrap_or_else(|| {
+                NotAResponse::NotUtf8 {
+                    offset: e.valid_up_to(),
+                }
+                .into()
+            }));
+        }
+    };
     let trimmed = text.trim_start();
+    if let Some(b'{' | b'[') = trimmed.as_bytes().first() {
+        return decode_json(failed_status, text).map_err(|error| match error {
+            ResponseError::NotAResponse(
+                NotAResponse::InvalidJson { .. }
+                | NotAResponse::Truncated { .. }
+                | NotAResponse::TooDeep,
+            ) => binary().unwrap_or(error),
+            other => other,
+        });
+    }
+    if let Some(error) = binary() {
+        return Err(error);
+    }
     match trimmed.as_bytes().first() {
-        Some(b'{' | b'[') => decode_json(failed_status, text),
         Some(b'<') => Err(ResponseError::Gateway {
             status: failed_status,
             body: xml::describe(trimmed),

@@ -189,3 +189,23 @@ fn the_warning_cap_holds_across_entries() {
         "more oddities in this response were not listed"
     );
 }
+
+#[test]
+fn a_binary_byte_is_named_first_whatever_else_is_wrong() {
+    let binary = |offset| {
+        Err(ResponseError::NotAResponse(NotAResponse::Binary {
+            offset,
+            byte: 0x01,
+        }))
+    };
+    // In a string, outside one, in bad JSON, in deep JSON, after bad UTF-8, in text.
+    assert_eq!(decode(None, b"{\"a\": \"\x01\"}"), binary(7));
+    assert_eq!(decode(None, b"{\"a\": 1}\x01"), binary(8));
+    assert_eq!(decode(None, b"{\"a\": \x01 1,, }"), binary(6));
+    let mut deep = "[".repeat(300).into_bytes();
+    deep.push(0x01);
+    assert_eq!(decode(None, &deep), binary(300));
+    assert_eq!(decode(None, b"{\"a\": \"\xff\x01\"}"), binary(8));
+    assert_eq!(decode(None, b"plain \x01 text"), binary(6));
+    assert_eq!(decode(None, b"<html>\x01</html>"), binary(6));
+}
