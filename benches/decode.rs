@@ -8,9 +8,10 @@
 //! After criterion's figures, the bench prints the ratio to the floor for each body.
 //!
 //! Timings on a shared machine are noisy; instruction counts are not. With
-//! `DECODE_BENCH_CALLS=N` set, the bench skips criterion and only decodes and checks each
-//! body N times, each in a function of its own, for counting under callgrind (see
-//! README.md, "Performance").
+//! `DECODE_BENCH_CALLS=N` set, the bench skips criterion and only decodes the large body
+//! (`DECODE_BENCH_BODY=small`: the small one) N times, then checks it N times, in
+//! `decode_calls` and `floor_calls`, for counting under callgrind (see README.md,
+//! "Performance").
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -153,29 +154,17 @@ fn side_by_side(body: &[u8]) -> (Duration, Duration) {
     (best_ours, best_floor)
 }
 
+/// Decodes `body` `calls` times (a function of its own, for callgrind's counts).
 #[inline(never)]
-fn decode_large(body: &[u8], calls: u32) {
+fn decode_calls(body: &[u8], calls: u32) {
     for _ in 0..calls {
         drop(black_box(decode(Some(200), black_box(body))));
     }
 }
 
+/// The floor, `calls` times.
 #[inline(never)]
-fn floor_large(body: &[u8], calls: u32) {
-    for _ in 0..calls {
-        black_box(floor(black_box(body)));
-    }
-}
-
-#[inline(never)]
-fn decode_small(body: &[u8], calls: u32) {
-    for _ in 0..calls {
-        drop(black_box(decode(Some(200), black_box(body))));
-    }
-}
-
-#[inline(never)]
-fn floor_small(body: &[u8], calls: u32) {
+fn floor_calls(body: &[u8], calls: u32) {
     for _ in 0..calls {
         black_box(floor(black_box(body)));
     }
@@ -187,10 +176,12 @@ fn main() {
     let calls = std::env::var("DECODE_BENCH_CALLS").ok();
     if let Some(calls) = calls.and_then(|calls| calls.parse::<u32>().ok()) {
         let [(_, large, _), (_, small, _)] = bodies();
-        decode_large(&large, calls);
-        floor_large(&large, calls);
-        decode_small(&small, calls);
-        floor_small(&small, calls);
+        let body = match std::env::var("DECODE_BENCH_BODY").as_deref() {
+            Ok("small") => small,
+            _ => large,
+        };
+        decode_calls(&body, calls);
+        floor_calls(&body, calls);
         return;
     }
     benches();
