@@ -226,7 +226,7 @@ struct Numbered<T> {
     keys: Warnings,
     /// In the order sent.
     items: Vec<T>,
-    positions: Vec<u32>,
+    positions: Positions,
     /// The warnings of the entries that made any: (index in `items`, warnings).
     told: Vec<(usize, Warnings)>,
     /// Whether the positions rose strictly (the usual case: nothing to sort).
@@ -238,7 +238,7 @@ impl<T> Default for Numbered<T> {
         Self {
             keys: Warnings::default(),
             items: Vec::new(),
-            positions: Vec::new(),
+            positions: Positions::default(),
             told: Vec::new(),
             sorted: true,
         }
@@ -259,9 +259,9 @@ impl<T> Numbered<T> {
         let positions = self.positions;
         // A stable sort of the indices in reverse puts the last sent of each position
         // first.
-        let mut order: Vec<usize> = (0..positions.len()).rev().collect();
-        order.sort_by_key(|&index| positions.get(index).copied());
-        order.dedup_by_key(|index| positions.get(*index).copied());
+        let mut order: Vec<usize> = (0..positions.len).rev().collect();
+        order.sort_by_key(|&index| positions.get(index));
+        order.dedup_by_key(|index| positions.get(*index));
         let mut told = self.told;
         let mut items: Vec<Option<T>> = self.items.into_iter().map(Some).collect();
         let mut sorted = Vec::with_capacity(order.len());
@@ -274,6 +274,42 @@ impl<T> Numbered<T> {
             sorted.extend(items.get_mut(index).and_then(Option::take));
         }
         sorted
+    }
+}
+
+/// How many positions a list keeps without allocating: most lists are short, and there is
+/// one per issue.
+const INLINE_POSITIONS: usize = 16;
+
+/// The positions of a numbered collection's entries, in the order sent.
+#[derive(Default)]
+struct Positions {
+    inline: [u32; INLINE_POSITIONS],
+    more: Vec<u32>,
+    len: usize,
+}
+
+impl Positions {
+    fn push(&mut self, position: u32) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = position,
+            None => self.more.push(position),
+        }
+        self.len += 1;
+    }
+
+    fn get(&self, index: usize) -> Option<u32> {
+        if index >= self.len {
+            return None;
+        }
+        match self.inline.get(index) {
+            Some(position) => Some(*position),
+            None => self.more.get(index - INLINE_POSITIONS).copied(),
+        }
+    }
+
+    fn last(&self) -> Option<u32> {
+        self.get(self.len.checked_sub(1)?)
     }
 }
 
@@ -338,7 +374,7 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, E> {
                 map.next_value::<Skip>()?;
                 continue;
             };
-            list.sorted &= list.positions.last().is_none_or(|last| *last < position);
+            list.sorted &= list.positions.last().is_none_or(|last| last < position);
             let (item, warnings) = map.next_value_seed(EntrySeed::<E> {
                 whose: self.whose,
                 position,

@@ -209,3 +209,28 @@ fn a_binary_byte_is_named_first_whatever_else_is_wrong() {
     assert_eq!(decode(None, b"plain \x01 text"), binary(6));
     assert_eq!(decode(None, b"<html>\x01</html>"), binary(6));
 }
+
+#[test]
+fn long_numbered_lists_sort_and_keep_the_last_repeat() {
+    // Past the positions a list keeps inline, in reverse, with position 3 sent twice.
+    let mut lines: Vec<String> = (1..=40)
+        .rev()
+        .map(|n| format!(r#""{n}": {{"id": "line-{n}"}}"#))
+        .collect();
+    lines.push(r#""3": {"id": "line-3-again"}"#.to_owned());
+    let body = format!(
+        r#"{{"statusCode": "0", "prescriptionList": {{"0FBD16-C81007-00001S": {{
+            "patientNhsNumber": "9990548609",
+            "issues": {{"1": {{"lineItems": {{{}}}}}}}}}}}}}"#,
+        lines.join(", ")
+    );
+    let response = decode(None, body.as_bytes()).unwrap();
+    let ids: Vec<String> = response.prescriptions[0].issues[0]
+        .line_items
+        .iter()
+        .map(|line| line.id.clone().unwrap_or_default())
+        .collect();
+    let mut expected: Vec<String> = (1..=40).map(|n| format!("line-{n}")).collect();
+    expected[2] = "line-3-again".to_owned();
+    assert_eq!(ids, expected);
+}
