@@ -314,16 +314,22 @@ impl Positions {
 }
 
 /// How one entry of a numbered collection is read.
+/// Entries are read into their place in the list: a line item is a few hundred bytes, and
+/// moving each through the visitors costs more than reading it.
 trait Entry {
     type Item;
 
-    /// Reads the entry at `position` of the collection belonging to `whose`.
+    /// The entry at `position` before anything is read (and when it is not an object).
+    fn blank(position: u32) -> Self::Item;
+
+    /// Reads the entry at `position` of the collection belonging to `whose` into `item`.
     fn read<'de, D: Deserializer<'de>>(
         whose: &dyn Display,
         position: u32,
         ctx: &mut Ctx,
+        item: &mut Self::Item,
         deserializer: D,
-    ) -> Result<Self::Item, D::Error>;
+    ) -> Result<(), D::Error>;
 }
 
 /// Reads a numbered collection; anything but an object has no entries.
@@ -375,17 +381,21 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, E> {
                 continue;
             };
             list.sorted &= list.positions.last().is_none_or(|last| last < position);
-            let (item, warnings) = map.next_value_seed(EntrySeed::<E> {
+            let index = list.items.len();
+            list.items.push(E::blank(position));
+            list.positions.push(position);
+            let Some(item) = list.items.last_mut() else {
+                continue;
+            };
+            let warnings = map.next_value_seed(EntrySeed::<E> {
                 whose: self.whose,
                 position,
                 ctx: &mut *self.ctx,
-                entry: PhantomData,
+                item,
             })?;
             if !warnings.is_empty() {
-                list.told.push((list.items.len(), warnings));
+                list.told.push((index, warnings));
             }
-            list.items.push(item);
-            list.positions.push(position);
         }
         Ok(list)
     }
@@ -393,22 +403,26 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, E> {
     visit_non_objects!();
 }
 
-/// One entry, at its position, its warnings set apart.
-struct EntrySeed<'w, 'c, E> {
+/// One entry, at its position, read into its place, its warnings set apart.
+struct EntrySeed<'w, 'c, 'i, E: Entry> {
     whose: &'w dyn Display,
     position: u32,
     ctx: &'c mut Ctx,
-    entry: PhantomData<E>,
+    item: &'i mut E::Item,
 }
 
-impl<'de, E: Entry> DeserializeSeed<'de> for EntrySeed<'_, '_, E> {
-    type Value = (E::Item, Warnings);
+impl<'de, E: Entry> DeserializeSeed<'de> for EntrySeed<'_, '_, '_, E> {
+    type Value = Warnings;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        let (item, warnings) = self
-            .ctx
-            .apart(|ctx| E::read(self.whose, self.position, ctx, deserializer));
-        Ok((item?, warnings))
+        let Self {
+            whose,
+            position,
+            ctx,
+            item,
+        } = self;
+        let (read, warnings) = ctx.apart(|ctx| E::read(whose, position, ctx, item, deserializer));
+        read.map(|()| warnings)
     }
 }
 
@@ -536,41 +550,45 @@ struct IssueEntry;
 impl Entry for IssueEntry {
     type Item = Issue;
 
+    fn blank(number: u32) -> Issue {
+        Issue::numbered(number)
+    }
+
     fn read<'de, D: Deserializer<'de>>(
         whose: &dyn Display,
         number: u32,
         ctx: &mut Ctx,
+        issue: &mut Issue,
         deserializer: D,
-    ) -> Result<Issue, D::Error> {
+    ) -> Result<(), D::Error> {
         deserializer.deserialize_any(IssueVisitor {
             whose: At::numbered(whose, "issue", number),
-            number,
             ctx,
+            issue,
         })
     }
 }
 
-struct IssueVisitor<'w, 'c> {
+struct IssueVisitor<'w, 'c, 'i> {
     whose: At<'w>,
-    number: u32,
     ctx: &'c mut Ctx,
+    issue: &'i mut Issue,
 }
 
-impl IssueVisitor<'_, '_> {
-    fn other(self, _kind: &str) -> Issue {
-        Issue::numbered(self.number)
-    }
+impl IssueVisitor<'_, '_, '_> {
+    /// Not an object: the issue stays as it is, with only its number.
+    fn other(self, _kind: &str) {}
 }
 
-impl<'de> Visitor<'de> for IssueVisitor<'_, '_> {
-    type Value = Issue;
+impl<'de> Visitor<'de> for IssueVisitor<'_, '_, '_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an issue")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let Self { whose, number, ctx } = self;
+        let Self { whose, ctx, issue } = self;
         let (mut issue_date, mut status, mut lines) = (None::<Node<'de>>, None, None);
         while let Some(Key(key)) = map.next_key()? {
             match trim(&key) {
@@ -586,7 +604,6 @@ impl<'de> Visitor<'de> for IssueVisitor<'_, '_> {
             }
         }
         // The issue's own warnings come before its line items'.
-        let mut issue = Issue::numbered(number);
         issue.issue_date = ctx.date_of(issue_date.as_ref(), "issueDate", &whose);
         issue.status = ctx.coded_of(
             status.as_ref().map(Pair::as_ref),
@@ -597,7 +614,7 @@ impl<'de> Visitor<'de> for IssueVisitor<'_, '_> {
         if let Some(lines) = lines {
             issue.line_items = lines.into_sorted(ctx);
         }
-        Ok(issue)
+        Ok(())
     }
 
     visit_non_objects!();
@@ -609,39 +626,45 @@ struct LineEntry;
 impl Entry for LineEntry {
     type Item = LineItem;
 
+    fn blank(_position: u32) -> LineItem {
+        LineItem::default()
+    }
+
     fn read<'de, D: Deserializer<'de>>(
         whose: &dyn Display,
         position: u32,
         ctx: &mut Ctx,
+        line: &mut LineItem,
         deserializer: D,
-    ) -> Result<LineItem, D::Error> {
+    ) -> Result<(), D::Error> {
         deserializer.deserialize_any(LineVisitor {
             whose: At::numbered(whose, "line item", position),
             ctx,
+            line,
         })
     }
 }
 
-struct LineVisitor<'w, 'c> {
+struct LineVisitor<'w, 'c, 'l> {
     whose: At<'w>,
     ctx: &'c mut Ctx,
+    line: &'l mut LineItem,
 }
 
-impl LineVisitor<'_, '_> {
-    fn other(self, _kind: &str) -> LineItem {
-        LineItem::default()
-    }
+impl LineVisitor<'_, '_, '_> {
+    /// Not an object: the line item stays blank.
+    fn other(self, _kind: &str) {}
 }
 
-impl<'de> Visitor<'de> for LineVisitor<'_, '_> {
-    type Value = LineItem;
+impl<'de> Visitor<'de> for LineVisitor<'_, '_, '_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a line item")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let Self { whose, ctx } = self;
+        let Self { whose, ctx, line } = self;
         let (mut id, mut status) = (None::<Node<'de>>, None);
         while let Some(Key(key)) = map.next_key()? {
             match trim(&key) {
@@ -650,18 +673,16 @@ impl<'de> Visitor<'de> for LineVisitor<'_, '_> {
                 _ => map.next_value::<Skip>().map(drop)?,
             }
         }
-        Ok(LineItem {
-            id: ctx
-                .raw(id.as_ref(), "id", &whose)
-                .map(|id| trim(&id).to_owned()),
-            status: ctx.coded_of(
-                status.as_ref().map(Pair::as_ref),
-                ITEM_STATUS,
-                &whose,
-                LineItemStatus::from_code,
-            ),
-            ..LineItem::default()
-        })
+        line.id = ctx
+            .raw(id.as_ref(), "id", &whose)
+            .map(|id| trim(&id).to_owned());
+        line.status = ctx.coded_of(
+            status.as_ref().map(Pair::as_ref),
+            ITEM_STATUS,
+            &whose,
+            LineItemStatus::from_code,
+        );
+        Ok(())
     }
 
     visit_non_objects!();
