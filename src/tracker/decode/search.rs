@@ -1,11 +1,12 @@
 //! The search (`prescriptionList`) read straight into the model as serde parses it: the
 //! largest answers are searches, so this shape builds no tree and no intermediate lists.
-//! Issues and line items become model values as their objects close; the few members of a
-//! prescription and of an issue that are read with a rule (dates, codes, flags) are caught
-//! in typed slots first (the last of a repeated member wins, names match after trimming,
-//! values stay borrowed from the body). Warnings are kept beside each entry and told once a
-//! list is complete, in the order the tree decoders would make them: a prescription's own,
-//! then its issues' in issue order, each issue's own before its line items'.
+//! Issues and line items are read into their place in the model's lists; the few members
+//! of a prescription, an issue or a line item that are read with a rule (dates, codes,
+//! flags) are caught in typed slots first and read when the object closes (the last of a
+//! repeated member wins, names match after trimming, values stay borrowed from the body).
+//! Each entry's warnings are set apart and told once its list is complete, in the order
+//! reading the sorted lists would make them (as the other shapes do): a prescription's
+//! own, then its issues' in issue order, each issue's own before its line items'.
 
 use std::fmt::{self, Display};
 use std::marker::PhantomData;
@@ -385,6 +386,8 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, E> {
             list.items.push(E::blank(position));
             list.positions.push(position);
             let Some(item) = list.items.last_mut() else {
+                // Not reached (the entry was just pushed); the value is still passed over.
+                map.next_value::<Skip>()?;
                 continue;
             };
             let warnings = map.next_value_seed(EntrySeed::<E> {

@@ -1,7 +1,7 @@
 //! A small borrowed JSON tree, read with serde_json, that keeps every object member in
 //! the order sent (duplicates included) and lets the decoders match names after trimming.
-//! Strings without escapes are borrowed from the body, so a large search decodes with few
-//! allocations.
+//! Strings without escapes are borrowed from the body. The search is not read into a tree
+//! (see `search`); the other shapes, which are small, are.
 
 use std::borrow::Cow;
 use std::fmt;
