@@ -6,11 +6,17 @@
 //! 9990548609 with 3.3 KB; target under 15 µs).
 //!
 //! After criterion's figures, the bench prints the ratio to the floor for each body.
+//!
+//! Timings on a shared machine are noisy; instruction counts are not. With
+//! `DECODE_BENCH_CALLS=N` set, the bench skips criterion and only decodes the large body
+//! (`DECODE_BENCH_BODY=small`: the small one) N times, then checks it N times, in
+//! `decode_calls` and `floor_calls`, for counting under callgrind (see README.md,
+//! "Performance").
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use eps_tracker::tracker::decode;
 use eps_tracker::tracker::ids::{mod37_check_character, nhs_check_digit};
 use serde_json::{Map, Value, json};
@@ -79,8 +85,9 @@ fn floor(body: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
 }
 
-fn decode_bodies(c: &mut Criterion) {
-    let bodies = [
+/// The two bodies, each with its name and how many prescriptions it holds.
+fn bodies() -> [(&'static str, Vec<u8>, usize); 2] {
+    [
         (
             "search 100 prescriptions x 12 issues",
             search_body(100, 12),
@@ -91,7 +98,11 @@ fn decode_bodies(c: &mut Criterion) {
             search_body(2, 3),
             2,
         ),
-    ];
+    ]
+}
+
+fn decode_bodies(c: &mut Criterion) {
+    let bodies = bodies();
     for (name, body, count) in &bodies {
         match decode(Some(200), body) {
             Ok(response) => assert_eq!(response.prescriptions.len(), *count),
@@ -143,5 +154,36 @@ fn side_by_side(body: &[u8]) -> (Duration, Duration) {
     (best_ours, best_floor)
 }
 
+/// Decodes `body` `calls` times (a function of its own, for callgrind's counts).
+#[inline(never)]
+fn decode_calls(body: &[u8], calls: u32) {
+    for _ in 0..calls {
+        drop(black_box(decode(Some(200), black_box(body))));
+    }
+}
+
+/// The floor, `calls` times.
+#[inline(never)]
+fn floor_calls(body: &[u8], calls: u32) {
+    for _ in 0..calls {
+        black_box(floor(black_box(body)));
+    }
+}
+
 criterion_group!(benches, decode_bodies);
-criterion_main!(benches);
+
+fn main() {
+    let calls = std::env::var("DECODE_BENCH_CALLS").ok();
+    if let Some(calls) = calls.and_then(|calls| calls.parse::<u32>().ok()) {
+        let [(_, large, _), (_, small, _)] = bodies();
+        let body = match std::env::var("DECODE_BENCH_BODY").as_deref() {
+            Ok("small") => small,
+            _ => large,
+        };
+        decode_calls(&body, calls);
+        floor_calls(&body, calls);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

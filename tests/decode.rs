@@ -62,10 +62,10 @@ fn basic_search_with_two_prescriptions() {
     assert!(repeat.pending_cancellation);
     let treatment = repeat.treatment.as_ref().unwrap();
     assert_eq!(treatment.code, TreatmentType::Repeat);
-    assert_eq!(treatment.text, "Repeat Prescribing");
+    assert_eq!(&*treatment.text, "Repeat Prescribing");
     let status = repeat.current_status().unwrap();
     assert_eq!(status.code, PrescriptionStatus::WithDispenserActive);
-    assert_eq!(status.text, "With Dispenser - Active");
+    assert_eq!(&*status.text, "With Dispenser - Active");
     assert_eq!(repeat.group(), Some(StatusGroup::Current));
     let items: Vec<LineItemStatus> = repeat.issues[0]
         .line_items
@@ -155,7 +155,7 @@ fn basic_retrieve() {
         Some("1A2B3C4D-0001-4000-8000-00000000000A")
     );
     assert_eq!(
-        issue.status.as_ref().unwrap().text,
+        &*issue.status.as_ref().unwrap().text,
         "With dispenser active",
         "Spine's text is kept exactly"
     );
@@ -331,14 +331,14 @@ fn unknown_codes_and_members() {
     let p = &response.prescriptions[0];
     let prescriber = p.prescriber_type.as_ref().unwrap();
     assert_eq!(prescriber.code, PrescriberType::Unknown("0999".into()));
-    assert_eq!(prescriber.text, "SOME NEW PRESCRIBER TYPE");
+    assert_eq!(&*prescriber.text, "SOME NEW PRESCRIBER TYPE");
     assert_eq!(
         p.treatment.as_ref().unwrap().code,
         TreatmentType::Unknown("0009".into())
     );
     let status = p.current_status().unwrap();
     assert_eq!(status.code, PrescriptionStatus::Unknown("0042".into()));
-    assert_eq!(status.text, "Held For Review");
+    assert_eq!(&*status.text, "Held For Review");
     assert_eq!(p.group(), None);
     assert_eq!(
         p.issues[0].line_items[0].status.as_ref().unwrap().code,
@@ -482,6 +482,30 @@ fn nesting_200_000_deep_is_refused_without_overflowing_the_stack() {
             Err(ResponseError::NotAResponse(NotAResponse::TooDeep))
         );
     }
+}
+
+#[test]
+fn the_depth_limit_is_exactly_the_one_the_message_names() {
+    use eps_tracker::tracker::error::MAX_JSON_DEPTH;
+    let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    assert!(matches!(
+        decode(None, nested(MAX_JSON_DEPTH).as_bytes()),
+        Err(ResponseError::NotAResponse(NotAResponse::WrongShape(_)))
+    ));
+    assert_eq!(
+        decode(None, nested(MAX_JSON_DEPTH + 1).as_bytes()),
+        Err(ResponseError::NotAResponse(NotAResponse::TooDeep))
+    );
+    // Deep nesting in a member the decoder passes over is refused all the same.
+    let skipped = format!(
+        r#"{{"statusCode": "0", "prescriptionList": {{"0FBD16-C81007-00001S": {{
+            "patientNhsNumber": "9990548609", "unknown": {}}}}}}}"#,
+        nested(MAX_JSON_DEPTH)
+    );
+    assert_eq!(
+        decode(None, skipped.as_bytes()),
+        Err(ResponseError::NotAResponse(NotAResponse::TooDeep))
+    );
 }
 
 #[test]

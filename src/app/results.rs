@@ -61,14 +61,16 @@ pub fn treatment_label(p: &Prescription) -> String {
         None => p
             .treatment
             .as_ref()
-            .map(|t| t.text.clone())
+            .map(|t| t.text.to_string())
             .unwrap_or_default(),
     }
 }
 
 /// The status text Spine sent for the current issue.
 pub fn status_label(p: &Prescription) -> String {
-    p.current_status().map(|s| s.text).unwrap_or_default()
+    p.current_status()
+        .map(|s| s.text.to_string())
+        .unwrap_or_default()
 }
 
 /// A loaded list of prescriptions and how the user is looking at it.

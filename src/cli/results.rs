@@ -39,7 +39,7 @@ pub(super) fn search_table(prescriptions: &[Prescription], width: Option<usize>)
                 .unwrap_or_default(),
             p.treatment
                 .as_ref()
-                .map(|t| t.text.clone())
+                .map(|t| t.text.to_string())
                 .unwrap_or_else(|| "-".to_owned()),
             issue_of(p),
             status,
@@ -54,12 +54,12 @@ pub(super) fn search_table(prescriptions: &[Prescription], width: Option<usize>)
 
 fn status_text<C: std::fmt::Display>(coded: &Coded<C>) -> String {
     let code = coded.code.to_string();
-    if coded.text.is_empty() || coded.text == code {
+    if coded.text.is_empty() || *coded.text == *code {
         code
     } else if code.chars().all(|c| c.is_ascii_digit()) {
         format!("{code} {}", coded.text)
     } else {
-        coded.text.clone()
+        coded.text.to_string()
     }
 }
 

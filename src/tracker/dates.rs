@@ -31,15 +31,28 @@ impl SpineDate {
             return Ok(None);
         }
         let bad = || Hl7DateError(text.chars().take(40).collect());
-        let (main, offset) = split_offset(text).ok_or_else(bad)?;
-        let main = main
-            .split_once('.')
-            .map_or(main, |(whole, _fraction)| whole);
-        if !main.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        let number =
-            |range: std::ops::Range<usize>| -> Option<u32> { main.get(range)?.parse().ok() };
+        // Digits alone is how Spine almost always writes it: no offset or fraction to find.
+        let (main, offset) = if text.bytes().all(|b| b.is_ascii_digit()) {
+            (text, 0)
+        } else {
+            let (main, offset) = split_offset(text).ok_or_else(bad)?;
+            let main = main
+                .split_once('.')
+                .map_or(main, |(whole, _fraction)| whole);
+            if !main.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            (main, offset)
+        };
+        // `main` is ASCII digits only, so each field is read straight from its bytes.
+        let number = |range: std::ops::Range<usize>| -> Option<u32> {
+            let digits = main.as_bytes().get(range)?;
+            Some(
+                digits
+                    .iter()
+                    .fold(0, |n, digit| n * 10 + u32::from(digit - b'0')),
+            )
+        };
         let day = NaiveDate::from_ymd_opt(
             number(0..4).ok_or_else(bad)? as i32,
             number(4..6).ok_or_else(bad)?,

@@ -1,6 +1,8 @@
 //! The prescription model every other part of the tool works on: what Spine told us,
 //! normalised (chrono dates, code enums, issues in order), independent of the wire shape.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 pub use super::codes::{
@@ -11,15 +13,16 @@ pub use super::error::SpineError;
 use super::ids::{IdForm, NhsNumber, PrescriptionId};
 
 /// A code with the text Spine sent beside it. `text` is exactly what Spine sent: show it,
-/// and use `code` to colour, group, filter and explain.
+/// and use `code` to colour, group, filter and explain. The text is shared (`Arc`) because
+/// one response repeats a few texts thousands of times; the decoder allocates each once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Coded<C> {
     pub code: C,
-    pub text: String,
+    pub text: Arc<str>,
 }
 
 impl<C> Coded<C> {
-    pub fn new(code: C, text: impl Into<String>) -> Self {
+    pub fn new(code: C, text: impl Into<Arc<str>>) -> Self {
         Self {
             code,
             text: text.into(),

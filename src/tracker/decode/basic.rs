@@ -99,7 +99,9 @@ pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, Str
             issue.line_items = line_items(ctx, issue_node, &whose);
             prescription.issues.push(issue);
         }
-        None => prescription.status_text = prescription_status.map(|status| status.text),
+        None => {
+            prescription.status_text = prescription_status.map(|status| status.text.to_string())
+        }
     }
     Ok(vec![prescription])
 }
@@ -137,7 +139,7 @@ fn line_items(ctx: &mut Ctx, issue: &Node<'_>, whose: &dyn Display) -> Vec<LineI
 }
 
 /// Whether an object says anything: code 3 ("issue not found") sends the issue with every
-/// value blank. Nesting is bounded by the depth check done before parsing.
+/// value blank. Nesting is bounded by serde_json's recursion limit, met while parsing.
 fn has_content(node: &Node<'_>) -> bool {
     node.members().iter().any(|(_, value)| match value {
         Node::Object(_) => has_content(value),

@@ -5,34 +5,83 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::{self, Display};
+use std::sync::Arc;
 
 use super::tree::Node;
 use crate::tracker::dates::SpineDate;
 use crate::tracker::ids::{NhsNumber, PrescriptionId};
 use crate::tracker::model::{Coded, Organisation, Prescription};
 
-/// Collects warnings while a body is decoded.
+/// Collects warnings while a body is decoded, and shares the texts it has met.
 #[derive(Debug, Default)]
 pub struct Ctx {
-    warnings: Vec<String>,
+    warnings: Warnings,
+    /// Coded texts met so far. A large search repeats a handful of status texts thousands
+    /// of times: each distinct one is allocated once and shared.
+    texts: Vec<Arc<str>>,
 }
+
+/// How many distinct texts are shared; past that, texts are allocated each time.
+const SHARED_TEXTS: usize = 32;
 
 /// Warnings beyond this many are counted, not listed: a broken body should not bury the
 /// screen.
 const MAX_WARNINGS: usize = 20;
 
-impl Ctx {
+/// Warnings in the order made, capped at [`MAX_WARNINGS`].
+#[derive(Debug, Default)]
+pub struct Warnings(Vec<String>);
+
+impl Warnings {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn warn(&mut self, message: impl Into<String>) {
-        if self.warnings.len() < MAX_WARNINGS {
-            self.warnings.push(message.into());
-        } else if self.warnings.len() == MAX_WARNINGS {
-            self.warnings
+        if self.0.len() < MAX_WARNINGS {
+            self.0.push(message.into());
+        } else if self.0.len() == MAX_WARNINGS {
+            self.0
                 .push("more oddities in this response were not listed".to_owned());
         }
     }
+}
+
+impl Ctx {
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.warn(message);
+    }
+
+    /// Runs `read` with the warnings it makes set apart from those made so far, to be told
+    /// later with [`tell`](Self::tell), in another order.
+    pub fn apart<R>(&mut self, read: impl FnOnce(&mut Ctx) -> R) -> (R, Warnings) {
+        let before = std::mem::take(&mut self.warnings);
+        let result = read(self);
+        (result, std::mem::replace(&mut self.warnings, before))
+    }
+
+    /// Tells warnings set apart, as if they were made now (the cap included: a capped list
+    /// ends with the same "more oddities" line this one would add).
+    pub fn tell(&mut self, warnings: Warnings) {
+        for warning in warnings.0 {
+            self.warn(warning);
+        }
+    }
+
+    /// `text` as a shared string (see `texts`).
+    fn shared(&mut self, text: &str) -> Arc<str> {
+        if let Some(known) = self.texts.iter().find(|known| ***known == *text) {
+            return Arc::clone(known);
+        }
+        let text: Arc<str> = Arc::from(text);
+        if self.texts.len() < SHARED_TEXTS {
+            self.texts.push(Arc::clone(&text));
+        }
+        text
+    }
 
     pub fn into_warnings(self) -> Vec<String> {
-        self.warnings
+        self.warnings.0
     }
 
     /// A text member exactly as sent; `None` when absent, blank or `False`. A value of the
@@ -53,7 +102,7 @@ impl Ctx {
     }
 
     /// As [`text_of`](Self::text_of), borrowed from the body where possible.
-    fn raw<'n>(
+    pub fn raw<'n>(
         &mut self,
         value: Option<&'n Node<'_>>,
         name: &str,
@@ -62,7 +111,7 @@ impl Ctx {
         let value = value?;
         match value.text() {
             Some(text) => {
-                let trimmed = text.trim();
+                let trimmed = trim(&text);
                 (!trimmed.is_empty() && trimmed != "False").then_some(text)
             }
             None => {
@@ -134,13 +183,15 @@ impl Ctx {
         let Some(text) = self.raw(value, name, whose) else {
             return false;
         };
-        match text.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "y" => true,
-            "false" | "0" | "no" | "n" => false,
-            _ => {
+        let text = trim(&text);
+        let is_one_of = |words: [&str; 4]| words.iter().any(|w| text.eq_ignore_ascii_case(w));
+        match () {
+            () if is_one_of(["true", "1", "yes", "y"]) => true,
+            () if is_one_of(["false", "0", "no", "n"]) => false,
+            () => {
                 self.warn(format!(
                     "{whose}: {name} '{}' is neither True nor False; read as False",
-                    short(&text)
+                    short(text)
                 ));
                 false
             }
@@ -181,21 +232,23 @@ impl Ctx {
             PairOf::Other(other) => {
                 // A plain string where a pair belongs: keep it as text, code unknown.
                 let text = other.text().filter(|t| !t.trim().is_empty())?;
-                return Some(Coded::new(from_code(""), text.into_owned()));
+                return Some(Coded::new(from_code(""), self.shared(&text)));
             }
         };
         let label = At::new(whose, member);
         // A code sent as a JSON number has lost its leading zeros: 1 was "0001".
         let code = match code {
-            Some(Node::Number(number)) => Some(format!("{number:0>4}")),
-            _ => self.text_of(code, code_name, &label),
+            Some(Node::Number(number)) => Some(Cow::Owned(format!("{number:0>4}"))),
+            _ => self.raw(code, code_name, &label),
         };
-        let text = self.text_of(text, text_name, &label);
+        let text = self
+            .raw(text, text_name, &label)
+            .map(|text| self.shared(&text));
         match (code, text) {
             (None, None) => None,
             (code, text) => Some(Coded::new(
                 from_code(code.as_deref().unwrap_or("")),
-                text.unwrap_or_default(),
+                text.unwrap_or_else(|| self.shared("")),
             )),
         }
     }
@@ -342,9 +395,19 @@ impl Prescriptions {
 
 /// A whole number as Spine writes it: `"3"`, `3`, `" 3 "`, or `3.0`.
 pub fn parse_count(text: &str) -> Option<u32> {
-    let text = text.trim();
+    let text = trim(text);
     let whole = text.strip_suffix(".0").unwrap_or(text);
     whole.parse().ok()
+}
+
+/// `text` without surrounding whitespace. Almost every name and value Spine sends starts
+/// and ends with a visible ASCII character, which no Unicode space is, so that is checked
+/// first: `str::trim` decodes characters from both ends even when there is nothing to trim.
+pub fn trim(text: &str) -> &str {
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
 }
 
 /// At most 40 characters of some text, for messages.
@@ -451,6 +514,25 @@ mod tests {
         assert!(!ctx.flag(&node, "d", &"t"));
         assert!(!ctx.flag(&node, "missing", &"t"));
         assert_eq!(ctx.into_warnings().len(), 1);
+    }
+
+    #[test]
+    fn the_quick_trim_agrees_with_str_trim() {
+        for text in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{a0}a",
+            "a\u{3000}",
+            "é",
+            " é ",
+            "\ta\n",
+            "a b",
+        ] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
     }
 
     #[test]

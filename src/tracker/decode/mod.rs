@@ -2,8 +2,8 @@
 //! or into an error that names exactly what came back.
 //!
 //! The order of checks matters: size, then bytes (binary, UTF-8), then what kind of text
-//! it is (JSON, markup, plain text), then nesting depth before any parser recurses, then
-//! the JSON itself, then which of the four shapes (or which error body) it is.
+//! it is (JSON, markup, plain text), then the JSON itself (nesting depth included: see
+//! [`json_error`]), then which of the four shapes (or which error body) it is.
 
 mod basic;
 mod clinical;
@@ -14,9 +14,7 @@ mod tree;
 
 use serde_json::error::Category;
 
-use super::error::{
-    BodyKind, MAX_BODY_BYTES, MAX_JSON_DEPTH, NotAResponse, ResponseError, SpineError,
-};
+use super::error::{BodyKind, MAX_BODY_BYTES, NotAResponse, ResponseError, SpineError};
 use super::model::{Prescription, ResponseKind, TrackerResponse};
 use super::xml;
 use fields::Ctx;
@@ -48,15 +46,39 @@ pub fn decode(http_status: Option<u16>, body: &[u8]) -> Result<TrackerResponse, 
             None => NotAResponse::Empty.into(),
         });
     }
-    if let Some((offset, byte)) = binary_byte(body) {
-        return Err(NotAResponse::Binary { offset, byte }.into());
-    }
-    let text = std::str::from_utf8(body).map_err(|e| NotAResponse::NotUtf8 {
-        offset: e.valid_up_to(),
-    })?;
+    // A binary body is named as such before anything else is said about it. A body that
+    // parses as JSON has no such byte (serde_json refuses control characters in strings
+    // and outside them), so the scan is only made when something else is wrong.
+    let binary = || {
+        binary_byte(body)
+            .map(|(offset, byte)| ResponseError::from(NotAResponse::Binary { offset, byte }))
+    };
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) => {
+            return Err(binary().unwrap_or_else(|| {
+                NotAResponse::NotUtf8 {
+                    offset: e.valid_up_to(),
+                }
+                .into()
+            }));
+        }
+    };
     let trimmed = text.trim_start();
+    if let Some(b'{' | b'[') = trimmed.as_bytes().first() {
+        return decode_json(failed_status, text).map_err(|error| match error {
+            ResponseError::NotAResponse(
+                NotAResponse::InvalidJson { .. }
+                | NotAResponse::Truncated { .. }
+                | NotAResponse::TooDeep,
+            ) => binary().unwrap_or(error),
+            other => other,
+        });
+    }
+    if let Some(error) = binary() {
+        return Err(error);
+    }
     match trimmed.as_bytes().first() {
-        Some(b'{' | b'[') => decode_json(failed_status, text),
         Some(b'<') => Err(ResponseError::Gateway {
             status: failed_status,
             body: xml::describe(trimmed),
@@ -107,9 +129,6 @@ fn shorten(text: &str, limit: usize) -> String {
 }
 
 fn decode_json(failed_status: Option<u16>, text: &str) -> Result<TrackerResponse, ResponseError> {
-    if tree::exceeds_depth(text.as_bytes(), MAX_JSON_DEPTH) {
-        return Err(NotAResponse::TooDeep.into());
-    }
     let Root {
         node: root,
         search,
@@ -251,6 +270,13 @@ fn json_error(text: &str, error: &serde_json::Error) -> ResponseError {
         Category::Eof => NotAResponse::Truncated { line, column }.into(),
         _ => {
             let mut message = error.to_string();
+            // Nesting is bounded by serde_json's own recursion limit, checked as it parses
+            // (every value we read or skip goes through it): no separate pass over the
+            // body, and no parser recursion past the limit. Its error has no category of
+            // its own, only this message.
+            if message.starts_with("recursion limit exceeded") {
+                return NotAResponse::TooDeep.into();
+            }
             // serde_json appends " at line L column C"; we print our own.
             if let Some(cut) = message.rfind(" at line ") {
                 message.truncate(cut);

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::fields::trim;
 use super::search::SearchList;
 use super::tree::{Key, Node, NodeVisitor};
 
@@ -49,7 +50,7 @@ impl<'de> Visitor<'de> for RootVisitor {
         let mut members: Vec<(Cow<'de, str>, Node<'de>)> = Vec::new();
         let (mut search, mut search_capitalised) = (None, None);
         while let Some(Key(key)) = map.next_key()? {
-            let value = match key.trim() {
+            let value = match trim(&key) {
                 SEARCH => {
                     search = Some(map.next_value()?);
                     Node::Null

@@ -1,18 +1,25 @@
 //! The search (`prescriptionList`) read straight into the model as serde parses it: the
-//! largest answers are searches, so this shape builds no tree. Each prescription's members
-//! are caught in typed slots (the last of a repeated member wins, names match after
-//! trimming, values stay borrowed from the body), then read with the same rules and in the
-//! same order as every other shape, so warnings and errors are those of the tree decoders.
+//! largest answers are searches, so this shape builds no tree and no intermediate lists.
+//! Issues and line items are read into their place in the model's lists; the few members
+//! of a prescription, an issue or a line item that are read with a rule (dates, codes,
+//! flags) are caught in typed slots first and read when the object closes (the last of a
+//! repeated member wins, names match after trimming, values stay borrowed from the body).
+//! Each entry's warnings are set apart and told once its list is complete, in the order
+//! reading the sorted lists would make them (as the other shapes do): a prescription's
+//! own, then its issues' in issue order, each issue's own before its line items'.
 
-use std::borrow::Cow;
 use std::fmt::{self, Display};
+use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::basic::{ITEM_STATUS, STATUS, TREATMENT};
-use super::fields::{At, Ctx, PairOf, Prescriptions, identity_of, not_an_object};
-use super::tree::{Key, Node, NodeVisitor};
+use super::fields::{
+    At, Ctx, PairOf, Prescriptions, Warnings, identity_of, not_an_object, parse_count, short, trim,
+};
+use super::tree::{Key, Node, NodeVisitor, Skip};
 use crate::tracker::codes::{LineItemStatus, PrescriptionStatus, TreatmentType};
+use crate::tracker::ids::PrescriptionId;
 use crate::tracker::model::{Issue, LineItem, Prescription};
 
 /// A decoded `prescriptionList`: the prescriptions, or why the list cannot be shown, and
@@ -28,7 +35,53 @@ impl<'de> de::Deserialize<'de> for SearchList {
     }
 }
 
+/// The `Visitor` methods for every kind of value but an object, each answering
+/// `self.other(kind)` (`kind` as in "an array"). An array's elements are only checked.
+macro_rules! visit_non_objects {
+    () => {
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<Skip>()?.is_some() {}
+            Ok(self.other("an array"))
+        }
+
+        fn visit_bool<Er: de::Error>(self, _: bool) -> Result<Self::Value, Er> {
+            Ok(self.other("a boolean"))
+        }
+
+        fn visit_i64<Er: de::Error>(self, _: i64) -> Result<Self::Value, Er> {
+            Ok(self.other("a number"))
+        }
+
+        fn visit_u64<Er: de::Error>(self, _: u64) -> Result<Self::Value, Er> {
+            Ok(self.other("a number"))
+        }
+
+        fn visit_f64<Er: de::Error>(self, _: f64) -> Result<Self::Value, Er> {
+            Ok(self.other("a number"))
+        }
+
+        fn visit_str<Er: de::Error>(self, _: &str) -> Result<Self::Value, Er> {
+            Ok(self.other("a string"))
+        }
+
+        fn visit_unit<Er: de::Error>(self) -> Result<Self::Value, Er> {
+            Ok(self.other("null"))
+        }
+    };
+}
+
 struct ListVisitor;
+
+impl ListVisitor {
+    fn other(self, kind: &str) -> SearchList {
+        SearchList {
+            prescriptions: Err(format!(
+                "prescriptionList is {kind}, expected an object keyed by prescription ID"
+            )),
+            ctx: Ctx::default(),
+        }
+    }
+}
 
 impl<'de> Visitor<'de> for ListVisitor {
     type Value = SearchList;
@@ -41,13 +94,22 @@ impl<'de> Visitor<'de> for ListVisitor {
         let mut ctx = Ctx::default();
         let mut prescriptions = Ok(Prescriptions::default());
         while let Some(Key(key)) = map.next_key()? {
-            let raw: Raw<'de> = map.next_value()?;
-            // After the first unreadable prescription the rest is only checked as JSON.
-            if let Ok(list) = &mut prescriptions {
-                match raw.read(&mut ctx, key.trim()) {
-                    Ok(prescription) => list.add(&mut ctx, prescription),
-                    Err(error) => prescriptions = Err(error),
-                }
+            let Ok(list) = &mut prescriptions else {
+                // After the first unreadable prescription the rest is only checked as JSON.
+                map.next_value::<Skip>()?;
+                continue;
+            };
+            let key = trim(&key);
+            // The key is the ID (see `identity_of`); when it is not one, the prescription
+            // cannot be read, and its issues are only checked as JSON.
+            let id = PrescriptionId::parse(key).ok();
+            let raw = map.next_value_seed(RawSeed {
+                id: id.as_ref(),
+                ctx: &mut ctx,
+            })?;
+            match raw.read(&mut ctx, key) {
+                Ok(prescription) => list.add(&mut ctx, prescription),
+                Err(error) => prescriptions = Err(error),
             }
         }
         Ok(SearchList {
@@ -56,44 +118,7 @@ impl<'de> Visitor<'de> for ListVisitor {
         })
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let node = NodeVisitor.visit_seq(seq)?;
-        Ok(not_a_list(&node))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::Bool(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::Number(String::new())))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::Number(String::new())))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::Number(String::new())))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::String(Cow::Borrowed(""))))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(not_a_list(&Node::Null))
-    }
-}
-
-fn not_a_list(node: &Node<'_>) -> SearchList {
-    SearchList {
-        prescriptions: Err(format!(
-            "prescriptionList is {}, expected an object keyed by prescription ID",
-            node.describe()
-        )),
-        ctx: Ctx::default(),
-    }
+    visit_non_objects!();
 }
 
 /// A `{…Code, …Text}` member as sent.
@@ -150,13 +175,13 @@ impl<'de> Visitor<'de> for PairSeed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut code, mut text) = (None, None);
         while let Some(Key(key)) = map.next_key()? {
-            let key = key.trim();
+            let key = trim(&key);
             if key == self.code {
                 code = Some(map.next_value()?);
             } else if key == self.text {
                 text = Some(map.next_value()?);
             } else {
-                map.next_value::<IgnoredAny>()?;
+                map.next_value::<Skip>()?;
             }
         }
         Ok(Pair::Object { code, text })
@@ -190,139 +215,282 @@ impl<'de> Visitor<'de> for PairSeed {
         NodeVisitor.visit_str(v).map(Pair::Other)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+    fn visit_unit<Er: de::Error>(self) -> Result<Self::Value, Er> {
         NodeVisitor.visit_unit().map(Pair::Other)
     }
 }
 
-/// Members keyed by position (`"1"`, `"2"`, …), as sent; anything but an object has none.
-struct Entries<'a, T>(Vec<(Cow<'a, str>, T)>);
+/// A collection keyed by position (`"1"`, `"2"`, … `"10"`), each entry read as it is
+/// parsed, with the warnings it made set apart.
+struct Numbered<T> {
+    /// "not numbered" warnings, in the order sent.
+    keys: Warnings,
+    /// In the order sent.
+    items: Vec<T>,
+    positions: Positions,
+    /// The warnings of the entries that made any: (index in `items`, warnings).
+    told: Vec<(usize, Warnings)>,
+    /// Whether the positions rose strictly (the usual case: nothing to sort).
+    sorted: bool,
+}
 
-impl<'de, T: de::Deserialize<'de>> de::Deserialize<'de> for Entries<'de, T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct EntriesVisitor<T>(std::marker::PhantomData<T>);
-        impl<'de, T: de::Deserialize<'de>> Visitor<'de> for EntriesVisitor<T> {
-            type Value = Entries<'de, T>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("numbered entries")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
-                while let Some(Key(key)) = map.next_key()? {
-                    entries.push((key, map.next_value()?));
-                }
-                Ok(Entries(entries))
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(Entries(Vec::new()))
-            }
+impl<T> Default for Numbered<T> {
+    fn default() -> Self {
+        Self {
+            keys: Warnings::default(),
+            items: Vec::new(),
+            positions: Positions::default(),
+            told: Vec::new(),
+            sorted: true,
         }
-        deserializer.deserialize_any(EntriesVisitor(std::marker::PhantomData))
     }
 }
 
-/// Fills typed slots from an object's members; anything but an object leaves them empty
-/// and says what it was.
-trait Slots<'de>: Default {
-    /// Reads the value of the member named `key` (trimmed), or skips it.
-    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error>;
-
-    /// Notes that the value was not an object (`kind` as in "an array").
-    fn not_an_object(&mut self, _kind: &'static str) {}
+impl<T> Numbered<T> {
+    /// The entries in position order, the last of a repeated position winning (as for
+    /// every other member), their warnings told in the same order.
+    fn into_sorted(self, ctx: &mut Ctx) -> Vec<T> {
+        ctx.tell(self.keys);
+        if self.sorted {
+            for (_, warnings) in self.told {
+                ctx.tell(warnings);
+            }
+            return self.items;
+        }
+        let positions = self.positions;
+        // A stable sort of the indices in reverse puts the last sent of each position
+        // first.
+        let mut order: Vec<usize> = (0..positions.len).rev().collect();
+        order.sort_by_key(|&index| positions.get(index));
+        order.dedup_by_key(|index| positions.get(*index));
+        let mut told = self.told;
+        let mut items: Vec<Option<T>> = self.items.into_iter().map(Some).collect();
+        let mut sorted = Vec::with_capacity(order.len());
+        for index in order {
+            if let Ok(at) = told.binary_search_by_key(&index, |(told, _)| *told)
+                && let Some((_, warnings)) = told.get_mut(at)
+            {
+                ctx.tell(std::mem::take(warnings));
+            }
+            sorted.extend(items.get_mut(index).and_then(Option::take));
+        }
+        sorted
+    }
 }
 
-struct SlotsVisitor<S>(std::marker::PhantomData<S>);
+/// How many positions a list keeps without allocating: most lists are short, and there is
+/// one per issue.
+const INLINE_POSITIONS: usize = 16;
 
-impl<'de, S: Slots<'de>> Visitor<'de> for SlotsVisitor<S> {
-    type Value = S;
+/// The positions of a numbered collection's entries, in the order sent.
+#[derive(Default)]
+struct Positions {
+    inline: [u32; INLINE_POSITIONS],
+    more: Vec<u32>,
+    len: usize,
+}
+
+impl Positions {
+    fn push(&mut self, position: u32) {
+        match self.inline.get_mut(self.len) {
+            Some(slot) => *slot = position,
+            None => self.more.push(position),
+        }
+        self.len += 1;
+    }
+
+    fn get(&self, index: usize) -> Option<u32> {
+        if index >= self.len {
+            return None;
+        }
+        match self.inline.get(index) {
+            Some(position) => Some(*position),
+            None => self.more.get(index - INLINE_POSITIONS).copied(),
+        }
+    }
+
+    fn last(&self) -> Option<u32> {
+        self.get(self.len.checked_sub(1)?)
+    }
+}
+
+/// How one entry of a numbered collection is read.
+/// Entries are read into their place in the list: a line item is a few hundred bytes, and
+/// moving each through the visitors costs more than reading it.
+trait Entry {
+    type Item;
+
+    /// The entry at `position` before anything is read (and when it is not an object).
+    fn blank(position: u32) -> Self::Item;
+
+    /// Reads the entry at `position` of the collection belonging to `whose` into `item`.
+    fn read<'de, D: Deserializer<'de>>(
+        whose: &dyn Display,
+        position: u32,
+        ctx: &mut Ctx,
+        item: &mut Self::Item,
+        deserializer: D,
+    ) -> Result<(), D::Error>;
+}
+
+/// Reads a numbered collection; anything but an object has no entries.
+struct NumberedSeed<'w, 'c, E> {
+    whose: &'w dyn Display,
+    ctx: &'c mut Ctx,
+    entry: PhantomData<E>,
+}
+
+impl<'w, 'c, E: Entry> NumberedSeed<'w, 'c, E> {
+    fn new(whose: &'w dyn Display, ctx: &'c mut Ctx) -> Self {
+        Self {
+            whose,
+            ctx,
+            entry: PhantomData,
+        }
+    }
+
+    fn other(self, _kind: &str) -> Numbered<E::Item> {
+        Numbered::default()
+    }
+}
+
+impl<'de, E: Entry> DeserializeSeed<'de> for NumberedSeed<'_, '_, E> {
+    type Value = Numbered<E::Item>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, E> {
+    type Value = Numbered<E::Item>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
+        f.write_str("numbered entries")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut slots = S::default();
+        let mut list = Numbered::default();
         while let Some(Key(key)) = map.next_key()? {
-            slots.member(key.trim(), &mut map)?;
-        }
-        Ok(slots)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(other("an array"))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(other("a boolean"))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(other("a number"))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(other("a number"))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(other("a number"))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(other("a string"))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(other("null"))
-    }
-}
-
-fn other<'de, S: Slots<'de>>(kind: &'static str) -> S {
-    let mut slots = S::default();
-    slots.not_an_object(kind);
-    slots
-}
-
-macro_rules! slots_deserialize {
-    ($name:ident) => {
-        impl<'de> de::Deserialize<'de> for $name<'de> {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_any(SlotsVisitor(std::marker::PhantomData))
+            let Some(position) = parse_count(&key) else {
+                list.keys.warn(format!(
+                    "{}: entry '{}' is not numbered; skipped",
+                    self.whose,
+                    short(&key)
+                ));
+                map.next_value::<Skip>()?;
+                continue;
+            };
+            list.sorted &= list.positions.last().is_none_or(|last| last < position);
+            let index = list.items.len();
+            list.items.push(E::blank(position));
+            list.positions.push(position);
+            let Some(item) = list.items.last_mut() else {
+                // Not reached (the entry was just pushed); the value is still passed over.
+                map.next_value::<Skip>()?;
+                continue;
+            };
+            let warnings = map.next_value_seed(EntrySeed::<E> {
+                whose: self.whose,
+                position,
+                ctx: &mut *self.ctx,
+                item,
+            })?;
+            if !warnings.is_empty() {
+                list.told.push((index, warnings));
             }
         }
-    };
+        Ok(list)
+    }
+
+    visit_non_objects!();
 }
 
-/// One prescription of the list, as sent.
+/// One entry, at its position, read into its place, its warnings set apart.
+struct EntrySeed<'w, 'c, 'i, E: Entry> {
+    whose: &'w dyn Display,
+    position: u32,
+    ctx: &'c mut Ctx,
+    item: &'i mut E::Item,
+}
+
+impl<'de, E: Entry> DeserializeSeed<'de> for EntrySeed<'_, '_, '_, E> {
+    type Value = Warnings;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let Self {
+            whose,
+            position,
+            ctx,
+            item,
+        } = self;
+        let (read, warnings) = ctx.apart(|ctx| E::read(whose, position, ctx, item, deserializer));
+        read.map(|()| warnings)
+    }
+}
+
+/// Reads one prescription of the list; `id` is its key, parsed, when it is an ID.
+struct RawSeed<'s, 'c> {
+    id: Option<&'s PrescriptionId>,
+    ctx: &'c mut Ctx,
+}
+
+impl<'de> DeserializeSeed<'de> for RawSeed<'_, '_> {
+    type Value = Raw<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl RawSeed<'_, '_> {
+    fn other<'de>(self, kind: &'static str) -> Raw<'de> {
+        Raw {
+            not_an_object: Some(kind),
+            ..Raw::default()
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for RawSeed<'_, '_> {
+    type Value = Raw<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a prescription")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let Self { id, ctx } = self;
+        let whose = id.map(|id| At::new(&"prescription", id.as_str()));
+        let mut raw = Raw::default();
+        while let Some(Key(key)) = map.next_key()? {
+            match trim(&key) {
+                "prescriptionId" => raw.prescription_id = Some(map.next_value()?),
+                "patientNhsNumber" => raw.patient_nhs_number = Some(map.next_value()?),
+                "prescriptionTreatmentType" => {
+                    raw.treatment = Some(map.next_value_seed(PairSeed::of(TREATMENT))?);
+                }
+                "prescriptionIssueDate" => raw.issue_date = Some(map.next_value()?),
+                "lastEventDate" => raw.last_event_date = Some(map.next_value()?),
+                "currentIssueNumber" => raw.current_issue = Some(map.next_value()?),
+                "pendingCancellations" => raw.pending_cancellations = Some(map.next_value()?),
+                "issues" => match &whose {
+                    Some(whose) => {
+                        let seed = NumberedSeed::<IssueEntry>::new(whose, &mut *ctx);
+                        raw.issues = Some(map.next_value_seed(seed)?);
+                    }
+                    None => map.next_value::<Skip>().map(drop)?,
+                },
+                _ => map.next_value::<Skip>().map(drop)?,
+            }
+        }
+        Ok(raw)
+    }
+
+    visit_non_objects!();
+}
+
+/// One prescription of the list: its issues read, its own members as sent.
 #[derive(Default)]
 struct Raw<'a> {
     /// What it was when it was not an object.
@@ -334,38 +502,11 @@ struct Raw<'a> {
     last_event_date: Option<Node<'a>>,
     current_issue: Option<Node<'a>>,
     pending_cancellations: Option<Node<'a>>,
-    issues: Option<Entries<'a, RawIssue<'a>>>,
-}
-
-slots_deserialize!(Raw);
-
-impl<'de> Slots<'de> for Raw<'de> {
-    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        match key {
-            "prescriptionId" => self.prescription_id = Some(map.next_value()?),
-            "patientNhsNumber" => self.patient_nhs_number = Some(map.next_value()?),
-            "prescriptionTreatmentType" => {
-                self.treatment = Some(map.next_value_seed(PairSeed::of(TREATMENT))?);
-            }
-            "prescriptionIssueDate" => self.issue_date = Some(map.next_value()?),
-            "lastEventDate" => self.last_event_date = Some(map.next_value()?),
-            "currentIssueNumber" => self.current_issue = Some(map.next_value()?),
-            "pendingCancellations" => self.pending_cancellations = Some(map.next_value()?),
-            "issues" => self.issues = Some(map.next_value()?),
-            _ => {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-
-    fn not_an_object(&mut self, kind: &'static str) {
-        self.not_an_object = Some(kind);
-    }
+    issues: Option<Numbered<Issue>>,
 }
 
 impl Raw<'_> {
-    /// The prescription, read as `basic::search` reads a tree.
+    /// The prescription, read as `basic::retrieve` reads a tree.
     fn read(self, ctx: &mut Ctx, key: &str) -> Result<Prescription, String> {
         if let Some(kind) = self.not_an_object {
             return Err(not_an_object(Some(key), kind));
@@ -376,8 +517,7 @@ impl Raw<'_> {
             self.prescription_id.as_ref(),
             self.patient_nhs_number.as_ref(),
         )?;
-        let id = prescription.id.clone();
-        let whose = At::new(&"prescription", id.as_str());
+        let whose = At::new(&"prescription", prescription.id.as_str());
         prescription.treatment = ctx.coded_of(
             self.treatment.as_ref().map(Pair::as_ref),
             TREATMENT,
@@ -395,9 +535,8 @@ impl Raw<'_> {
             "pendingCancellations",
             &whose,
         );
-        let issues = self.issues.map(|e| e.0).unwrap_or_default();
-        for (number, raw) in ctx.positional_of(issues.into_iter(), &whose) {
-            prescription.issues.push(raw.read(ctx, number, &whose));
+        if let Some(issues) = self.issues {
+            prescription.issues = issues.into_sorted(ctx);
         }
         // The search lists every issue Spine holds, future ones included (Spine creates
         // them all when the prescription is signed): the highest is the last.
@@ -408,89 +547,146 @@ impl Raw<'_> {
     }
 }
 
-/// One issue of a prescription, as sent.
-#[derive(Default)]
-struct RawIssue<'a> {
-    issue_date: Option<Node<'a>>,
-    status: Option<Pair<'a>>,
-    line_items: Option<Entries<'a, RawLine<'a>>>,
-}
+/// An issue, read when its object closes.
+struct IssueEntry;
 
-slots_deserialize!(RawIssue);
+impl Entry for IssueEntry {
+    type Item = Issue;
 
-impl<'de> Slots<'de> for RawIssue<'de> {
-    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        match key {
-            "issueDate" => self.issue_date = Some(map.next_value()?),
-            "prescriptionStatus" => {
-                self.status = Some(map.next_value_seed(PairSeed::of(STATUS))?);
-            }
-            "lineItems" => self.line_items = Some(map.next_value()?),
-            _ => {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(())
+    fn blank(number: u32) -> Issue {
+        Issue::numbered(number)
+    }
+
+    fn read<'de, D: Deserializer<'de>>(
+        whose: &dyn Display,
+        number: u32,
+        ctx: &mut Ctx,
+        issue: &mut Issue,
+        deserializer: D,
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_any(IssueVisitor {
+            whose: At::numbered(whose, "issue", number),
+            ctx,
+            issue,
+        })
     }
 }
 
-impl RawIssue<'_> {
-    fn read(self, ctx: &mut Ctx, number: u32, whose: &dyn Display) -> Issue {
-        let whose = At::numbered(whose, "issue", number);
-        let mut issue = Issue::numbered(number);
-        issue.issue_date = ctx.date_of(self.issue_date.as_ref(), "issueDate", &whose);
+struct IssueVisitor<'w, 'c, 'i> {
+    whose: At<'w>,
+    ctx: &'c mut Ctx,
+    issue: &'i mut Issue,
+}
+
+impl IssueVisitor<'_, '_, '_> {
+    /// Not an object: the issue stays as it is, with only its number.
+    fn other(self, _kind: &str) {}
+}
+
+impl<'de> Visitor<'de> for IssueVisitor<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an issue")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let Self { whose, ctx, issue } = self;
+        let (mut issue_date, mut status, mut lines) = (None::<Node<'de>>, None, None);
+        while let Some(Key(key)) = map.next_key()? {
+            match trim(&key) {
+                "issueDate" => issue_date = Some(map.next_value()?),
+                "prescriptionStatus" => {
+                    status = Some(map.next_value_seed(PairSeed::of(STATUS))?);
+                }
+                "lineItems" => {
+                    let seed = NumberedSeed::<LineEntry>::new(&whose, &mut *ctx);
+                    lines = Some(map.next_value_seed(seed)?);
+                }
+                _ => map.next_value::<Skip>().map(drop)?,
+            }
+        }
+        // The issue's own warnings come before its line items'.
+        issue.issue_date = ctx.date_of(issue_date.as_ref(), "issueDate", &whose);
         issue.status = ctx.coded_of(
-            self.status.as_ref().map(Pair::as_ref),
+            status.as_ref().map(Pair::as_ref),
             STATUS,
             &whose,
             PrescriptionStatus::from_code,
         );
-        let lines = self.line_items.map(|e| e.0).unwrap_or_default();
-        issue.line_items = ctx
-            .positional_of(lines.into_iter(), &whose)
-            .into_iter()
-            .map(|(position, line)| line.read(ctx, position, &whose))
-            .collect();
-        issue
-    }
-}
-
-/// One line item of an issue, as sent.
-#[derive(Default)]
-struct RawLine<'a> {
-    id: Option<Node<'a>>,
-    status: Option<Pair<'a>>,
-}
-
-slots_deserialize!(RawLine);
-
-impl<'de> Slots<'de> for RawLine<'de> {
-    fn member<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
-        match key {
-            "id" => self.id = Some(map.next_value()?),
-            "status" => self.status = Some(map.next_value_seed(PairSeed::of(ITEM_STATUS))?),
-            _ => {
-                map.next_value::<IgnoredAny>()?;
-            }
+        if let Some(lines) = lines {
+            issue.line_items = lines.into_sorted(ctx);
         }
         Ok(())
     }
+
+    visit_non_objects!();
 }
 
-impl RawLine<'_> {
-    fn read(self, ctx: &mut Ctx, position: u32, whose: &dyn Display) -> LineItem {
-        let whose = At::numbered(whose, "line item", position);
-        LineItem {
-            id: ctx
-                .text_of(self.id.as_ref(), "id", &whose)
-                .map(|id| id.trim().to_owned()),
-            status: ctx.coded_of(
-                self.status.as_ref().map(Pair::as_ref),
-                ITEM_STATUS,
-                &whose,
-                LineItemStatus::from_code,
-            ),
-            ..LineItem::default()
-        }
+/// A line item, read when its object closes.
+struct LineEntry;
+
+impl Entry for LineEntry {
+    type Item = LineItem;
+
+    fn blank(_position: u32) -> LineItem {
+        LineItem::default()
     }
+
+    fn read<'de, D: Deserializer<'de>>(
+        whose: &dyn Display,
+        position: u32,
+        ctx: &mut Ctx,
+        line: &mut LineItem,
+        deserializer: D,
+    ) -> Result<(), D::Error> {
+        deserializer.deserialize_any(LineVisitor {
+            whose: At::numbered(whose, "line item", position),
+            ctx,
+            line,
+        })
+    }
+}
+
+struct LineVisitor<'w, 'c, 'l> {
+    whose: At<'w>,
+    ctx: &'c mut Ctx,
+    line: &'l mut LineItem,
+}
+
+impl LineVisitor<'_, '_, '_> {
+    /// Not an object: the line item stays blank.
+    fn other(self, _kind: &str) {}
+}
+
+impl<'de> Visitor<'de> for LineVisitor<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a line item")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let Self { whose, ctx, line } = self;
+        let (mut id, mut status) = (None::<Node<'de>>, None);
+        while let Some(Key(key)) = map.next_key()? {
+            match trim(&key) {
+                "id" => id = Some(map.next_value()?),
+                "status" => status = Some(map.next_value_seed(PairSeed::of(ITEM_STATUS))?),
+                _ => map.next_value::<Skip>().map(drop)?,
+            }
+        }
+        line.id = ctx
+            .raw(id.as_ref(), "id", &whose)
+            .map(|id| trim(&id).to_owned());
+        line.status = ctx.coded_of(
+            status.as_ref().map(Pair::as_ref),
+            ITEM_STATUS,
+            &whose,
+            LineItemStatus::from_code,
+        );
+        Ok(())
+    }
+
+    visit_non_objects!();
 }

@@ -126,3 +126,111 @@ fn warnings_say_where_the_oddity_is() {
     );
     assert_eq!(response.prescriptions[0].issues[0].issue_date, None);
 }
+
+#[test]
+fn search_warnings_keep_the_order_of_reading_sorted_entries() {
+    // Issues and line items out of order, a repeated issue and an unnumbered one, and the
+    // prescription's own members after its issues: the search is read as it is parsed,
+    // but warnings come as if each list had been read sorted, each prescription's and
+    // each issue's own first.
+    let body = br#"{"statusCode": "0", "prescriptionList": {"0FBD16-C81007-00001S": {
+        "issues": {
+            "2": {"lineItems": {"2": {"status": []}, "1": {"id": {}}}, "issueDate": "2026-13-42"},
+            "x": {"issueDate": "2026-13-49"},
+            "1": {"issueDate": "2026-13-40"},
+            "1": {"issueDate": "2026-13-41", "prescriptionStatus": {"statusCode": [], "statusText": "T"}}
+        },
+        "patientNhsNumber": "9990548609",
+        "lastEventDate": "2026-13-45"}}}"#;
+    let response = decode(None, body).unwrap();
+    let date = |whose: &str, name: &str, value: &str| {
+        format!(
+            "prescription 0FBD16-C81007-00001S{whose}: {name}: '{value}' is not an HL7 date \
+             (YYYYMMDD or YYYYMMDDHHMMSS); left out"
+        )
+    };
+    assert_eq!(
+        response.warnings,
+        [
+            date("", "lastEventDate", "2026-13-45"),
+            "prescription 0FBD16-C81007-00001S: entry 'x' is not numbered; skipped".to_owned(),
+            date(" issue 1", "issueDate", "2026-13-41"),
+            "prescription 0FBD16-C81007-00001S issue 1 prescriptionStatus: statusCode is an \
+             array, expected text; ignored"
+                .to_owned(),
+            date(" issue 2", "issueDate", "2026-13-42"),
+            "prescription 0FBD16-C81007-00001S issue 2 line item 1: id is an object, expected \
+             text; ignored"
+                .to_owned(),
+        ]
+    );
+    let issues = &response.prescriptions[0].issues;
+    assert_eq!(issues.iter().map(|i| i.number).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(issues[0].status.as_ref().map(|s| &*s.text), Some("T"));
+    assert_eq!(issues[1].line_items.len(), 2);
+}
+
+#[test]
+fn the_warning_cap_holds_across_entries() {
+    let lines: Vec<String> = (1..=30)
+        .map(|n| format!(r#""{n}": {{"id": {{}}}}"#))
+        .collect();
+    let body = format!(
+        r#"{{"statusCode": "0", "prescriptionList": {{"0FBD16-C81007-00001S": {{
+            "patientNhsNumber": "9990548609",
+            "issues": {{"1": {{"lineItems": {{{}}}}}}}}}}}}}"#,
+        lines.join(", ")
+    );
+    let response = decode(None, body.as_bytes()).unwrap();
+    assert_eq!(response.warnings.len(), 21);
+    assert!(response.warnings[19].contains("line item 20:"));
+    assert_eq!(
+        response.warnings[20],
+        "more oddities in this response were not listed"
+    );
+}
+
+#[test]
+fn a_binary_byte_is_named_first_whatever_else_is_wrong() {
+    let binary = |offset| {
+        Err(ResponseError::NotAResponse(NotAResponse::Binary {
+            offset,
+            byte: 0x01,
+        }))
+    };
+    // In a string, outside one, in bad JSON, in deep JSON, after bad UTF-8, in text.
+    assert_eq!(decode(None, b"{\"a\": \"\x01\"}"), binary(7));
+    assert_eq!(decode(None, b"{\"a\": 1}\x01"), binary(8));
+    assert_eq!(decode(None, b"{\"a\": \x01 1,, }"), binary(6));
+    let mut deep = "[".repeat(300).into_bytes();
+    deep.push(0x01);
+    assert_eq!(decode(None, &deep), binary(300));
+    assert_eq!(decode(None, b"{\"a\": \"\xff\x01\"}"), binary(8));
+    assert_eq!(decode(None, b"plain \x01 text"), binary(6));
+    assert_eq!(decode(None, b"<html>\x01</html>"), binary(6));
+}
+
+#[test]
+fn long_numbered_lists_sort_and_keep_the_last_repeat() {
+    // Past the positions a list keeps inline, in reverse, with position 3 sent twice.
+    let mut lines: Vec<String> = (1..=40)
+        .rev()
+        .map(|n| format!(r#""{n}": {{"id": "line-{n}"}}"#))
+        .collect();
+    lines.push(r#""3": {"id": "line-3-again"}"#.to_owned());
+    let body = format!(
+        r#"{{"statusCode": "0", "prescriptionList": {{"0FBD16-C81007-00001S": {{
+            "patientNhsNumber": "9990548609",
+            "issues": {{"1": {{"lineItems": {{{}}}}}}}}}}}}}"#,
+        lines.join(", ")
+    );
+    let response = decode(None, body.as_bytes()).unwrap();
+    let ids: Vec<String> = response.prescriptions[0].issues[0]
+        .line_items
+        .iter()
+        .map(|line| line.id.clone().unwrap_or_default())
+        .collect();
+    let mut expected: Vec<String> = (1..=40).map(|n| format!("line-{n}")).collect();
+    expected[2] = "line-3-again".to_owned();
+    assert_eq!(ids, expected);
+}

@@ -1,7 +1,7 @@
 //! A small borrowed JSON tree, read with serde_json, that keeps every object member in
 //! the order sent (duplicates included) and lets the decoders match names after trimming.
-//! Strings without escapes are borrowed from the body, so a large search decodes with few
-//! allocations.
+//! Strings without escapes are borrowed from the body. The search is not read into a tree
+//! (see `search`); the other shapes, which are small, are.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -80,95 +80,6 @@ fn name_matches(key: &str, name: &str) -> bool {
     }
 }
 
-/// What the depth scan needs to know about a byte: nothing for almost all of them, which
-/// keeps the loop to one table load and one well-predicted branch per byte.
-const QUOTE: u8 = 1;
-const BACKSLASH: u8 = 2;
-const OPEN: u8 = 3;
-const CLOSE: u8 = 4;
-const SCAN_CLASS: [u8; 256] = {
-    let mut table = [0u8; 256];
-    table[b'"' as usize] = QUOTE;
-    table[b'\\' as usize] = BACKSLASH;
-    table[b'[' as usize] = OPEN;
-    table[b'{' as usize] = OPEN;
-    table[b']' as usize] = CLOSE;
-    table[b'}' as usize] = CLOSE;
-    table
-};
-
-/// Whether `body` nests arrays and objects deeper than `limit`, stopping as soon as it
-/// does, so pathological input is refused before any recursive parser sees it.
-pub fn exceeds_depth(body: &[u8], limit: usize) -> bool {
-    let mut scan = Scan::default();
-    let mut words = body.chunks_exact(8);
-    for word in words.by_ref() {
-        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        if !may_matter(word) {
-            // None of the eight is a quote, backslash or bracket: at most they end an
-            // escape.
-            scan.escaped = false;
-            continue;
-        }
-        if word.to_le_bytes().into_iter().any(|b| scan.byte(b, limit)) {
-            return true;
-        }
-    }
-    words.remainder().iter().any(|&b| scan.byte(b, limit))
-}
-
-/// Whether any byte of `word` may be a quote, backslash or bracket (a few others, such as
-/// `|`, pass too and are then looked at one by one). Brackets and the backslash differ
-/// from `{`, `|` or `}` only in bit 0x20.
-fn may_matter(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS != 0;
-    let folded = word | (ONES * 0x20);
-    has_zero(word ^ (ONES * u64::from(b'"')))
-        || has_zero(folded ^ (ONES * u64::from(b'{')))
-        || has_zero(folded ^ (ONES * u64::from(b'|')))
-        || has_zero(folded ^ (ONES * u64::from(b'}')))
-}
-
-/// Where the depth scan is.
-#[derive(Default)]
-struct Scan {
-    depth: usize,
-    in_string: bool,
-    escaped: bool,
-}
-
-impl Scan {
-    /// Takes one byte; true when the nesting passes `limit`.
-    fn byte(&mut self, byte: u8, limit: usize) -> bool {
-        let class = SCAN_CLASS[usize::from(byte)];
-        if class == 0 {
-            self.escaped = false;
-            return false;
-        }
-        if self.in_string {
-            match class {
-                _ if self.escaped => self.escaped = false,
-                BACKSLASH => self.escaped = true,
-                QUOTE => self.in_string = false,
-                _ => {}
-            }
-            return false;
-        }
-        match class {
-            QUOTE => self.in_string = true,
-            OPEN => {
-                self.depth += 1;
-                return self.depth > limit;
-            }
-            CLOSE => self.depth = self.depth.saturating_sub(1),
-            _ => {}
-        }
-        false
-    }
-}
-
 impl<'de> Deserialize<'de> for Node<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(NodeVisitor)
@@ -235,6 +146,65 @@ impl<'de> Visitor<'de> for NodeVisitor {
             members.push((key, value));
         }
         Ok(Node::Object(members))
+    }
+}
+
+/// A value passed over. serde's `IgnoredAny` would be faster, but serde_json skips it
+/// without counting depth; going through `deserialize_any` keeps every array and object
+/// under serde_json's recursion limit, so a deep body is refused wherever it nests.
+pub struct Skip;
+
+impl<'de> Deserialize<'de> for Skip {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(SkipVisitor)
+    }
+}
+
+struct SkipVisitor;
+
+impl<'de> Visitor<'de> for SkipVisitor {
+    type Value = Skip;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Skip)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Skip)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Skip)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Skip)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Skip)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Skip)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Skip)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Skip)
     }
 }
 
@@ -310,52 +280,5 @@ mod tests {
             node.get("escaped"),
             Some(Node::String(Cow::Owned(_)))
         ));
-    }
-
-    #[test]
-    fn the_word_at_a_time_scan_agrees_with_byte_by_byte() {
-        let byte_by_byte = |body: &[u8], limit: usize| {
-            let mut scan = Scan::default();
-            body.iter().any(|&b| scan.byte(b, limit))
-        };
-        let pieces: [&[u8]; 9] = [
-            b"[",
-            b"]",
-            b"{",
-            b"}",
-            b"\\",
-            b"\"",
-            b"\\",
-            b"abcdefgh",
-            b"|",
-        ];
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..2000 {
-            let mut body = Vec::new();
-            for _ in 0..40 {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                body.extend_from_slice(pieces[(seed % 9) as usize]);
-                body.extend(std::iter::repeat_n(b' ', (seed >> 8) as usize % 9));
-            }
-            for limit in [1, 3, 6] {
-                assert_eq!(
-                    exceeds_depth(&body, limit),
-                    byte_by_byte(&body, limit),
-                    "{}",
-                    String::from_utf8_lossy(&body)
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn depth_scan_ignores_brackets_inside_strings() {
-        assert!(!exceeds_depth(br#"{"a": "[[[[[[[[", "b": {"c": []}}"#, 3));
-        assert!(exceeds_depth(b"[[[[", 3));
-        assert!(!exceeds_depth(br#"["\"[[[["]"#, 1));
-        let deep = "[".repeat(200_000);
-        assert!(exceeds_depth(deep.as_bytes(), 64));
     }
 }
