@@ -255,7 +255,12 @@ impl<T> Numbered<T> {
             for (_, warnings) in self.told {
                 ctx.tell(warnings);
             }
-            return self.items;
+            let mut items = self.items;
+            // Growth left up to half of the list unused (a line item is 200 bytes, an
+            // issue more); giving the tail back in place keeps a large answer's model dense,
+            // which the allocator then reuses for the next entries instead of new pages.
+            items.shrink_to_fit();
+            return items;
         }
         let positions = self.positions;
         // A stable sort of the indices in reverse puts the last sent of each position
