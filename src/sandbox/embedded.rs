@@ -67,6 +67,9 @@ impl EmbeddedSandbox {
         server_options.max_connections = options.max_connections;
         server_options.handshake_deadline = options.handshake_deadline;
         server_options.write_deadline = options.write_deadline;
+        // One client, the app itself, which keeps its connection: tickets would save
+        // nothing, and their key would hold up the terminal app's first frame.
+        server_options.session_tickets = false;
         let server = server::start(&bundle, server_options).await?;
         // Beside kept certificates, the PDS client's key is kept too: making an RSA key
         // would hold up the terminal app's first frame at every launch.

@@ -64,6 +64,10 @@ pub struct ServerOptions {
     pub handshake_deadline: Duration,
     /// How long a write may wait on a client that is not reading.
     pub write_deadline: Duration,
+    /// TLS 1.3 session tickets for clients that reconnect. Making their key is the
+    /// process's first use of the TLS library's randomness (about 100 ms of entropy
+    /// gathering), which the embedded sandbox must not put before the first frame.
+    pub session_tickets: bool,
 }
 
 impl ServerOptions {
@@ -74,6 +78,7 @@ impl ServerOptions {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             handshake_deadline: DEFAULT_HANDSHAKE_DEADLINE,
             write_deadline: DEFAULT_WRITE_DEADLINE,
+            session_tickets: true,
         }
     }
 }
@@ -126,7 +131,7 @@ pub async fn start(
     bundle: &CertBundle,
     options: ServerOptions,
 ) -> Result<RunningServer, ServeError> {
-    let config = tls::server_config(bundle)?;
+    let config = tls::server_config(bundle, options.session_tickets)?;
     let data = DataSet::load(Utc::now().naive_utc())?;
     let listener = listen(options.listen).map_err(|source| ServeError::Bind {
         addr: options.listen,

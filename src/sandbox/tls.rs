@@ -32,7 +32,11 @@ fn provider() -> Arc<rustls::crypto::CryptoProvider> {
 }
 
 /// A rustls server configuration that demands a client certificate issued by the bundle's CA.
-pub fn server_config(bundle: &CertBundle) -> Result<Arc<ServerConfig>, TlsSetupError> {
+/// With `tickets`, TLS 1.3 clients resume with session tickets.
+pub fn server_config(
+    bundle: &CertBundle,
+    tickets: bool,
+) -> Result<Arc<ServerConfig>, TlsSetupError> {
     let pem_error = |what| {
         move |e: rustls_pki_types::pem::Error| TlsSetupError::Pem {
             what,
@@ -62,8 +66,10 @@ pub fn server_config(bundle: &CertBundle) -> Result<Arc<ServerConfig>, TlsSetupE
     // sealed with a key rustls rotates, so no per-client state is kept; TLS 1.2 clients
     // still use the default in-memory session cache. The client certificate checked at
     // the full handshake travels in the ticket, so the ASID check still sees it.
-    config.ticketer =
-        rustls::crypto::aws_lc_rs::Ticketer::new().map_err(TlsSetupError::Ticketer)?;
+    if tickets {
+        config.ticketer =
+            rustls::crypto::aws_lc_rs::Ticketer::new().map_err(TlsSetupError::Ticketer)?;
+    }
     Ok(Arc::new(config))
 }
 
