@@ -14,7 +14,7 @@ use eps_tracker::app::state::Who;
 use eps_tracker::app::{Cmd, Msg, Settings, State, update};
 use eps_tracker::tracker::ids::{NhsNumber, PrescriptionId, mod37_check_character};
 use eps_tracker::tracker::model::{
-    Coded, Issue, LineItem, Prescription, PrescriptionStatus, ResponseKind, SpineDate,
+    Coded, Issue, LineItem, Medication, Prescription, PrescriptionStatus, ResponseKind, SpineDate,
     TrackerResponse, TreatmentType,
 };
 use eps_tracker::ui;
@@ -178,10 +178,13 @@ fn detail_bytes(
     let mut long = prescriptions(3).remove(2);
     long.issues[0].line_items = (0..12)
         .map(|n| LineItem {
-            description: Some(format!("Medicine number {n} 500mg tablets")),
-            quantity: Some("28".into()),
-            uom: Some("tablet".into()),
-            dosage: Some("One to be taken twice a day with food".into()),
+            medication: Some(Box::new(Medication {
+                description: Some(format!("Medicine number {n} 500mg tablets")),
+                quantity: Some("28".into()),
+                uom: Some("tablet".into()),
+                dosage: Some("One to be taken twice a day with food".into()),
+                ..Medication::default()
+            })),
             ..LineItem::default()
         })
         .collect();

@@ -213,7 +213,7 @@ fn clinical_summary() {
     let names: Vec<&str> = erd
         .line_items
         .iter()
-        .filter_map(|l| l.description.as_deref())
+        .filter_map(|l| l.medication().description.as_deref())
         .collect();
     assert_eq!(
         names,
@@ -247,10 +247,13 @@ fn clinical_detail() {
     );
     assert_eq!(p.line_items.len(), 2);
     let drops = &p.line_items[1];
-    assert_eq!(drops.quantity.as_deref(), Some("12.5"));
-    assert_eq!(drops.uom.as_deref(), Some("ml"));
-    assert_eq!(drops.item_status_text.as_deref(), Some("With Dispenser"));
-    assert_eq!(drops.code.as_deref(), Some("330987003"));
+    assert_eq!(drops.medication().quantity.as_deref(), Some("12.5"));
+    assert_eq!(drops.medication().uom.as_deref(), Some("ml"));
+    assert_eq!(
+        drops.medication().item_status_text.as_deref(),
+        Some("With Dispenser")
+    );
+    assert_eq!(drops.medication().code.as_deref(), Some("330987003"));
     assert_eq!(p.total_issues, Some(1));
 }
 

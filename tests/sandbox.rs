@@ -249,9 +249,15 @@ async fn clinical_summary_and_detail_carry_medicines_and_organisations() {
     let p = &fetched.response.prescriptions[0];
     assert_eq!(p.line_items.len(), 2);
     for item in &p.line_items {
-        assert!(item.description.as_deref().is_some_and(|d| !d.is_empty()));
-        assert!(item.dosage.as_deref().is_some_and(|d| !d.is_empty()));
-        assert!(item.quantity.is_some() && item.uom.is_some());
+        let medication = item.medication();
+        assert!(
+            medication
+                .description
+                .as_deref()
+                .is_some_and(|d| !d.is_empty())
+        );
+        assert!(medication.dosage.as_deref().is_some_and(|d| !d.is_empty()));
+        assert!(medication.quantity.is_some() && medication.uom.is_some());
     }
     assert_eq!(
         p.nominated_dispenser

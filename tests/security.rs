@@ -1030,7 +1030,7 @@ mod gate {
                     .iter()
                     .chain(p.issues.iter().flat_map(|i| i.line_items.iter()))
             })
-            .filter_map(|item| item.description.as_ref())
+            .filter_map(|item| item.medication().description.as_ref())
             .collect();
         assert!(
             !medicines.is_empty(),

@@ -13,8 +13,9 @@ use eps_tracker::pds::Patient;
 use eps_tracker::pds::model::{Address, NameUse, PartialDate, PersonName};
 use eps_tracker::tracker::ids::{NhsNumber, PrescriptionId};
 use eps_tracker::tracker::model::{
-    Coded, EpsVersion, Issue, LineItem, LineItemStatus, Organisation, PrescriberType, Prescription,
-    PrescriptionStatus, ResponseKind, SpineDate, SpineError, TrackerResponse, TreatmentType,
+    Coded, EpsVersion, Issue, LineItem, LineItemStatus, Medication, Organisation, PrescriberType,
+    Prescription, PrescriptionStatus, ResponseKind, SpineDate, SpineError, TrackerResponse,
+    TreatmentType,
 };
 use eps_tracker::ui;
 use ratatui::Terminal;
@@ -525,20 +526,24 @@ fn detail_clinical() {
         LineItem {
             id: Some("A54219B8-F741-4C47-B662-E4F8DFA49AB6".into()),
             status: Some(Coded::new(LineItemStatus::WithDispenser, "With Dispenser")),
-            description: Some("Amoxicillin 500mg capsules".into()),
-            quantity: Some("21".into()),
-            uom: Some("capsule".into()),
-            dosage: Some("One capsule three times a day".into()),
-            ..LineItem::default()
+            medication: Some(Box::new(Medication {
+                description: Some("Amoxicillin 500mg capsules".into()),
+                quantity: Some("21".into()),
+                uom: Some("capsule".into()),
+                dosage: Some("One capsule three times a day".into()),
+                ..Medication::default()
+            })),
         },
         LineItem {
             id: Some("B64219B8-F741-4C47-B662-E4F8DFA49AB7".into()),
             status: Some(Coded::new(LineItemStatus::Cancelled, "Item Cancelled")),
-            description: Some("Paracetamol 500mg tablets".into()),
-            quantity: Some("32".into()),
-            uom: Some("tablet".into()),
-            dosage: Some("Two tablets up to four times a day".into()),
-            ..LineItem::default()
+            medication: Some(Box::new(Medication {
+                description: Some("Paracetamol 500mg tablets".into()),
+                quantity: Some("32".into()),
+                uom: Some("tablet".into()),
+                dosage: Some("Two tablets up to four times a day".into()),
+                ..Medication::default()
+            })),
         },
     ];
     p.issues[0].dispenser = org(

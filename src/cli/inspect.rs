@@ -416,21 +416,22 @@ fn issue_block(out: &mut Lines, issue: &Issue) {
 
 fn line_item(item: &LineItem) -> String {
     let mut parts: Vec<String> = Vec::new();
-    if let Some(description) = &item.description {
+    let medication = item.medication();
+    if let Some(description) = &medication.description {
         parts.push(description.clone());
     }
-    match (&item.quantity, &item.uom) {
+    match (&medication.quantity, &medication.uom) {
         (Some(q), Some(u)) => parts.push(format!("{q} {u}")),
         (Some(q), None) => parts.push(q.clone()),
         _ => {}
     }
-    if let Some(dosage) = &item.dosage {
+    if let Some(dosage) = &medication.dosage {
         parts.push(format!("\"{dosage}\""));
     }
     if let Some(status) = &item.status {
         parts.push(coded(status, status.code.code(), status.code.is_known()));
     }
-    if let Some(text) = &item.item_status_text {
+    if let Some(text) = &medication.item_status_text {
         parts.push(text.clone());
     }
     if parts.is_empty()

@@ -231,24 +231,25 @@ fn sheet_for(shown: &Shown, state: &State, sheet: &mut Sheet) {
         sheet.gap();
         sheet.text(&format!("Line items ({})", items.len()), theme.heading());
         for (n, item) in items.iter().enumerate() {
+            let medication = item.medication();
             let status = item
                 .status
                 .as_ref()
                 .map(coded)
-                .or_else(|| item.item_status_text.clone())
+                .or_else(|| medication.item_status_text.clone())
                 .unwrap_or_else(|| "status not given".to_string());
-            match &item.description {
+            match &medication.description {
                 Some(description) => {
                     sheet.field(&format!("  {}", n + 1), description, theme.heading());
                     let mut amount = Vec::new();
-                    if let Some(q) = &item.quantity {
+                    if let Some(q) = &medication.quantity {
                         amount.push(
-                            format!("{q} {}", item.uom.as_deref().unwrap_or(""))
+                            format!("{q} {}", medication.uom.as_deref().unwrap_or(""))
                                 .trim()
                                 .to_string(),
                         );
                     }
-                    if let Some(d) = &item.dosage {
+                    if let Some(d) = &medication.dosage {
                         amount.push(d.clone());
                     }
                     if !amount.is_empty() {

@@ -9,7 +9,7 @@ use super::fields::{Ctx, Prescriptions, identity, parse_count, short};
 use super::tree::Node;
 use crate::tracker::codes::{EpsVersion, TreatmentType};
 use crate::tracker::dates::SpineDate;
-use crate::tracker::model::{Coded, Issue, LineItem, Organisation, Prescription};
+use crate::tracker::model::{Coded, Issue, LineItem, Medication, Organisation, Prescription};
 
 /// `prescriptions`: prescription ID → summary, line items as UUID → medication name.
 pub(super) fn summary(ctx: &mut Ctx, list: &Node<'_>) -> Result<Vec<Prescription>, String> {
@@ -171,26 +171,28 @@ fn line_items(ctx: &mut Ctx, items: Option<&Node<'_>>, whose: &dyn Display) -> V
             let key = key.trim();
             let whose = format!("{whose} line item {}", short(key));
             let position = parse_count(key);
-            let mut line = LineItem {
-                id: position.is_none().then(|| key.to_owned()),
-                ..LineItem::default()
-            };
+            let mut medication = Medication::default();
             match value {
                 Node::Object(_) => {
-                    line.code = ctx.text(value, "code", &whose);
-                    line.description = ctx.text(value, "description", &whose);
-                    line.quantity = ctx.text(value, "quantity", &whose);
-                    line.uom = ctx.text(value, "uom", &whose);
-                    line.dosage = ctx.text(value, "dosage", &whose);
-                    line.item_status_text = ctx.text(value, "itemStatus", &whose);
+                    medication.code = ctx.text(value, "code", &whose);
+                    medication.description = ctx.text(value, "description", &whose);
+                    medication.quantity = ctx.text(value, "quantity", &whose);
+                    medication.uom = ctx.text(value, "uom", &whose);
+                    medication.dosage = ctx.text(value, "dosage", &whose);
+                    medication.item_status_text = ctx.text(value, "itemStatus", &whose);
                 }
                 other => {
-                    line.description = other
+                    medication.description = other
                         .text()
                         .map(|t| t.into_owned())
                         .filter(|t| !t.trim().is_empty());
                 }
             }
+            let line = LineItem {
+                id: position.is_none().then(|| key.to_owned()),
+                medication: medication.boxed_if_known(),
+                ..LineItem::default()
+            };
             (position, line)
         })
         .collect();
