@@ -119,20 +119,40 @@ fn decode_bodies(c: &mut Criterion) {
         group.finish();
     }
     for (name, body, _) in &bodies {
-        let (ours, floor) = side_by_side(body);
+        let rounds = side_by_side(body);
+        let best_ours = rounds
+            .iter()
+            .map(|(ours, _)| *ours)
+            .min()
+            .unwrap_or_default();
+        let best_floor = rounds
+            .iter()
+            .map(|(_, floor)| *floor)
+            .min()
+            .unwrap_or_default();
+        // Each round's pair was measured back to back: their ratios show how much of the
+        // figure is the machine's noise.
+        let mut pairs: Vec<f64> = rounds
+            .iter()
+            .map(|(ours, floor)| ours.as_secs_f64() / floor.as_secs_f64())
+            .collect();
+        pairs.sort_by(f64::total_cmp);
         println!(
             "ratio to the floor, {name}: {:.2}x (decode {:.1} µs, floor {:.1} µs; best of \
-             alternating rounds in this run)",
-            ours.as_secs_f64() / floor.as_secs_f64(),
-            ours.as_secs_f64() * 1e6,
-            floor.as_secs_f64() * 1e6,
+             alternating rounds in this run); round by round: median {:.2}x, {:.2}x to {:.2}x",
+            best_ours.as_secs_f64() / best_floor.as_secs_f64(),
+            best_ours.as_secs_f64() * 1e6,
+            best_floor.as_secs_f64() * 1e6,
+            pairs[pairs.len() / 2],
+            pairs[0],
+            pairs[pairs.len() - 1],
         );
     }
 }
 
-/// The best time per call of our decode and of the floor, measured in alternating rounds
-/// of about 20 ms each so both see the same machine.
-fn side_by_side(body: &[u8]) -> (Duration, Duration) {
+/// The time per call of our decode and of the floor in each of 15 alternating rounds of
+/// about 20 ms each, so both see the same machine.
+fn side_by_side(body: &[u8]) -> Vec<(Duration, Duration)> {
     fn round(calls: u32, f: &dyn Fn()) -> Duration {
         let start = Instant::now();
         for _ in 0..calls {
@@ -146,12 +166,9 @@ fn side_by_side(body: &[u8]) -> (Duration, Duration) {
     };
     let once = round(1, &ours).max(Duration::from_nanos(100));
     let calls = (Duration::from_millis(20).as_nanos() / once.as_nanos()).clamp(1, 100_000) as u32;
-    let (mut best_ours, mut best_floor) = (Duration::MAX, Duration::MAX);
-    for _ in 0..15 {
-        best_ours = best_ours.min(round(calls, &ours));
-        best_floor = best_floor.min(round(calls, &check));
-    }
-    (best_ours, best_floor)
+    (0..15)
+        .map(|_| (round(calls, &ours), round(calls, &check)))
+        .collect()
 }
 
 /// Decodes `body` `calls` times (a function of its own, for callgrind's counts).
