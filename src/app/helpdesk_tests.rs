@@ -4,7 +4,9 @@
 use ratatui::crossterm::event::KeyCode;
 
 use super::form::{Field, QueryMode};
-use super::tests::{ERD, NHS, ctrl, key, only_fetch, rest, signed_in, today, type_text};
+use super::tests::{
+    ERD, NHS, ctrl, key, only_fetch, rest, signed_in, signed_in_with, today, type_text, welcome,
+};
 use super::*;
 use crate::tracker::query::TrackerRequest;
 
@@ -38,31 +40,7 @@ fn the_window_setting_reaches_the_form_and_survives_sign_in() {
         search_window_days: 28,
         ..Settings::default()
     };
-    let mut state = State::new(settings, today());
-    type_text(&mut state, "helpdesk");
-    update(&mut state, key(KeyCode::Enter));
-    type_text(&mut state, "sandbox-demo");
-    let cmds = update(&mut state, key(KeyCode::Enter));
-    let Some(Cmd::SignIn { id, .. }) = cmds.first() else {
-        panic!("{cmds:?}")
-    };
-    update(
-        &mut state,
-        Msg::SignInDone {
-            id: *id,
-            result: Ok(super::msg::SignInReply::Welcome(super::msg::Welcome {
-                who: super::state::Who {
-                    display_name: "D".into(),
-                    user_id: "helpdesk".into(),
-                    role: "helpdesk".into(),
-                    organisation: "X26".into(),
-                },
-                clinical_allowed: false,
-                patient_allowed: false,
-                elsewhere: None,
-            })),
-        },
-    );
+    let mut state = signed_in_with(settings, "helpdesk", welcome());
     type_text(&mut state, NHS);
     let q = sent_search(&mut state);
     assert_eq!(q.earliest, Some(today() - chrono::Days::new(28)));

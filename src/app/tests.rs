@@ -44,7 +44,7 @@ pub fn signed_in() -> State {
 }
 
 /// The helpdesk user's welcome: no clinical detail, no PDS.
-fn welcome() -> Welcome {
+pub fn welcome() -> Welcome {
     Welcome {
         who: who(),
         clinical_allowed: false,
@@ -55,7 +55,12 @@ fn welcome() -> Welcome {
 
 /// Signed in as `user`, the runtime answering with `welcome`.
 fn signed_in_as(user: &str, welcome: Welcome) -> State {
-    let mut state = State::new(Settings::default(), today());
+    signed_in_with(Settings::default(), user, welcome)
+}
+
+/// Signed in as `user` with `settings`, the runtime answering with `welcome`.
+pub fn signed_in_with(settings: Settings, user: &str, welcome: Welcome) -> State {
+    let mut state = State::new(settings, today());
     type_text(&mut state, user);
     update(&mut state, key(KeyCode::Enter));
     type_text(&mut state, "sandbox-demo");
