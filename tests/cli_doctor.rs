@@ -39,10 +39,7 @@ impl Served {
         let mut child = eps_tracker()
             // Every address, so 127.0.0.2 (not named in the server's certificate) reaches
             // it too; the sandbox only answers clients with a certificate from its own CA.
-            .args(["sandbox", "serve", "--listen", "0.0.0.0:0"])
-            // A free port for PDS too: its default (8444) would be shared by every test
-            // and benchmark that starts a sandbox at the same time.
-            .args(["--pds-listen", "127.0.0.1:0", "--certs"])
+            .args(["sandbox", "serve", "--listen", "0.0.0.0:0", "--certs"])
             .arg(&certs)
             .arg("--asid")
             .arg(ASID)

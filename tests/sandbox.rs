@@ -1298,10 +1298,7 @@ struct Served {
 impl Served {
     fn start(certs: &Path) -> (Self, Vec<String>) {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_eps-tracker"))
-            .args(["sandbox", "serve", "--listen", "127.0.0.1:0"])
-            // A free port for PDS too: its default (8444) would be shared by every test
-            // and benchmark that starts a sandbox at the same time.
-            .args(["--pds-listen", "127.0.0.1:0", "--certs"])
+            .args(["sandbox", "serve", "--listen", "127.0.0.1:0", "--certs"])
             .arg(certs)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

@@ -55,9 +55,10 @@ pub struct ServeArgs {
     pub fault: Option<Fault>,
 
     /// Address for the PDS (patient demographics) listener: ordinary TLS with a bearer
-    /// token, on a port of its own; port 0 picks a free one.
-    #[arg(long, default_value = "127.0.0.1:8444", value_name = "ADDR")]
-    pub pds_listen: SocketAddr,
+    /// token, on a port of its own; port 0 picks a free one. Default: 127.0.0.1:8444, or a
+    /// free port when --listen asks for one (so several sandboxes can run side by side).
+    #[arg(long, value_name = "ADDR")]
+    pub pds_listen: Option<SocketAddr>,
 
     /// Most keep-alive connections held at once; a client beyond them is answered once
     /// and its connection closed. Slots are taken only after the TLS handshake, which has
@@ -77,6 +78,17 @@ pub(super) fn run(args: &SandboxArgs, home: Option<&Path>) -> ExitCode {
         SandboxCommand::Serve(serve) => {
             exit::finish(serve_until_stopped(serve, home).map_err(Failure::usage))
         }
+    }
+}
+
+impl ServeArgs {
+    /// The PDS listener's address: as given, else beside a fixed `--listen` port the
+    /// documented 8444, else (a free port asked for) a free one too.
+    fn pds_address(&self) -> SocketAddr {
+        self.pds_listen.unwrap_or_else(|| {
+            let port = if self.listen.port() == 0 { 0 } else { 8444 };
+            SocketAddr::from(([127, 0, 0, 1], port))
+        })
     }
 }
 
@@ -112,7 +124,7 @@ fn serve_until_stopped(args: &ServeArgs, home: Option<&Path>) -> Result<(), Stri
             .await
             .map_err(|e| e.to_string())?;
         let pds_key = pds::load_or_create_client_key(&dir)?;
-        let pds = pds::PdsSandbox::start(&bundle, args.pds_listen, args.fault, &pds_key)
+        let pds = pds::PdsSandbox::start(&bundle, args.pds_address(), args.fault, &pds_key)
             .await
             .map_err(|e| e.to_string())?;
         let addr = running.local_addr();
@@ -235,6 +247,29 @@ mod tests {
         assert_eq!(
             shell_quote(Path::new("/tmp/o'k/ca.pem")),
             r"'/tmp/o'\''k/ca.pem'"
+        );
+    }
+
+    #[test]
+    fn pds_takes_a_free_port_when_the_tracker_listener_does() {
+        #[derive(clap::Parser)]
+        struct Line {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let pds = |args: &[&str]| {
+            let line = <Line as clap::Parser>::try_parse_from(
+                std::iter::once("serve").chain(args.iter().copied()),
+            )
+            .unwrap();
+            line.serve.pds_address().to_string()
+        };
+        assert_eq!(pds(&[]), "127.0.0.1:8444");
+        assert_eq!(pds(&["--listen", "127.0.0.1:0"]), "127.0.0.1:0");
+        assert_eq!(pds(&["--listen", "0.0.0.0:9000"]), "127.0.0.1:8444");
+        assert_eq!(
+            pds(&["--listen", "127.0.0.1:0", "--pds-listen", "127.0.0.1:7000"]),
+            "127.0.0.1:7000"
         );
     }
 
