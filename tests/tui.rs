@@ -255,11 +255,18 @@ fn with_results() -> State {
 fn with_first_detail(detail: Prescription) -> State {
     let mut state = signed_in();
     send(&mut state, typed(NHS));
-    let id = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
+    let list = fetch_id(&send(&mut state, [key(KeyCode::Enter)]));
+    answer_list_and_first_detail(&mut state, list, detail);
+    state
+}
+
+/// The search `list` answers with the demo rows; the first row's detail, fetched once the
+/// selection rests, answers with `detail`.
+fn answer_list_and_first_detail(state: &mut State, list: RequestId, detail: Prescription) {
     let cmds = update(
-        &mut state,
+        state,
         Msg::Fetched {
-            id,
+            id: list,
             result: Ok(answer(
                 ResponseKind::Search,
                 search_results(),
@@ -267,9 +274,9 @@ fn with_first_detail(detail: Prescription) -> State {
             )),
         },
     );
-    let id = fetch_id(&rested(&mut state, cmds));
+    let id = fetch_id(&rested(state, cmds));
     update(
-        &mut state,
+        state,
         Msg::Fetched {
             id,
             result: Ok(answer(
@@ -279,7 +286,6 @@ fn with_first_detail(detail: Prescription) -> State {
             )),
         },
     );
-    state
 }
 
 /// The eRD prescription selected and open in the detail pane, at its current issue.
@@ -732,29 +738,7 @@ fn with_banner(patient: Result<Patient, String>) -> State {
             result: patient.map(|p| Demographics(Box::new(p))),
         },
     );
-    let cmds = update(
-        &mut state,
-        Msg::Fetched {
-            id: list,
-            result: Ok(answer(
-                ResponseKind::Search,
-                search_results(),
-                "TRACE-SEARCH-0001",
-            )),
-        },
-    );
-    let id = fetch_id(&rested(&mut state, cmds));
-    update(
-        &mut state,
-        Msg::Fetched {
-            id,
-            result: Ok(answer(
-                ResponseKind::Retrieve,
-                vec![search_results().remove(0)],
-                "TRACE-DETAIL-0001",
-            )),
-        },
-    );
+    answer_list_and_first_detail(&mut state, list, search_results().remove(0));
     state
 }
 
