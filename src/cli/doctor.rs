@@ -19,6 +19,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 use super::exit::{self, Failure};
+use super::lines::Lines;
 use super::output::{print, print_raw, width};
 use super::secure::Globals;
 use crate::config::{Config, Home};
@@ -32,7 +33,6 @@ use crate::security::spine_client::{
     ClientSettings, PemRole, SpineId, SpineIdKind, TlsMaterial, TransportError, check_material,
     describe_tls_failure,
 };
-use crate::ui::text::wrap;
 
 /// Check the settings, certificates, network path to Spine and the audit trail.
 ///
@@ -105,16 +105,16 @@ impl Report {
 
     /// The report for people, wrapped to `width` (none: one line per check).
     fn text(&self, width: Option<usize>) -> String {
-        let mut out = String::new();
+        let mut out = Lines::new(width);
         // The details line up one space after the longest check name.
         let name_width = self.checks.iter().map(|c| c.check.len()).max().unwrap_or(0) + 1;
         let mut heading: Option<Option<&str>> = None;
         for check in &self.checks {
             let environment = check.environment.as_deref();
             if heading != Some(environment) {
-                out.push_str(&match environment {
-                    Some(name) => format!("environment {name}\n"),
-                    None => "this computer\n".to_owned(),
+                out.plain(&match environment {
+                    Some(name) => format!("environment {name}"),
+                    None => "this computer".to_owned(),
                 });
                 heading = Some(environment);
             }
@@ -129,10 +129,9 @@ impl Report {
                 .map(|ms| format!(" ({ms} ms)"))
                 .unwrap_or_default();
             let lead = format!("  {mark} {:<name_width$}", check.check);
-            let detail = format!("{}{took}", check.detail);
-            push_wrapped(&mut out, &lead, 4 + name_width, &detail, width);
+            out.put(&lead, &format!("{}{took}", check.detail), 4 + name_width);
             if let Some(fix) = &check.fix {
-                push_wrapped(&mut out, "      fix: ", 11, fix, width);
+                out.put("      fix: ", fix, 11);
             }
         }
         let failed = self
@@ -140,29 +139,12 @@ impl Report {
             .iter()
             .filter(|c| c.status == Status::Fail)
             .count();
-        out.push_str(&match failed {
-            0 => "all checks passed\n".to_owned(),
-            1 => "1 check failed\n".to_owned(),
-            n => format!("{n} checks failed\n"),
+        out.plain(&match failed {
+            0 => "all checks passed".to_owned(),
+            1 => "1 check failed".to_owned(),
+            n => format!("{n} checks failed"),
         });
-        out
-    }
-}
-
-/// `lead` then `text`, wrapped to `width` with later lines indented under the text.
-fn push_wrapped(out: &mut String, lead: &str, indent: usize, text: &str, width: Option<usize>) {
-    let lines = match width {
-        Some(width) if width > indent + 20 => wrap(text, width - indent),
-        _ => vec![text.to_owned()],
-    };
-    for (i, line) in lines.iter().enumerate() {
-        if i == 0 {
-            out.push_str(lead);
-        } else {
-            out.push_str(&" ".repeat(indent));
-        }
-        out.push_str(line);
-        out.push('\n');
+        out.into_text()
     }
 }
 
@@ -218,16 +200,6 @@ pub(super) fn run(args: &DoctorArgs, globals: Globals<'_>) -> ExitCode {
 
 /// The settings, then each environment; returns the settings when they could be read.
 async fn check_all(report: &mut Report, home: &Home, globals: Globals<'_>) -> Option<Config> {
-    let config = check_environments(report, home, globals).await?;
-    report.environment = None;
-    Some(config)
-}
-
-async fn check_environments(
-    report: &mut Report,
-    home: &Home,
-    globals: Globals<'_>,
-) -> Option<Config> {
     let path = home.config_file.display();
     let config = match Config::load(&home.config_file) {
         Ok(config) => {
@@ -823,5 +795,34 @@ fn check_directory(report: &mut Report, config: &Config) {
                     e.url
                 ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_report_wraps_to_the_width_under_each_check_and_stays_whole_when_piped() {
+        let mut report = Report::default();
+        report
+            .add(
+                "forwarding backlog",
+                Status::Warn,
+                "5 audit record(s) have not reached the syslog collector 127.0.0.1:9 since \
+                 2026-11-30 05:25 UTC. Check that the collector is running and reachable",
+            )
+            .fix("run `eps-tracker audit forward` once it is back, and tell your IT security lead");
+        let narrow = report.text(Some(80));
+        assert!(narrow.lines().all(|l| l.chars().count() <= 80), "{narrow}");
+        let lines: Vec<&str> = narrow.lines().collect();
+        assert!(
+            lines[1].starts_with("  ! forwarding backlog 5 audit record(s)"),
+            "{narrow}"
+        );
+        assert!(lines[2].starts_with(&" ".repeat(23)), "{narrow}");
+        assert!(narrow.contains("\n      fix: run"), "{narrow}");
+        let piped = report.text(None);
+        assert_eq!(piped.lines().count(), 4, "{piped}");
     }
 }

@@ -14,13 +14,13 @@ use std::process::ExitCode;
 use unicode_width::UnicodeWidthStr;
 
 use super::exit::Failure;
+use super::lines::Lines;
 use super::{output, safe};
 use crate::tracker::error::{FailureClass, ResponseError};
 use crate::tracker::model::{
     Coded, Issue, LineItem, Organisation, Prescription, ResponseKind, TrackerResponse,
 };
 use crate::tracker::{MAX_BODY_BYTES, decode};
-use crate::ui::text::wrap;
 
 /// Decode a saved Tracker response body and summarise it.
 ///
@@ -195,48 +195,8 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
         .map_err(output::write_failure)
 }
 
-/// The summary being written: lines wrap to the width, long values under their label.
-struct Lines {
-    text: String,
-    width: Option<usize>,
-}
-
+/// The summary's own line style: a label 22 columns wide, long values under it.
 impl Lines {
-    /// A heading or other line of our own words.
-    fn plain(&mut self, line: &str) {
-        self.text.push_str(line);
-        self.text.push('\n');
-    }
-
-    /// `prefix` then `value` (made safe for the terminal); when too wide, the value wraps
-    /// onto lines indented by `hang` columns.
-    fn put(&mut self, prefix: &str, value: &str, hang: usize) {
-        let value = safe::field(value);
-        let fits = self
-            .width
-            .is_none_or(|w| prefix.width() + value.width() <= w);
-        if fits {
-            self.text.push_str(prefix);
-            self.text.push_str(&value);
-            self.text.push('\n');
-            return;
-        }
-        let room = self.width.unwrap_or(80).saturating_sub(hang).max(20);
-        let mut first = true;
-        for line in wrap(&value, room) {
-            if first {
-                self.text.push_str(prefix);
-                self.text
-                    .push_str(&" ".repeat(hang.saturating_sub(prefix.width())));
-                first = false;
-            } else {
-                self.text.push_str(&" ".repeat(hang));
-            }
-            self.text.push_str(&line);
-            self.text.push('\n');
-        }
-    }
-
     fn field(&mut self, label: &str, value: impl std::fmt::Display) {
         self.put(&format!("  {label:<22}"), &value.to_string(), 24);
     }
@@ -246,10 +206,7 @@ impl Lines {
 /// long values wrapped to `width` under their label. Every string from the body is made
 /// safe for the terminal.
 pub(super) fn summary(response: &TrackerResponse, width: Option<usize>) -> String {
-    let mut out = Lines {
-        text: String::new(),
-        width,
-    };
+    let mut out = Lines::new(width);
     let count = response.prescriptions.len();
     out.plain(&format!(
         "{}: {} prescription{}",
@@ -261,7 +218,7 @@ pub(super) fn summary(response: &TrackerResponse, width: Option<usize>) -> Strin
         out.plain("");
         prescription_block(&mut out, prescription);
     }
-    out.text
+    out.into_text()
 }
 
 fn kind_title(response: &TrackerResponse) -> &'static str {

@@ -7,6 +7,7 @@ mod doctor;
 mod exit;
 mod get;
 mod inspect;
+mod lines;
 mod lookup;
 mod output;
 mod password_input;
