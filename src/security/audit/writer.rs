@@ -215,11 +215,18 @@ impl AuditLog {
     /// Records that have waited too long for the collector (none: forwarding is off, or
     /// keeping up), with the last sending error when there was one.
     pub fn stale_backlog(&self, now: DateTime<Utc>) -> Option<StaleBacklog> {
-        let writer = self.writer();
-        let settings = writer.forward_settings.as_ref()?;
-        let dir = writer.path.parent()?;
-        let mut stale = forward::backlog(dir).ok()?.stale(settings, now)?;
-        stale.last_error = writer.forwarder.as_ref().and_then(Forwarder::last_error);
+        let (settings, dir, last_error) = {
+            let writer = self.writer();
+            (
+                writer.forward_settings.clone()?,
+                writer.path.parent()?.to_path_buf(),
+                writer.forwarder.as_ref().and_then(Forwarder::last_error),
+            )
+        };
+        // Read without the writer's lock (as the sender does): the terminal app asks once a
+        // minute, and a lookup's record must not wait behind a scan of the backlog.
+        let mut stale = forward::backlog(&dir).ok()?.stale(&settings, now)?;
+        stale.last_error = last_error;
         Some(stale)
     }
 
