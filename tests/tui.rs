@@ -150,7 +150,8 @@ fn erd_issue(n: u32) -> Prescription {
     p.total_issues = Some(6);
     p.pending_cancellation = n == current;
     if n == current {
-        p.issues[0].dispenser = org("CROYDON PHARMACY", "FA666", None, Some("0208 765 4321"));
+        p.issues[0].dispenser =
+            org("CROYDON PHARMACY", "FA666", None, Some("0208 765 4321")).map(Box::new);
         p.issues[0].line_items[0].status =
             Some(Coded::new(LineItemStatus::WithDispenser, "With Dispenser"));
     }
@@ -557,7 +558,8 @@ fn detail_clinical() {
         "FA666",
         Some("2 LOW ROAD, CROYDON, CR0 2BB"),
         Some("0208 765 4321"),
-    );
+    )
+    .map(Box::new);
     // With no issue number, the basic retrieve is asked first which issue is current;
     // then the clinical detail.
     let cmds = update(

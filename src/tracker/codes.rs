@@ -25,6 +25,11 @@ macro_rules! code_table {
 
             /// The enum case for a wire code; surrounding whitespace is ignored.
             pub fn from_code(code: &str) -> Self {
+                // Spine's codes come without spaces: the exact match first spares the trim.
+                match code {
+                    $( $code => return Self::$variant, )+
+                    _ => {}
+                }
                 match code.trim() {
                     $( $code => Self::$variant, )+
                     other => Self::Unknown(other.to_owned()),

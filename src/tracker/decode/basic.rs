@@ -8,18 +8,19 @@ use super::tree::Node;
 use crate::tracker::codes::{LineItemStatus, PrescriberType, PrescriptionStatus, TreatmentType};
 use crate::tracker::model::{Issue, LineItem, Prescription};
 
-pub(super) const TREATMENT: (&str, &str, &str) = (
-    "prescriptionTreatmentType",
-    "prescriptionTreatmentTypeCode",
-    "prescriptionTreatmentTypeText",
-);
+pub(super) const TREATMENT_CODE: &str = "prescriptionTreatmentTypeCode";
+pub(super) const TREATMENT_TEXT: &str = "prescriptionTreatmentTypeText";
+pub(super) const TREATMENT: (&str, &str, &str) =
+    ("prescriptionTreatmentType", TREATMENT_CODE, TREATMENT_TEXT);
 const PRESCRIBER_TYPE: (&str, &str, &str) = (
     "prescriptionType",
     "prescriptionTypeCode",
     "prescriptionTypeText",
 );
-pub(super) const STATUS: (&str, &str, &str) = ("prescriptionStatus", "statusCode", "statusText");
-pub(super) const ITEM_STATUS: (&str, &str, &str) = ("status", "statusCode", "statusText");
+pub(super) const STATUS_CODE: &str = "statusCode";
+pub(super) const STATUS_TEXT: &str = "statusText";
+pub(super) const STATUS: (&str, &str, &str) = ("prescriptionStatus", STATUS_CODE, STATUS_TEXT);
+pub(super) const ITEM_STATUS: (&str, &str, &str) = ("status", STATUS_CODE, STATUS_TEXT);
 
 /// `prescription`: one prescription with one issue (the current one, or the one asked for).
 pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, String> {
@@ -86,16 +87,18 @@ pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, Str
             }
             issue.last_dispense_date = ctx.date(issue_node, "lastDispenseDate", &whose);
             issue.issue_date = ctx.date(issue_node, "issueDate", &whose);
-            issue.dispenser = ctx.organisation(
-                issue_node,
-                [
-                    "dispensingOrganisationODS",
-                    "dispensingOrganisationName",
-                    "dispensingOrganisationAddress",
-                    "dispensingOrganisationContact",
-                ],
-                &whose,
-            );
+            issue.dispenser = ctx
+                .organisation(
+                    issue_node,
+                    [
+                        "dispensingOrganisationODS",
+                        "dispensingOrganisationName",
+                        "dispensingOrganisationAddress",
+                        "dispensingOrganisationContact",
+                    ],
+                    &whose,
+                )
+                .map(Box::new);
             issue.line_items = line_items(ctx, issue_node, &whose);
             prescription.issues.push(issue);
         }

@@ -139,7 +139,8 @@ fn dispense_history(ctx: &mut Ctx, history: Option<&Node<'_>>, whose: &dyn Displ
                 .text(entry, "dispensingOrgName", &whose)
                 .filter(|t| !not_found(t));
             issue.dispenser =
-                Organisation::from_parts(code.as_deref(), name.as_deref(), None, None);
+                Organisation::from_parts(code.as_deref(), name.as_deref(), None, None)
+                    .map(Box::new);
             issue
         })
         .collect()

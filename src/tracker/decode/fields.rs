@@ -10,15 +10,20 @@ use std::sync::Arc;
 use super::tree::Node;
 use crate::tracker::dates::SpineDate;
 use crate::tracker::ids::{NhsNumber, PrescriptionId};
-use crate::tracker::model::{Coded, Organisation, Prescription};
+use crate::tracker::model::{Coded, Issue, LineItem, Organisation, Prescription};
 
-/// Collects warnings while a body is decoded, and shares the texts it has met.
+/// Collects warnings while a body is decoded, shares the texts it has met, and keeps the
+/// search's working lists.
 #[derive(Debug, Default)]
 pub struct Ctx {
     warnings: Warnings,
     /// Coded texts met so far. A large search repeats a handful of status texts thousands
     /// of times: each distinct one is allocated once and shared.
     texts: Vec<Arc<str>>,
+    /// Where the search reads one prescription's issues, and one issue's line items,
+    /// before each list is allocated at its final length (see `search::Numbered`).
+    pub working_issues: Vec<Issue>,
+    pub working_lines: Vec<LineItem>,
 }
 
 /// How many distinct texts are shared; past that, texts are allocated each time.
@@ -70,7 +75,7 @@ impl Ctx {
 
     /// `text` as a shared string (see `texts`).
     fn shared(&mut self, text: &str) -> Arc<str> {
-        if let Some(known) = self.texts.iter().find(|known| ***known == *text) {
+        if let Some(known) = self.texts.iter().find(|known| same_text(known, text)) {
             return Arc::clone(known);
         }
         let text: Arc<str> = Arc::from(text);
@@ -110,10 +115,7 @@ impl Ctx {
     ) -> Option<Cow<'n, str>> {
         let value = value?;
         match value.text() {
-            Some(text) => {
-                let trimmed = trim(&text);
-                (!trimmed.is_empty() && trimmed != "False").then_some(text)
-            }
+            Some(text) => is_given(&text).then_some(text),
             None => {
                 if !matches!(value, Node::Null) {
                     self.warn(format!(
@@ -228,6 +230,14 @@ impl Ctx {
     ) -> Option<Coded<C>> {
         let (member, code_name, text_name) = names;
         let (code, text) = match pair? {
+            // Nearly every pair is two plain strings: read them without the general rules
+            // below, which they would pass.
+            PairOf::Object {
+                code: Some(Node::String(code)),
+                text: Some(Node::String(text)),
+            } if is_given(code) && is_given(text) => {
+                return Some(Coded::new(from_code(code), self.shared(text)));
+            }
             PairOf::Object { code, text } => (code, text),
             PairOf::Other(other) => {
                 // A plain string where a pair belongs: keep it as text, code unknown.
@@ -410,6 +420,25 @@ pub fn trim(text: &str) -> &str {
     }
 }
 
+/// `a == b`, compared eight bytes at a time in line: these texts are short, and most
+/// comparisons find them equal, where a call to `memcmp` costs more than the comparing.
+fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |chunk: &[u8]| chunk.iter().fold(0u64, |w, &b| w << 8 | u64::from(b));
+    let (words_a, words_b) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tails_equal = word(words_a.remainder()) == word(words_b.remainder());
+    tails_equal && words_a.zip(words_b).all(|(x, y)| word(x) == word(y))
+}
+
+/// Whether a text holds a value: Spine writes `""` or `"False"` for none.
+fn is_given(text: &str) -> bool {
+    let text = trim(text);
+    !text.is_empty() && text != "False"
+}
+
 /// At most 40 characters of some text, for messages.
 pub fn short(text: &str) -> String {
     let mut out: String = text.trim().chars().take(40).collect();
@@ -532,6 +561,26 @@ mod tests {
             "a b",
         ] {
             assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn same_text_is_equality() {
+        let texts = [
+            "",
+            "a",
+            "Dispensed",
+            "Dispensef",
+            "Item fully dispensed",
+            "Item fully dispensee",
+            "Jtem fully dispensed",
+            "12345678",
+            "12345679",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(same_text(a, b), a == b, "{a:?} {b:?}");
+            }
         }
     }
 

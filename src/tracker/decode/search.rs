@@ -15,7 +15,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 
 use super::basic::{ITEM_STATUS, STATUS, TREATMENT};
 use super::fields::{
-    At, Ctx, PairOf, Prescriptions, Warnings, identity_of, not_an_object, parse_count, short, trim,
+    At, Ctx, PairOf, Prescriptions, Warnings, identity_of, not_an_object, short, trim,
+};
+use super::member::{
+    MemberSeed, Members, PairMember, Position, PositionSeed, StatusMember, TreatmentMember,
 };
 use super::tree::{Key, Node, NodeVisitor, Skip};
 use crate::tracker::codes::{LineItemStatus, PrescriptionStatus, TreatmentType};
@@ -142,22 +145,16 @@ impl<'a> Pair<'a> {
     }
 }
 
-/// Reads a pair whose members are named `code` and `text`.
-struct PairSeed {
-    code: &'static str,
-    text: &'static str,
-}
+/// Reads a pair whose member names `M` reads.
+struct PairSeed<M>(PhantomData<M>);
 
-impl PairSeed {
-    fn of(names: (&str, &'static str, &'static str)) -> Self {
-        Self {
-            code: names.1,
-            text: names.2,
-        }
+impl<M> PairSeed<M> {
+    fn new() -> Self {
+        Self(PhantomData)
     }
 }
 
-impl<'de> DeserializeSeed<'de> for PairSeed {
+impl<'de, M: Members + Into<PairMember>> DeserializeSeed<'de> for PairSeed<M> {
     type Value = Pair<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -165,7 +162,7 @@ impl<'de> DeserializeSeed<'de> for PairSeed {
     }
 }
 
-impl<'de> Visitor<'de> for PairSeed {
+impl<'de, M: Members + Into<PairMember>> Visitor<'de> for PairSeed<M> {
     type Value = Pair<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -174,14 +171,11 @@ impl<'de> Visitor<'de> for PairSeed {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut code, mut text) = (None, None);
-        while let Some(Key(key)) = map.next_key()? {
-            let key = trim(&key);
-            if key == self.code {
-                code = Some(map.next_value()?);
-            } else if key == self.text {
-                text = Some(map.next_value()?);
-            } else {
-                map.next_value::<Skip>()?;
+        while let Some(member) = map.next_key_seed(MemberSeed::<M>::new())? {
+            match member.into() {
+                PairMember::Code => code = Some(map.next_value()?),
+                PairMember::Text => text = Some(map.next_value()?),
+                PairMember::Other => map.next_value::<Skip>().map(drop)?,
             }
         }
         Ok(Pair::Object { code, text })
@@ -225,7 +219,8 @@ impl<'de> Visitor<'de> for PairSeed {
 struct Numbered<T> {
     /// "not numbered" warnings, in the order sent.
     keys: Warnings,
-    /// In the order sent.
+    /// In the order sent: the reader's working list for this kind of entry (see
+    /// `Entry::working`), lent for this collection.
     items: Vec<T>,
     positions: Positions,
     /// The warnings of the entries that made any: (index in `items`, warnings).
@@ -248,38 +243,48 @@ impl<T> Default for Numbered<T> {
 
 impl<T> Numbered<T> {
     /// The entries in position order, the last of a repeated position winning (as for
-    /// every other member), their warnings told in the same order.
-    fn into_sorted(self, ctx: &mut Ctx) -> Vec<T> {
-        ctx.tell(self.keys);
-        if self.sorted {
-            for (_, warnings) in self.told {
+    /// every other member), their warnings told in the same order. The list is allocated
+    /// once at its final length (the model of a large answer holds no unused tail), and
+    /// the working list goes back to the reader, emptied, for the next collection.
+    fn into_sorted<E: Entry<Item = T>>(self, ctx: &mut Ctx) -> Vec<T> {
+        let Self {
+            keys,
+            mut items,
+            positions,
+            mut told,
+            sorted,
+        } = self;
+        ctx.tell(keys);
+        let list: Vec<T> = if sorted {
+            for (_, warnings) in told {
                 ctx.tell(warnings);
             }
-            let mut items = self.items;
-            // Growth left up to half of the list unused (a line item is 200 bytes, an
-            // issue more); giving the tail back in place keeps a large answer's model dense,
-            // which the allocator then reuses for the next entries instead of new pages.
-            items.shrink_to_fit();
-            return items;
-        }
-        let positions = self.positions;
-        // A stable sort of the indices in reverse puts the last sent of each position
-        // first.
-        let mut order: Vec<usize> = (0..positions.len).rev().collect();
-        order.sort_by_key(|&index| positions.get(index));
-        order.dedup_by_key(|index| positions.get(*index));
-        let mut told = self.told;
-        let mut items: Vec<Option<T>> = self.items.into_iter().map(Some).collect();
-        let mut sorted = Vec::with_capacity(order.len());
-        for index in order {
-            if let Ok(at) = told.binary_search_by_key(&index, |(told, _)| *told)
-                && let Some((_, warnings)) = told.get_mut(at)
-            {
-                ctx.tell(std::mem::take(warnings));
+            // Moved into a list of exactly its length; the working list keeps its room.
+            let mut list = Vec::with_capacity(items.len());
+            list.append(&mut items);
+            list
+        } else {
+            // A stable sort of the indices in reverse puts the last sent of each position
+            // first.
+            let mut order: Vec<usize> = (0..positions.len).rev().collect();
+            order.sort_by_key(|&index| positions.get(index));
+            order.dedup_by_key(|index| positions.get(*index));
+            let mut list = Vec::with_capacity(order.len());
+            for index in order {
+                if let Ok(at) = told.binary_search_by_key(&index, |(told, _)| *told)
+                    && let Some((_, warnings)) = told.get_mut(at)
+                {
+                    ctx.tell(std::mem::take(warnings));
+                }
+                if let Some(item) = items.get_mut(index) {
+                    list.push(std::mem::replace(item, E::blank(0)));
+                }
             }
-            sorted.extend(items.get_mut(index).and_then(Option::take));
-        }
-        sorted
+            items.clear();
+            list
+        };
+        *E::working(ctx) = items;
+        list
     }
 }
 
@@ -328,6 +333,10 @@ trait Entry {
     /// The entry at `position` before anything is read (and when it is not an object).
     fn blank(position: u32) -> Self::Item;
 
+    /// The reader's working list for this kind of entry, kept between collections so a
+    /// large answer does not grow a list for each one.
+    fn working(ctx: &mut Ctx) -> &mut Vec<Self::Item>;
+
     /// Reads the entry at `position` of the collection belonging to `whose` into `item`.
     fn read<'de, D: Deserializer<'de>>(
         whose: &dyn Display,
@@ -375,16 +384,22 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, E> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut list = Numbered::default();
-        while let Some(Key(key)) = map.next_key()? {
-            let Some(position) = parse_count(&key) else {
-                list.keys.warn(format!(
-                    "{}: entry '{}' is not numbered; skipped",
-                    self.whose,
-                    short(&key)
-                ));
-                map.next_value::<Skip>()?;
-                continue;
+        let mut list = Numbered {
+            items: std::mem::take(E::working(self.ctx)),
+            ..Numbered::default()
+        };
+        while let Some(key) = map.next_key_seed(PositionSeed)? {
+            let position = match key {
+                Position::At(position) => position,
+                Position::NotNumbered(key) => {
+                    list.keys.warn(format!(
+                        "{}: entry '{}' is not numbered; skipped",
+                        self.whose,
+                        short(&key)
+                    ));
+                    map.next_value::<Skip>()?;
+                    continue;
+                }
             };
             list.sorted &= list.positions.last().is_none_or(|last| last < position);
             let index = list.items.len();
@@ -468,31 +483,62 @@ impl<'de> Visitor<'de> for RawSeed<'_, '_> {
         let Self { id, ctx } = self;
         let whose = id.map(|id| At::new(&"prescription", id.as_str()));
         let mut raw = Raw::default();
-        while let Some(Key(key)) = map.next_key()? {
-            match trim(&key) {
-                "prescriptionId" => raw.prescription_id = Some(map.next_value()?),
-                "patientNhsNumber" => raw.patient_nhs_number = Some(map.next_value()?),
-                "prescriptionTreatmentType" => {
-                    raw.treatment = Some(map.next_value_seed(PairSeed::of(TREATMENT))?);
+        while let Some(member) = map.next_key_seed(MemberSeed::new())? {
+            match member {
+                RawMember::PrescriptionId => raw.prescription_id = Some(map.next_value()?),
+                RawMember::PatientNhsNumber => raw.patient_nhs_number = Some(map.next_value()?),
+                RawMember::Treatment => {
+                    raw.treatment = Some(map.next_value_seed(PairSeed::<TreatmentMember>::new())?);
                 }
-                "prescriptionIssueDate" => raw.issue_date = Some(map.next_value()?),
-                "lastEventDate" => raw.last_event_date = Some(map.next_value()?),
-                "currentIssueNumber" => raw.current_issue = Some(map.next_value()?),
-                "pendingCancellations" => raw.pending_cancellations = Some(map.next_value()?),
-                "issues" => match &whose {
+                RawMember::IssueDate => raw.issue_date = Some(map.next_value()?),
+                RawMember::LastEventDate => raw.last_event_date = Some(map.next_value()?),
+                RawMember::CurrentIssue => raw.current_issue = Some(map.next_value()?),
+                RawMember::PendingCancellations => {
+                    raw.pending_cancellations = Some(map.next_value()?);
+                }
+                RawMember::Issues => match &whose {
                     Some(whose) => {
                         let seed = NumberedSeed::<IssueEntry>::new(whose, &mut *ctx);
                         raw.issues = Some(map.next_value_seed(seed)?);
                     }
                     None => map.next_value::<Skip>().map(drop)?,
                 },
-                _ => map.next_value::<Skip>().map(drop)?,
+                RawMember::Other => map.next_value::<Skip>().map(drop)?,
             }
         }
         Ok(raw)
     }
 
     visit_non_objects!();
+}
+
+/// The members of a prescription the search reads.
+enum RawMember {
+    PrescriptionId,
+    PatientNhsNumber,
+    Treatment,
+    IssueDate,
+    LastEventDate,
+    CurrentIssue,
+    PendingCancellations,
+    Issues,
+    Other,
+}
+
+impl Members for RawMember {
+    fn named(name: &str) -> Self {
+        match name {
+            "prescriptionId" => Self::PrescriptionId,
+            "patientNhsNumber" => Self::PatientNhsNumber,
+            "prescriptionTreatmentType" => Self::Treatment,
+            "prescriptionIssueDate" => Self::IssueDate,
+            "lastEventDate" => Self::LastEventDate,
+            "currentIssueNumber" => Self::CurrentIssue,
+            "pendingCancellations" => Self::PendingCancellations,
+            "issues" => Self::Issues,
+            _ => Self::Other,
+        }
+    }
 }
 
 /// One prescription of the list: its issues read, its own members as sent.
@@ -541,7 +587,7 @@ impl Raw<'_> {
             &whose,
         );
         if let Some(issues) = self.issues {
-            prescription.issues = issues.into_sorted(ctx);
+            prescription.issues = issues.into_sorted::<IssueEntry>(ctx);
         }
         // The search lists every issue Spine holds, future ones included (Spine creates
         // them all when the prescription is signed): the highest is the last.
@@ -562,6 +608,10 @@ impl Entry for IssueEntry {
         Issue::numbered(number)
     }
 
+    fn working(ctx: &mut Ctx) -> &mut Vec<Issue> {
+        &mut ctx.working_issues
+    }
+
     fn read<'de, D: Deserializer<'de>>(
         whose: &dyn Display,
         number: u32,
@@ -574,6 +624,25 @@ impl Entry for IssueEntry {
             ctx,
             issue,
         })
+    }
+}
+
+/// The members of an issue the search reads.
+enum IssueMember {
+    IssueDate,
+    Status,
+    LineItems,
+    Other,
+}
+
+impl Members for IssueMember {
+    fn named(name: &str) -> Self {
+        match name {
+            "issueDate" => Self::IssueDate,
+            "prescriptionStatus" => Self::Status,
+            "lineItems" => Self::LineItems,
+            _ => Self::Other,
+        }
     }
 }
 
@@ -598,17 +667,17 @@ impl<'de> Visitor<'de> for IssueVisitor<'_, '_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let Self { whose, ctx, issue } = self;
         let (mut issue_date, mut status, mut lines) = (None::<Node<'de>>, None, None);
-        while let Some(Key(key)) = map.next_key()? {
-            match trim(&key) {
-                "issueDate" => issue_date = Some(map.next_value()?),
-                "prescriptionStatus" => {
-                    status = Some(map.next_value_seed(PairSeed::of(STATUS))?);
+        while let Some(member) = map.next_key_seed(MemberSeed::new())? {
+            match member {
+                IssueMember::IssueDate => issue_date = Some(map.next_value()?),
+                IssueMember::Status => {
+                    status = Some(map.next_value_seed(PairSeed::<StatusMember>::new())?);
                 }
-                "lineItems" => {
+                IssueMember::LineItems => {
                     let seed = NumberedSeed::<LineEntry>::new(&whose, &mut *ctx);
                     lines = Some(map.next_value_seed(seed)?);
                 }
-                _ => map.next_value::<Skip>().map(drop)?,
+                IssueMember::Other => map.next_value::<Skip>().map(drop)?,
             }
         }
         // The issue's own warnings come before its line items'.
@@ -620,7 +689,7 @@ impl<'de> Visitor<'de> for IssueVisitor<'_, '_, '_> {
             PrescriptionStatus::from_code,
         );
         if let Some(lines) = lines {
-            issue.line_items = lines.into_sorted(ctx);
+            issue.line_items = lines.into_sorted::<LineEntry>(ctx);
         }
         Ok(())
     }
@@ -638,6 +707,13 @@ impl Entry for LineEntry {
         LineItem::default()
     }
 
+    fn working(ctx: &mut Ctx) -> &mut Vec<LineItem> {
+        &mut ctx.working_lines
+    }
+
+    // Out of line: inlined into the issue's reader, a line item's reading made one large
+    // function that measured slower (more spilling, more of it to fetch) than two.
+    #[inline(never)]
     fn read<'de, D: Deserializer<'de>>(
         whose: &dyn Display,
         position: u32,
@@ -650,6 +726,23 @@ impl Entry for LineEntry {
             ctx,
             line,
         })
+    }
+}
+
+/// The members of a line item the search reads.
+enum LineMember {
+    Id,
+    Status,
+    Other,
+}
+
+impl Members for LineMember {
+    fn named(name: &str) -> Self {
+        match name {
+            "id" => Self::Id,
+            "status" => Self::Status,
+            _ => Self::Other,
+        }
     }
 }
 
@@ -674,11 +767,13 @@ impl<'de> Visitor<'de> for LineVisitor<'_, '_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let Self { whose, ctx, line } = self;
         let (mut id, mut status) = (None::<Node<'de>>, None);
-        while let Some(Key(key)) = map.next_key()? {
-            match trim(&key) {
-                "id" => id = Some(map.next_value()?),
-                "status" => status = Some(map.next_value_seed(PairSeed::of(ITEM_STATUS))?),
-                _ => map.next_value::<Skip>().map(drop)?,
+        while let Some(member) = map.next_key_seed(MemberSeed::new())? {
+            match member {
+                LineMember::Id => id = Some(map.next_value()?),
+                LineMember::Status => {
+                    status = Some(map.next_value_seed(PairSeed::<StatusMember>::new())?);
+                }
+                LineMember::Other => map.next_value::<Skip>().map(drop)?,
             }
         }
         line.id = ctx
