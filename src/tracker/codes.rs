@@ -3,6 +3,12 @@
 
 use serde::{Serialize, Serializer};
 
+/// What every code table offers the decoder.
+pub trait CodeTable {
+    /// Our standard wording of a known code; `None` for a code not in the table.
+    fn standard_label(&self) -> Option<&'static str>;
+}
+
 /// Declares a code-table enum: known codes with their standard labels, plus `Unknown(code)`.
 macro_rules! code_table {
     (
@@ -55,6 +61,15 @@ macro_rules! code_table {
 
             pub fn is_known(&self) -> bool {
                 !matches!(self, Self::Unknown(_))
+            }
+        }
+
+        impl CodeTable for $name {
+            fn standard_label(&self) -> Option<&'static str> {
+                match self {
+                    $( Self::$variant => Some($label), )+
+                    Self::Unknown(_) => None,
+                }
             }
         }
 

@@ -13,20 +13,90 @@ pub use super::error::SpineError;
 use super::ids::{IdForm, NhsNumber, PrescriptionId};
 
 /// A code with the text Spine sent beside it. `text` is exactly what Spine sent: show it,
-/// and use `code` to colour, group, filter and explain. The text is shared (`Arc`) because
-/// one response repeats a few texts thousands of times; the decoder allocates each once.
+/// and use `code` to colour, group, filter and explain.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Coded<C> {
     pub code: C,
-    pub text: Arc<str>,
+    pub text: Text,
 }
 
 impl<C> Coded<C> {
-    pub fn new(code: C, text: impl Into<Arc<str>>) -> Self {
+    pub fn new(code: C, text: impl Into<Text>) -> Self {
         Self {
             code,
             text: text.into(),
         }
+    }
+}
+
+/// Text Spine sent beside a code, exactly as sent. One response repeats a few texts
+/// thousands of times: a text that is our standard wording of its code is held as that
+/// wording, with nothing allocated or counted; any other is allocated once per response
+/// and shared.
+#[derive(Debug, Clone)]
+pub enum Text {
+    Standard(&'static str),
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Text::Standard(text) => text,
+            Text::Shared(text) => text,
+        }
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Text {}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (**self).hash(state);
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self)
+    }
+}
+
+impl From<Arc<str>> for Text {
+    fn from(text: Arc<str>) -> Self {
+        Text::Shared(text)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Self {
+        Text::Shared(Arc::from(text))
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Text::Shared(Arc::from(text))
     }
 }
 

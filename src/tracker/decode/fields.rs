@@ -8,9 +8,10 @@ use std::fmt::{self, Display};
 use std::sync::Arc;
 
 use super::tree::Node;
+use crate::tracker::codes::CodeTable;
 use crate::tracker::dates::SpineDate;
 use crate::tracker::ids::{NhsNumber, PrescriptionId};
-use crate::tracker::model::{Coded, Issue, LineItem, Organisation, Prescription};
+use crate::tracker::model::{Coded, Issue, LineItem, Organisation, Prescription, Text};
 
 /// Collects warnings while a body is decoded, shares the texts it has met, and keeps the
 /// search's working lists.
@@ -70,6 +71,15 @@ impl Ctx {
     pub fn tell(&mut self, warnings: Warnings) {
         for warning in warnings.0 {
             self.warn(warning);
+        }
+    }
+
+    /// Spine's `text` for `code`: held as the code's standard wording when it is exactly
+    /// that, otherwise shared (see `texts`).
+    fn text_for<C: CodeTable>(&mut self, code: &C, text: &str) -> Text {
+        match code.standard_label() {
+            Some(label) if same_text(label, text) => Text::Standard(label),
+            _ => Text::Shared(self.shared(text)),
         }
     }
 
@@ -202,7 +212,7 @@ impl Ctx {
 
     /// A `{…Code, …Text}` pair. Spine's text is kept exactly; a missing text is left empty
     /// rather than invented.
-    pub fn coded<C>(
+    pub fn coded<C: CodeTable>(
         &mut self,
         node: &Node<'_>,
         names: (&str, &str, &str),
@@ -221,7 +231,7 @@ impl Ctx {
     }
 
     /// As [`coded`](Self::coded), for a member's value already found.
-    pub fn coded_of<C>(
+    pub fn coded_of<C: CodeTable>(
         &mut self,
         pair: Option<PairOf<'_, '_>>,
         names: (&str, &str, &str),
@@ -236,7 +246,9 @@ impl Ctx {
                 code: Some(Node::String(code)),
                 text: Some(Node::String(text)),
             } if is_given(code) && is_given(text) => {
-                return Some(Coded::new(from_code(code), self.shared(text)));
+                let code = from_code(code);
+                let text = self.text_for(&code, text);
+                return Some(Coded { code, text });
             }
             PairOf::Object { code, text } => (code, text),
             PairOf::Other(other) => {
@@ -251,16 +263,16 @@ impl Ctx {
             Some(Node::Number(number)) => Some(Cow::Owned(format!("{number:0>4}"))),
             _ => self.raw(code, code_name, &label),
         };
-        let text = self
-            .raw(text, text_name, &label)
-            .map(|text| self.shared(&text));
-        match (code, text) {
-            (None, None) => None,
-            (code, text) => Some(Coded::new(
-                from_code(code.as_deref().unwrap_or("")),
-                text.unwrap_or_else(|| self.shared("")),
-            )),
+        let text = self.raw(text, text_name, &label);
+        if code.is_none() && text.is_none() {
+            return None;
         }
+        let code = from_code(code.as_deref().unwrap_or(""));
+        let text = match text {
+            Some(text) => self.text_for(&code, &text),
+            None => Text::Standard(""),
+        };
+        Some(Coded { code, text })
     }
 
     /// An organisation from four members of `node`.
@@ -427,9 +439,10 @@ fn same_text(a: &str, b: &str) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let word = |chunk: &[u8]| chunk.iter().fold(0u64, |w, &b| w << 8 | u64::from(b));
+    let word = |chunk: &[u8]| chunk.try_into().map_or(0, u64::from_ne_bytes);
+    let tail = |rest: &[u8]| rest.iter().fold(0u64, |w, &b| w << 8 | u64::from(b));
     let (words_a, words_b) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tails_equal = word(words_a.remainder()) == word(words_b.remainder());
+    let tails_equal = tail(words_a.remainder()) == tail(words_b.remainder());
     tails_equal && words_a.zip(words_b).all(|(x, y)| word(x) == word(y))
 }
 
@@ -485,6 +498,15 @@ pub fn identity_of(
         .ok_or_else(|| "a prescription has no prescriptionId".to_owned())?;
     let id = PrescriptionId::parse(&id_text)
         .map_err(|e| format!("prescription ID '{}' is not valid: {e}", short(&id_text)))?;
+    identity_for(ctx, id, patient_nhs_number)
+}
+
+/// As [`identity_of`], for an ID already parsed from the collection key.
+pub fn identity_for(
+    ctx: &mut Ctx,
+    id: PrescriptionId,
+    patient_nhs_number: Option<&Node<'_>>,
+) -> Result<Prescription, String> {
     if let Some(warning) = id.check_warning() {
         ctx.warn(format!("prescription {id}: {warning}"));
     }
@@ -562,6 +584,26 @@ mod tests {
         ] {
             assert_eq!(trim(text), text.trim(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_standard_wording_is_held_without_allocating_and_any_other_text_is_kept_as_sent() {
+        use crate::tracker::codes::LineItemStatus;
+        let mut ctx = Ctx::default();
+        let code = LineItemStatus::from_code("0001");
+        let standard = ctx.text_for(&code, "Item fully dispensed");
+        assert!(matches!(standard, Text::Standard("Item fully dispensed")));
+        let spine = ctx.text_for(&code, "Item Fully Dispensed");
+        assert!(
+            matches!(&spine, Text::Shared(_)),
+            "only the exact wording is standard"
+        );
+        assert_eq!(&*spine, "Item Fully Dispensed");
+        let unknown = LineItemStatus::from_code("9999");
+        assert!(matches!(
+            ctx.text_for(&unknown, "Item fully dispensed"),
+            Text::Shared(_)
+        ));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 
 use super::basic::{ITEM_STATUS, STATUS, TREATMENT};
 use super::fields::{
-    At, Ctx, PairOf, Prescriptions, Warnings, identity_of, not_an_object, short, trim,
+    At, Ctx, PairOf, Prescriptions, Warnings, identity_for, identity_of, not_an_object, short, trim,
 };
 use super::member::{
     MemberSeed, Members, PairMember, Position, PositionSeed, StatusMember, TreatmentMember,
@@ -110,7 +110,7 @@ impl<'de> Visitor<'de> for ListVisitor {
                 id: id.as_ref(),
                 ctx: &mut ctx,
             })?;
-            match raw.read(&mut ctx, key) {
+            match raw.read(&mut ctx, key, id) {
                 Ok(prescription) => list.add(&mut ctx, prescription),
                 Err(error) => prescriptions = Err(error),
             }
@@ -558,16 +558,34 @@ struct Raw<'a> {
 
 impl Raw<'_> {
     /// The prescription, read as `basic::retrieve` reads a tree.
-    fn read(self, ctx: &mut Ctx, key: &str) -> Result<Prescription, String> {
+    /// `id` is `key` parsed, when it is an ID.
+    fn read(
+        self,
+        ctx: &mut Ctx,
+        key: &str,
+        id: Option<PrescriptionId>,
+    ) -> Result<Prescription, String> {
         if let Some(kind) = self.not_an_object {
             return Err(not_an_object(Some(key), kind));
         }
-        let mut prescription = identity_of(
-            ctx,
-            Some(key),
-            self.prescription_id.as_ref(),
-            self.patient_nhs_number.as_ref(),
-        )?;
+        let mut prescription = match id {
+            Some(id) => {
+                // The member is not needed beside the key, but is still checked as
+                // `identity_of` checks it.
+                ctx.text_of(
+                    self.prescription_id.as_ref(),
+                    "prescriptionId",
+                    &"prescription",
+                );
+                identity_for(ctx, id, self.patient_nhs_number.as_ref())?
+            }
+            None => identity_of(
+                ctx,
+                Some(key),
+                self.prescription_id.as_ref(),
+                self.patient_nhs_number.as_ref(),
+            )?,
+        };
         let whose = At::new(&"prescription", prescription.id.as_str());
         prescription.treatment = ctx.coded_of(
             self.treatment.as_ref().map(Pair::as_ref),
