@@ -434,16 +434,21 @@ pub fn trim(text: &str) -> &str {
 
 /// `a == b`, compared eight bytes at a time in line: these texts are short, and most
 /// comparisons find them equal, where a call to `memcmp` costs more than the comparing.
+/// The last word overlaps the one before it, so no byte is compared alone.
 fn same_text(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;
     }
-    let word = |chunk: &[u8]| chunk.try_into().map_or(0, u64::from_ne_bytes);
-    let tail = |rest: &[u8]| rest.iter().fold(0u64, |w, &b| w << 8 | u64::from(b));
-    let (words_a, words_b) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tails_equal = tail(words_a.remainder()) == tail(words_b.remainder());
-    tails_equal && words_a.zip(words_b).all(|(x, y)| word(x) == word(y))
+    let Some(last) = a.len().checked_sub(8) else {
+        return a == b;
+    };
+    let word = |text: &[u8], at: usize| {
+        text.get(at..at + 8)
+            .and_then(|word| word.try_into().ok())
+            .map_or(0, u64::from_ne_bytes)
+    };
+    (0..last).step_by(8).all(|at| word(a, at) == word(b, at)) && word(a, last) == word(b, last)
 }
 
 /// Whether a text holds a value: Spine writes `""` or `"False"` for none.
@@ -611,6 +616,10 @@ mod tests {
         let texts = [
             "",
             "a",
+            "b",
+            "Acute",
+            "Acutf",
+            "1234567",
             "Dispensed",
             "Dispensef",
             "Item fully dispensed",
@@ -618,6 +627,11 @@ mod tests {
             "Jtem fully dispensed",
             "12345678",
             "12345679",
+            "0234567890123456",
+            "1234567890123456",
+            "1234567890123457",
+            "12345678901234567",
+            "12345678x01234567",
         ];
         for a in texts {
             for b in texts {
