@@ -4,7 +4,10 @@
 use serde::{Serialize, Serializer};
 
 /// What every code table offers the decoder.
-pub trait CodeTable {
+pub trait CodeTable: Sized {
+    /// The enum case for a wire code (as each table's own `from_code`).
+    fn from_wire(code: &str) -> Self;
+
     /// Our standard wording of a known code; `None` for a code not in the table.
     fn standard_label(&self) -> Option<&'static str>;
 }
@@ -53,10 +56,7 @@ macro_rules! code_table {
             /// Our standard wording for the code (Spine's own text varies; show Spine's
             /// text where it sent one).
             pub fn label(&self) -> &str {
-                match self {
-                    $( Self::$variant => $label, )+
-                    Self::Unknown(_) => "unknown code",
-                }
+                self.standard_label().unwrap_or("unknown code")
             }
 
             pub fn is_known(&self) -> bool {
@@ -65,6 +65,10 @@ macro_rules! code_table {
         }
 
         impl CodeTable for $name {
+            fn from_wire(code: &str) -> Self {
+                Self::from_code(code)
+            }
+
             fn standard_label(&self) -> Option<&'static str> {
                 match self {
                     $( Self::$variant => Some($label), )+

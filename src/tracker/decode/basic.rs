@@ -5,7 +5,6 @@ use std::fmt::Display;
 
 use super::fields::{At, Ctx, identity};
 use super::tree::Node;
-use crate::tracker::codes::{LineItemStatus, PrescriberType, PrescriptionStatus, TreatmentType};
 use crate::tracker::model::{Issue, LineItem, Prescription};
 
 pub(super) const TREATMENT_CODE: &str = "prescriptionTreatmentTypeCode";
@@ -38,8 +37,7 @@ pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, Str
     let id = prescription.id.clone();
     let whose = At::new(&"prescription", id.as_str());
     common(ctx, node, &mut prescription, &whose);
-    prescription.prescriber_type =
-        ctx.coded(node, PRESCRIBER_TYPE, &whose, PrescriberType::from_code);
+    prescription.prescriber_type = ctx.coded(node, PRESCRIBER_TYPE, &whose);
     prescription.signing_date = ctx.date(node, "signingDate", &whose);
     prescription.days_supply = ctx.number(node, "daysSupply", &whose);
     prescription.prescriber = ctx.organisation(
@@ -62,7 +60,7 @@ pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, Str
         ],
         &whose,
     );
-    let prescription_status = ctx.coded(node, STATUS, &whose, PrescriptionStatus::from_code);
+    let prescription_status = ctx.coded(node, STATUS, &whose);
     match node.get("issue").filter(|issue| has_content(issue)) {
         Some(issue_node) => {
             let number = ctx
@@ -72,7 +70,7 @@ pub fn retrieve(ctx: &mut Ctx, node: &Node<'_>) -> Result<Vec<Prescription>, Str
             let whose = At::numbered(&whose, "issue", number);
             let mut issue = Issue::numbered(number);
             issue.status = ctx
-                .coded(issue_node, STATUS, &whose, PrescriptionStatus::from_code)
+                .coded(issue_node, STATUS, &whose)
                 .or(prescription_status);
             // Spine sends either a flag or, once a cancellation is applied, its reason.
             match ctx.text(issue_node, "appliedCancellations", &whose) {
@@ -119,7 +117,7 @@ fn is_flag(text: &str) -> bool {
 
 /// Fields both basic shapes carry.
 fn common(ctx: &mut Ctx, node: &Node<'_>, prescription: &mut Prescription, whose: &dyn Display) {
-    prescription.treatment = ctx.coded(node, TREATMENT, whose, TreatmentType::from_code);
+    prescription.treatment = ctx.coded(node, TREATMENT, whose);
     prescription.issue_date = ctx.date(node, "prescriptionIssueDate", whose);
     prescription.last_event_date = ctx.date(node, "lastEventDate", whose);
     prescription.current_issue = ctx.number(node, "currentIssueNumber", whose);
@@ -134,7 +132,7 @@ fn line_items(ctx: &mut Ctx, issue: &Node<'_>, whose: &dyn Display) -> Vec<LineI
             let whose = At::numbered(whose, "line item", position);
             LineItem {
                 id: ctx.text(item, "id", &whose).map(|id| id.trim().to_owned()),
-                status: ctx.coded(item, ITEM_STATUS, &whose, LineItemStatus::from_code),
+                status: ctx.coded(item, ITEM_STATUS, &whose),
                 ..LineItem::default()
             }
         })

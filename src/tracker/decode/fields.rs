@@ -217,7 +217,6 @@ impl Ctx {
         node: &Node<'_>,
         names: (&str, &str, &str),
         whose: &dyn Display,
-        from_code: fn(&str) -> C,
     ) -> Option<Coded<C>> {
         let (_, code_name, text_name) = names;
         let pair = node.get(names.0).map(|pair| match pair {
@@ -227,7 +226,7 @@ impl Ctx {
             },
             other => PairOf::Other(other),
         });
-        self.coded_of(pair, names, whose, from_code)
+        self.coded_of(pair, names, whose)
     }
 
     /// As [`coded`](Self::coded), for a member's value already found.
@@ -236,7 +235,6 @@ impl Ctx {
         pair: Option<PairOf<'_, '_>>,
         names: (&str, &str, &str),
         whose: &dyn Display,
-        from_code: fn(&str) -> C,
     ) -> Option<Coded<C>> {
         let (member, code_name, text_name) = names;
         let (code, text) = match pair? {
@@ -246,7 +244,7 @@ impl Ctx {
                 code: Some(Node::String(code)),
                 text: Some(Node::String(text)),
             } if is_given(code) && is_given(text) => {
-                let code = from_code(code);
+                let code = C::from_wire(code);
                 let text = self.text_for(&code, text);
                 return Some(Coded { code, text });
             }
@@ -254,7 +252,7 @@ impl Ctx {
             PairOf::Other(other) => {
                 // A plain string where a pair belongs: keep it as text, code unknown.
                 let text = other.text().filter(|t| !t.trim().is_empty())?;
-                return Some(Coded::new(from_code(""), self.shared(&text)));
+                return Some(Coded::new(C::from_wire(""), self.shared(&text)));
             }
         };
         let label = At::new(whose, member);
@@ -267,7 +265,7 @@ impl Ctx {
         if code.is_none() && text.is_none() {
             return None;
         }
-        let code = from_code(code.as_deref().unwrap_or(""));
+        let code = C::from_wire(code.as_deref().unwrap_or(""));
         let text = match text {
             Some(text) => self.text_for(&code, &text),
             None => Text::Standard(""),

@@ -21,7 +21,6 @@ use super::member::{
     MemberSeed, Members, PairMember, Position, PositionSeed, StatusMember, TreatmentMember,
 };
 use super::tree::{Key, Node, NodeVisitor, Skip};
-use crate::tracker::codes::{LineItemStatus, PrescriptionStatus, TreatmentType};
 use crate::tracker::ids::PrescriptionId;
 use crate::tracker::model::{Issue, LineItem, Prescription};
 
@@ -587,12 +586,8 @@ impl Raw<'_> {
             )?,
         };
         let whose = At::new(&"prescription", prescription.id.as_str());
-        prescription.treatment = ctx.coded_of(
-            self.treatment.as_ref().map(Pair::as_ref),
-            TREATMENT,
-            &whose,
-            TreatmentType::from_code,
-        );
+        prescription.treatment =
+            ctx.coded_of(self.treatment.as_ref().map(Pair::as_ref), TREATMENT, &whose);
         prescription.issue_date =
             ctx.date_of(self.issue_date.as_ref(), "prescriptionIssueDate", &whose);
         prescription.last_event_date =
@@ -700,12 +695,7 @@ impl<'de> Visitor<'de> for IssueVisitor<'_, '_, '_> {
         }
         // The issue's own warnings come before its line items'.
         issue.issue_date = ctx.date_of(issue_date.as_ref(), "issueDate", &whose);
-        issue.status = ctx.coded_of(
-            status.as_ref().map(Pair::as_ref),
-            STATUS,
-            &whose,
-            PrescriptionStatus::from_code,
-        );
+        issue.status = ctx.coded_of(status.as_ref().map(Pair::as_ref), STATUS, &whose);
         if let Some(lines) = lines {
             issue.line_items = lines.into_sorted::<LineEntry>(ctx);
         }
@@ -797,12 +787,7 @@ impl<'de> Visitor<'de> for LineVisitor<'_, '_, '_> {
         line.id = ctx
             .raw(id.as_ref(), "id", &whose)
             .map(|id| trim(&id).to_owned());
-        line.status = ctx.coded_of(
-            status.as_ref().map(Pair::as_ref),
-            ITEM_STATUS,
-            &whose,
-            LineItemStatus::from_code,
-        );
+        line.status = ctx.coded_of(status.as_ref().map(Pair::as_ref), ITEM_STATUS, &whose);
         Ok(())
     }
 
