@@ -53,41 +53,41 @@ pub enum PairMember {
     Other,
 }
 
-/// A member of a status pair (an issue's `prescriptionStatus`, a line item's `status`).
-pub struct StatusMember(pub PairMember);
+/// The names of one kind of pair's two members.
+pub trait PairNames {
+    const CODE: &'static str;
+    const TEXT: &'static str;
+}
 
-impl Members for StatusMember {
+/// A status pair: an issue's `prescriptionStatus`, a line item's `status`.
+pub struct StatusPair;
+
+impl PairNames for StatusPair {
+    const CODE: &'static str = STATUS_CODE;
+    const TEXT: &'static str = STATUS_TEXT;
+}
+
+/// A prescription's `prescriptionTreatmentType` pair.
+pub struct TreatmentPair;
+
+impl PairNames for TreatmentPair {
+    const CODE: &'static str = TREATMENT_CODE;
+    const TEXT: &'static str = TREATMENT_TEXT;
+}
+
+/// A member of a pair whose names `N` gives.
+pub struct PairMemberOf<N>(pub PairMember, PhantomData<N>);
+
+impl<N: PairNames> Members for PairMemberOf<N> {
     fn named(name: &str) -> Self {
-        Self(match name {
-            STATUS_CODE => PairMember::Code,
-            STATUS_TEXT => PairMember::Text,
-            _ => PairMember::Other,
-        })
-    }
-}
-
-/// A member of a prescription's `prescriptionTreatmentType` pair.
-pub struct TreatmentMember(pub PairMember);
-
-impl Members for TreatmentMember {
-    fn named(name: &str) -> Self {
-        Self(match name {
-            TREATMENT_CODE => PairMember::Code,
-            TREATMENT_TEXT => PairMember::Text,
-            _ => PairMember::Other,
-        })
-    }
-}
-
-impl From<StatusMember> for PairMember {
-    fn from(member: StatusMember) -> Self {
-        member.0
-    }
-}
-
-impl From<TreatmentMember> for PairMember {
-    fn from(member: TreatmentMember) -> Self {
-        member.0
+        let member = if name == N::CODE {
+            PairMember::Code
+        } else if name == N::TEXT {
+            PairMember::Text
+        } else {
+            PairMember::Other
+        };
+        Self(member, PhantomData)
     }
 }
 

@@ -18,7 +18,8 @@ use super::fields::{
     At, Ctx, PairOf, Prescriptions, Warnings, identity_for, identity_of, not_an_object, short, trim,
 };
 use super::member::{
-    MemberSeed, Members, PairMember, Position, PositionSeed, StatusMember, TreatmentMember,
+    MemberSeed, Members, PairMember, PairMemberOf, PairNames, Position, PositionSeed, StatusPair,
+    TreatmentPair,
 };
 use super::tree::{Key, Node, NodeVisitor, Skip};
 use crate::tracker::ids::PrescriptionId;
@@ -144,16 +145,16 @@ impl<'a> Pair<'a> {
     }
 }
 
-/// Reads a pair whose member names `M` reads.
-struct PairSeed<M>(PhantomData<M>);
+/// Reads a pair whose member names `N` gives.
+struct PairSeed<N>(PhantomData<N>);
 
-impl<M> PairSeed<M> {
+impl<N> PairSeed<N> {
     fn new() -> Self {
         Self(PhantomData)
     }
 }
 
-impl<'de, M: Members + Into<PairMember>> DeserializeSeed<'de> for PairSeed<M> {
+impl<'de, N: PairNames> DeserializeSeed<'de> for PairSeed<N> {
     type Value = Pair<'de>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -161,7 +162,7 @@ impl<'de, M: Members + Into<PairMember>> DeserializeSeed<'de> for PairSeed<M> {
     }
 }
 
-impl<'de, M: Members + Into<PairMember>> Visitor<'de> for PairSeed<M> {
+impl<'de, N: PairNames> Visitor<'de> for PairSeed<N> {
     type Value = Pair<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -170,8 +171,8 @@ impl<'de, M: Members + Into<PairMember>> Visitor<'de> for PairSeed<M> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (mut code, mut text) = (None, None);
-        while let Some(member) = map.next_key_seed(MemberSeed::<M>::new())? {
-            match member.into() {
+        while let Some(member) = map.next_key_seed(MemberSeed::<PairMemberOf<N>>::new())? {
+            match member.0 {
                 PairMember::Code => code = Some(map.next_value()?),
                 PairMember::Text => text = Some(map.next_value()?),
                 PairMember::Other => map.next_value::<Skip>().map(drop)?,
@@ -487,7 +488,7 @@ impl<'de> Visitor<'de> for RawSeed<'_, '_> {
                 RawMember::PrescriptionId => raw.prescription_id = Some(map.next_value()?),
                 RawMember::PatientNhsNumber => raw.patient_nhs_number = Some(map.next_value()?),
                 RawMember::Treatment => {
-                    raw.treatment = Some(map.next_value_seed(PairSeed::<TreatmentMember>::new())?);
+                    raw.treatment = Some(map.next_value_seed(PairSeed::<TreatmentPair>::new())?);
                 }
                 RawMember::IssueDate => raw.issue_date = Some(map.next_value()?),
                 RawMember::LastEventDate => raw.last_event_date = Some(map.next_value()?),
@@ -684,7 +685,7 @@ impl<'de> Visitor<'de> for IssueVisitor<'_, '_, '_> {
             match member {
                 IssueMember::IssueDate => issue_date = Some(map.next_value()?),
                 IssueMember::Status => {
-                    status = Some(map.next_value_seed(PairSeed::<StatusMember>::new())?);
+                    status = Some(map.next_value_seed(PairSeed::<StatusPair>::new())?);
                 }
                 IssueMember::LineItems => {
                     let seed = NumberedSeed::<LineEntry>::new(&whose, &mut *ctx);
@@ -779,7 +780,7 @@ impl<'de> Visitor<'de> for LineVisitor<'_, '_, '_> {
             match member {
                 LineMember::Id => id = Some(map.next_value()?),
                 LineMember::Status => {
-                    status = Some(map.next_value_seed(PairSeed::<StatusMember>::new())?);
+                    status = Some(map.next_value_seed(PairSeed::<StatusPair>::new())?);
                 }
                 LineMember::Other => map.next_value::<Skip>().map(drop)?,
             }
