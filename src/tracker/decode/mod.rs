@@ -8,6 +8,7 @@
 mod basic;
 mod clinical;
 mod fields;
+mod indentation;
 mod member;
 mod root;
 mod search;
@@ -132,11 +133,20 @@ fn shorten(text: &str, limit: usize) -> String {
 }
 
 fn decode_json(failed_status: Option<u16>, text: &str) -> Result<TrackerResponse, ResponseError> {
+    // The body is parsed without its indentation (see `indentation`); one that fails that
+    // way is parsed again as it came, so that its error names the column a person sees.
+    let unindented = indentation::without_indentation(text);
+    let parsed = unindented
+        .as_deref()
+        .and_then(|unindented| serde_json::from_str(unindented).ok());
     let Root {
         node: root,
         search,
         search_capitalised,
-    } = serde_json::from_str(text).map_err(|e| json_error(text, &e))?;
+    } = match parsed {
+        Some(parsed) => parsed,
+        None => serde_json::from_str(text).map_err(|e| json_error(text, &e))?,
+    };
     let not_tracker = |summary: String| -> ResponseError {
         match failed_status {
             Some(status) => ResponseError::Gateway {

@@ -60,6 +60,28 @@ fn truncated_and_invalid_json_are_told_apart() {
     ));
 }
 
+/// Bodies are parsed without their indentation; an error still names the line and column
+/// of the body as it came.
+#[test]
+fn an_error_in_an_indented_body_names_the_column_as_it_came() {
+    let text = "{\n        \"statusCode\": \"0\",\n        \"reason\" \"\"\n}";
+    let expected = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+    assert_eq!((expected.line(), expected.column()), (3, 18));
+    match decode(None, text.as_bytes()) {
+        Err(ResponseError::NotAResponse(NotAResponse::InvalidJson { line, column, .. })) => {
+            assert_eq!((line, column), (3, 18));
+        }
+        other => panic!("{other:?}"),
+    }
+    let truncated = "{\n        \"statusCode\": \"0\",\n        \"prescriptionList\": {";
+    match decode(None, truncated.as_bytes()) {
+        Err(ResponseError::NotAResponse(NotAResponse::Truncated { line, column })) => {
+            assert_eq!((line, column), (3, 29));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn typographic_quotes_get_a_hint() {
     let error = decode(None, "{\"statusCode\": “0”}".as_bytes()).unwrap_err();
