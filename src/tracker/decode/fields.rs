@@ -237,9 +237,16 @@ impl Ctx {
         whose: &dyn Display,
     ) -> Option<Coded<C>> {
         let (member, code_name, text_name) = names;
+        // A pair of strings that the short path leaves, as the rules below read them.
+        let (code_node, text_node);
         let (code, text) = match pair? {
             // Nearly every pair is two plain strings: read them without the general rules
             // below, which they would pass.
+            PairOf::Strings { code, text } if is_given(code) && is_given(text) => {
+                let code = C::from_wire(code);
+                let text = self.text_for(&code, text);
+                return Some(Coded { code, text });
+            }
             PairOf::Object {
                 code: Some(Node::String(code)),
                 text: Some(Node::String(text)),
@@ -247,6 +254,10 @@ impl Ctx {
                 let code = C::from_wire(code);
                 let text = self.text_for(&code, text);
                 return Some(Coded { code, text });
+            }
+            PairOf::Strings { code, text } => {
+                [code_node, text_node] = [code, text].map(|s| Node::String(Cow::Borrowed(s)));
+                (Some(&code_node), Some(&text_node))
             }
             PairOf::Object { code, text } => (code, text),
             PairOf::Other(other) => {
@@ -338,6 +349,11 @@ impl Ctx {
 
 /// What a `{…Code, …Text}` member holds: the pair's two values, or something else.
 pub enum PairOf<'n, 'a> {
+    /// Two strings, as nearly every pair is.
+    Strings {
+        code: &'n str,
+        text: &'n str,
+    },
     Object {
         code: Option<&'n Node<'a>>,
         text: Option<&'n Node<'a>>,

@@ -138,6 +138,7 @@ fn decode_json(failed_status: Option<u16>, text: &str) -> Result<TrackerResponse
     let unindented = indentation::without_indentation(text);
     let parsed = unindented
         .as_deref()
+        .and_then(|unindented| simdutf8::basic::from_utf8(unindented).ok())
         .and_then(|unindented| serde_json::from_str(unindented).ok());
     let Root {
         node: root,

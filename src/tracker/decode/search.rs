@@ -8,6 +8,7 @@
 //! reading the sorted lists would make them (as the other shapes do): a prescription's
 //! own, then its issues' in issue order, each issue's own before its line items'.
 
+use std::borrow::Cow;
 use std::fmt::{self, Display};
 use std::marker::PhantomData;
 
@@ -73,6 +74,40 @@ macro_rules! visit_non_objects {
     };
 }
 
+/// The visitor methods for values other than objects and borrowed strings, read as a
+/// tree and wrapped in `$wrap`.
+macro_rules! delegate_to_node {
+    ($wrap:path) => {
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            NodeVisitor.visit_seq(seq).map($wrap)
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            NodeVisitor.visit_bool(v).map($wrap)
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            NodeVisitor.visit_i64(v).map($wrap)
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            NodeVisitor.visit_u64(v).map($wrap)
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            NodeVisitor.visit_f64(v).map($wrap)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            NodeVisitor.visit_str(v).map($wrap)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            NodeVisitor.visit_unit().map($wrap)
+        }
+    };
+}
+
 struct ListVisitor;
 
 impl ListVisitor {
@@ -126,6 +161,11 @@ impl<'de> Visitor<'de> for ListVisitor {
 
 /// A `{…Code, …Text}` member as sent.
 enum Pair<'a> {
+    /// Two strings, as nearly every pair is: kept borrowed, with no tree.
+    Strings {
+        code: &'a str,
+        text: &'a str,
+    },
     Object {
         code: Option<Node<'a>>,
         text: Option<Node<'a>>,
@@ -136,6 +176,7 @@ enum Pair<'a> {
 impl<'a> Pair<'a> {
     fn as_ref(&self) -> PairOf<'_, 'a> {
         match self {
+            Pair::Strings { code, text } => PairOf::Strings { code, text },
             Pair::Object { code, text } => PairOf::Object {
                 code: code.as_ref(),
                 text: text.as_ref(),
@@ -143,6 +184,47 @@ impl<'a> Pair<'a> {
             Pair::Other(node) => PairOf::Other(node),
         }
     }
+}
+
+/// One value of a pair: a string kept borrowed, or anything else as a tree.
+enum PairValue<'a> {
+    String(&'a str),
+    Node(Node<'a>),
+}
+
+impl<'a> PairValue<'a> {
+    fn into_node(self) -> Node<'a> {
+        match self {
+            PairValue::String(text) => Node::String(Cow::Borrowed(text)),
+            PairValue::Node(node) => node,
+        }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for PairValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PairValueVisitor)
+    }
+}
+
+struct PairValueVisitor;
+
+impl<'de> Visitor<'de> for PairValueVisitor {
+    type Value = PairValue<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(PairValue::String(v))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        NodeVisitor.visit_map(map).map(PairValue::Node)
+    }
+
+    delegate_to_node!(PairValue::Node);
 }
 
 /// Reads a pair whose member names `N` gives.
@@ -178,40 +260,22 @@ impl<'de, N: PairNames> Visitor<'de> for PairSeed<N> {
                 PairMember::Other => map.next_value::<Skip>().map(drop)?,
             }
         }
-        Ok(Pair::Object { code, text })
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        NodeVisitor.visit_seq(seq).map(Pair::Other)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        NodeVisitor.visit_bool(v).map(Pair::Other)
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        NodeVisitor.visit_i64(v).map(Pair::Other)
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        NodeVisitor.visit_u64(v).map(Pair::Other)
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        NodeVisitor.visit_f64(v).map(Pair::Other)
+        Ok(match (code, text) {
+            (Some(PairValue::String(code)), Some(PairValue::String(text))) => {
+                Pair::Strings { code, text }
+            }
+            (code, text) => Pair::Object {
+                code: code.map(PairValue::into_node),
+                text: text.map(PairValue::into_node),
+            },
+        })
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
         NodeVisitor.visit_borrowed_str(v).map(Pair::Other)
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        NodeVisitor.visit_str(v).map(Pair::Other)
-    }
-
-    fn visit_unit<Er: de::Error>(self) -> Result<Self::Value, Er> {
-        NodeVisitor.visit_unit().map(Pair::Other)
-    }
+    delegate_to_node!(Pair::Other);
 }
 
 /// A collection keyed by position (`"1"`, `"2"`, … `"10"`), each entry read as it is

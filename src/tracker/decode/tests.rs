@@ -304,3 +304,48 @@ fn issues_in_any_order_come_out_in_number_order_the_last_of_a_repeat_winning() {
     let numbers = issues_read(r#"{"200": {}, "7": {}}"#, &[]);
     assert_eq!(numbers, [7, 200]);
 }
+
+/// Pairs of two strings take a short path; blank, padded or "False" strings, and numbers,
+/// still go through the general rules.
+#[test]
+fn pairs_read_the_same_whatever_their_strings() {
+    let body = r#"{"statusCode": "0", "prescriptionList": {"5C1A2B3D-0001-4E5F-A6B7-C8D9E0F1A2B3G": {
+        "patientNhsNumber": "9990548609",
+        "prescriptionIssueDate": "20260108120100",
+        "prescriptionTreatmentType": {"prescriptionTreatmentTypeText": " Acute ", "prescriptionTreatmentTypeCode": "0001 "},
+        "issues": {"1": {
+            "prescriptionStatus": {"statusText": "", "statusCode": "0006"},
+            "lineItems": {
+                "1": {"status": {"statusText": "False", "statusCode": ""}},
+                "2": {"status": {"statusText": "Dispensed elsewhere", "statusCode": " "}},
+                "3": {"status": {"statusText": "Item fully dispensed", "statusCode": 1}}
+            }
+        }}
+    }}}"#;
+    let response = decode(None, body.as_bytes()).unwrap();
+    let value = serde_json::to_value(&response).unwrap();
+    let prescription = &value["prescriptions"][0];
+    let issue = &prescription["issues"][0];
+    let statuses: Vec<String> = issue["line_items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line["status"].to_string())
+        .collect();
+    assert_eq!(
+        (
+            prescription["treatment"].to_string(),
+            issue["status"].to_string(),
+            statuses,
+        ),
+        (
+            r#"{"code":"0001","text":" Acute "}"#.to_owned(),
+            r#"{"code":"0006","text":""}"#.to_owned(),
+            vec![
+                "null".to_owned(),
+                r#"{"code":"","text":"Dispensed elsewhere"}"#.to_owned(),
+                r#"{"code":"0001","text":"Item fully dispensed"}"#.to_owned(),
+            ]
+        )
+    );
+}
