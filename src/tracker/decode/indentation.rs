@@ -22,12 +22,12 @@ const LANE: usize = 16;
 /// kept, and the next copy (or the final cut) writes over the excess.
 const COPY: usize = 64;
 
-/// `text` without the spaces that follow its line breaks (`None` only if the copying
-/// went wrong, which would be a bug here: the caller then parses `text` itself). Only
-/// ASCII spaces are taken out, so the bytes are UTF-8 as `text` is; they are left for
-/// the caller to check, with the fastest check it has.
-pub(super) fn without_indentation(text: &str) -> Option<Vec<u8>> {
-    let bytes = text.as_bytes();
+/// `bytes` without the spaces that follow their line breaks (`None` only if the copying
+/// went wrong, which would be a bug here: the caller then parses the body as it came).
+///
+/// What is left is UTF-8 exactly when `bytes` are: only ASCII spaces go, each after a
+/// line break that stays, so no multi-byte character is joined or split.
+pub(super) fn without_indentation(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len() + COPY);
     let mut lines = Lines::default();
     // Blocks with COPY bytes after them are read in place, the rest from a padded copy.
@@ -135,7 +135,7 @@ mod tests {
     fn the_spaces_after_each_line_break_go_and_the_rest_stays() {
         let text = "{\n  \"a b\": \"c  d\",\r\n          \"e\" : [1,\n\t 2]\n}\n   ";
         assert_eq!(
-            without_indentation(text).as_deref(),
+            without_indentation(text.as_bytes()).as_deref(),
             Some("{\n\"a b\": \"c  d\",\r\n\"e\" : [1,\n\t 2]\n}\n".as_bytes())
         );
     }
@@ -147,7 +147,7 @@ mod tests {
                 for after in ["", "x", "\"é\"\n"] {
                     let text = format!("{}\n{}{after}", "a".repeat(before), " ".repeat(spaces));
                     assert_eq!(
-                        without_indentation(&text),
+                        without_indentation(text.as_bytes()),
                         Some(reference(&text).into_bytes()),
                         "{before} {spaces} {after:?}"
                     );
@@ -179,7 +179,22 @@ mod tests {
         /// Any text: the same result as taking the spaces out a character at a time.
         #[test]
         fn any_text_matches_the_reference(text in "[ \n\r\ta\"\\\\é{}]{0,300}") {
-            prop_assert_eq!(without_indentation(&text), Some(reference(&text).into_bytes()));
+            prop_assert_eq!(without_indentation(text.as_bytes()), Some(reference(&text).into_bytes()));
+        }
+
+        /// Any bytes: what is left is UTF-8 exactly when they are.
+        #[test]
+        fn what_is_left_is_utf8_exactly_when_the_bytes_are(
+            bytes in prop::collection::vec(
+                prop::sample::select(vec![b' ', b'\n', b'a', b'{', 0xC3, 0xA9, 0x80, 0xE2, 0xFF]),
+                0..200,
+            ),
+        ) {
+            let left = without_indentation(&bytes).unwrap_or_default();
+            prop_assert_eq!(
+                std::str::from_utf8(&left).is_ok(),
+                std::str::from_utf8(&bytes).is_ok()
+            );
         }
 
         /// A pretty-printed body, perhaps with one character put in or taken out: it
@@ -207,7 +222,7 @@ mod tests {
                     None => {}
                 }
             }
-            let unindented = without_indentation(&text).unwrap_or_default();
+            let unindented = without_indentation(text.as_bytes()).unwrap_or_default();
             let unindented = String::from_utf8(unindented).unwrap_or_default();
             prop_assert_eq!(&unindented, &reference(&text));
             let as_came = serde_json::from_str::<Value>(&text).ok();

@@ -48,6 +48,17 @@ pub fn decode(http_status: Option<u16>, body: &[u8]) -> Result<TrackerResponse, 
             None => NotAResponse::Empty.into(),
         });
     }
+    // The usual case, a JSON body, is parsed without its indentation (see `indentation`).
+    // That text is UTF-8 exactly when the body is, so the body itself is not checked; any
+    // body that fails here goes through every check below, in order, as it came, so that
+    // what is said about it (and the line and column of a JSON error) is about the body.
+    if let Some(b'{' | b'[') = body.iter().find(|b| !b.is_ascii_whitespace())
+        && let Some(unindented) = indentation::without_indentation(body)
+        && let Ok(text) = simdutf8::basic::from_utf8(&unindented)
+        && let Ok(root) = serde_json::from_str(text)
+    {
+        return decode_root(failed_status, root);
+    }
     // A binary body is named as such before anything else is said about it. A body that
     // parses as JSON has no such byte (serde_json refuses control characters in strings
     // and outside them), so the scan is only made when something else is wrong.
@@ -133,21 +144,20 @@ fn shorten(text: &str, limit: usize) -> String {
 }
 
 fn decode_json(failed_status: Option<u16>, text: &str) -> Result<TrackerResponse, ResponseError> {
-    // The body is parsed without its indentation (see `indentation`); one that fails that
-    // way is parsed again as it came, so that its error names the column a person sees.
-    let unindented = indentation::without_indentation(text);
-    let parsed = unindented
-        .as_deref()
-        .and_then(|unindented| simdutf8::basic::from_utf8(unindented).ok())
-        .and_then(|unindented| serde_json::from_str(unindented).ok());
+    let root = serde_json::from_str(text).map_err(|e| json_error(text, &e))?;
+    decode_root(failed_status, root)
+}
+
+/// Which shape a parsed body is, and its result read into the model.
+fn decode_root(
+    failed_status: Option<u16>,
+    root: Root<'_>,
+) -> Result<TrackerResponse, ResponseError> {
     let Root {
         node: root,
         search,
         search_capitalised,
-    } = match parsed {
-        Some(parsed) => parsed,
-        None => serde_json::from_str(text).map_err(|e| json_error(text, &e))?,
-    };
+    } = root;
     let not_tracker = |summary: String| -> ResponseError {
         match failed_status {
             Some(status) => ResponseError::Gateway {
