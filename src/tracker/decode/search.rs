@@ -412,46 +412,41 @@ trait Entry {
 }
 
 /// Reads a numbered collection; anything but an object has no entries.
-struct NumberedSeed<'w, 'c, E> {
+/// Reads a collection into `list` (a blank one, in its place in the reader's slots:
+/// the collection is large to move, and is read into where it stays).
+struct NumberedSeed<'w, 'c, 'l, E: Entry> {
     whose: &'w dyn Display,
     ctx: &'c mut Ctx,
-    entry: PhantomData<E>,
+    list: &'l mut Numbered<E::Item>,
 }
 
-impl<'w, 'c, E: Entry> NumberedSeed<'w, 'c, E> {
-    fn new(whose: &'w dyn Display, ctx: &'c mut Ctx) -> Self {
-        Self {
-            whose,
-            ctx,
-            entry: PhantomData,
-        }
+impl<'w, 'c, 'l, E: Entry> NumberedSeed<'w, 'c, 'l, E> {
+    fn new(whose: &'w dyn Display, ctx: &'c mut Ctx, list: &'l mut Numbered<E::Item>) -> Self {
+        Self { whose, ctx, list }
     }
 
-    fn other(self, _kind: &str) -> Numbered<E::Item> {
-        Numbered::default()
-    }
+    /// Not an object: the collection stays empty.
+    fn other(self, _kind: &str) {}
 }
 
-impl<'de, E: Entry> DeserializeSeed<'de> for NumberedSeed<'_, '_, E> {
-    type Value = Numbered<E::Item>;
+impl<'de, E: Entry> DeserializeSeed<'de> for NumberedSeed<'_, '_, '_, E> {
+    type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, E> {
-    type Value = Numbered<E::Item>;
+impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, '_, E> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("numbered entries")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut list = Numbered {
-            items: std::mem::take(E::working(self.ctx)),
-            ..Numbered::default()
-        };
+        let list = self.list;
+        list.items = std::mem::take(E::working(self.ctx));
         while let Some(key) = map.next_key_seed(PositionSeed)? {
             let position = match key {
                 Position::At(position) => position,
@@ -484,7 +479,7 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, E> {
                 list.told.push((index, warnings));
             }
         }
-        Ok(list)
+        Ok(())
     }
 
     visit_non_objects!();
@@ -562,8 +557,8 @@ impl<'de> Visitor<'de> for RawSeed<'_, '_> {
                 }
                 RawMember::Issues => match &whose {
                     Some(whose) => {
-                        let seed = NumberedSeed::<IssueEntry>::new(whose, &mut *ctx);
-                        raw.issues = Some(map.next_value_seed(seed)?);
+                        let list = raw.issues.insert(Numbered::default());
+                        map.next_value_seed(NumberedSeed::<IssueEntry>::new(whose, ctx, list))?;
                     }
                     None => map.next_value::<Skip>().map(drop)?,
                 },
@@ -752,8 +747,8 @@ impl<'de> Visitor<'de> for IssueVisitor<'_, '_, '_> {
                     status = Some(map.next_value_seed(PairSeed::<StatusPair>::new())?);
                 }
                 IssueMember::LineItems => {
-                    let seed = NumberedSeed::<LineEntry>::new(&whose, &mut *ctx);
-                    lines = Some(map.next_value_seed(seed)?);
+                    let list = lines.insert(Numbered::default());
+                    map.next_value_seed(NumberedSeed::<LineEntry>::new(&whose, ctx, list))?;
                 }
                 IssueMember::Other => map.next_value::<Skip>().map(drop)?,
             }
