@@ -462,7 +462,8 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, '_, E> {
             };
             list.sorted &= list.positions.last().is_none_or(|last| last < position);
             let index = list.items.len();
-            list.items.push(E::blank(position));
+            // Made in its place (a push would build it aside and copy it in).
+            list.items.resize_with(index + 1, || E::blank(position));
             list.positions.push(position);
             let Some(item) = list.items.last_mut() else {
                 // Not reached (the entry was just pushed); the value is still passed over.
