@@ -18,8 +18,8 @@ use wide::u8x16;
 const BLOCK: usize = 64;
 /// Bytes compared at once.
 const LANE: usize = 16;
-/// Kept bytes are copied this many at a time: a copy may run past the end of what is
-/// kept, and the next copy (or the final cut) writes over the excess.
+/// Each run of kept bytes is copied as this many, the excess cut at once: one copy of a
+/// fixed length costs less than one of the run's own.
 const COPY: usize = 64;
 
 /// `bytes` without the spaces that follow their line breaks (`None` only if the copying

@@ -411,9 +411,9 @@ trait Entry {
     ) -> Result<(), D::Error>;
 }
 
-/// Reads a numbered collection; anything but an object has no entries.
-/// Reads a collection into `list` (a blank one, in its place in the reader's slots:
-/// the collection is large to move, and is read into where it stays).
+/// Reads a numbered collection into `list`, a blank one in its place in the reader's
+/// slots (a collection is large to move, so it is read where it stays); anything but an
+/// object has no entries.
 struct NumberedSeed<'w, 'c, 'l, E: Entry> {
     whose: &'w dyn Display,
     ctx: &'c mut Ctx,
