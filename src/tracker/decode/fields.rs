@@ -237,24 +237,20 @@ impl Ctx {
         whose: &dyn Display,
     ) -> Option<Coded<C>> {
         let (member, code_name, text_name) = names;
+        let pair = pair?;
+        // Nearly every pair is two plain strings: read them without the general rules
+        // below, which they would pass.
+        if let Some((code, text)) = pair
+            .strings()
+            .filter(|(code, text)| is_given(code) && is_given(text))
+        {
+            let code = C::from_wire(code);
+            let text = self.text_for(&code, text);
+            return Some(Coded { code, text });
+        }
         // A pair of strings that the short path leaves, as the rules below read them.
         let (code_node, text_node);
-        let (code, text) = match pair? {
-            // Nearly every pair is two plain strings: read them without the general rules
-            // below, which they would pass.
-            PairOf::Strings { code, text } if is_given(code) && is_given(text) => {
-                let code = C::from_wire(code);
-                let text = self.text_for(&code, text);
-                return Some(Coded { code, text });
-            }
-            PairOf::Object {
-                code: Some(Node::String(code)),
-                text: Some(Node::String(text)),
-            } if is_given(code) && is_given(text) => {
-                let code = C::from_wire(code);
-                let text = self.text_for(&code, text);
-                return Some(Coded { code, text });
-            }
+        let (code, text) = match pair {
             PairOf::Strings { code, text } => {
                 [code_node, text_node] = [code, text].map(|s| Node::String(Cow::Borrowed(s)));
                 (Some(&code_node), Some(&text_node))
@@ -359,6 +355,20 @@ pub enum PairOf<'n, 'a> {
         text: Option<&'n Node<'a>>,
     },
     Other(&'n Node<'a>),
+}
+
+impl PairOf<'_, '_> {
+    /// The code and the text, when both are strings.
+    fn strings(&self) -> Option<(&str, &str)> {
+        match self {
+            PairOf::Strings { code, text } => Some((code, text)),
+            PairOf::Object {
+                code: Some(Node::String(code)),
+                text: Some(Node::String(text)),
+            } => Some((code, text)),
+            _ => None,
+        }
+    }
 }
 
 /// Where a value sits in the body, for warnings ("prescription X issue 3 line item 2").

@@ -466,7 +466,7 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, '_, E> {
             list.items.resize_with(index + 1, || E::blank(position));
             list.positions.push(position);
             let Some(item) = list.items.last_mut() else {
-                // Not reached (the entry was just pushed); the value is still passed over.
+                // Not reached (the entry was just made); the value is still passed over.
                 map.next_value::<Skip>()?;
                 continue;
             };
