@@ -22,6 +22,21 @@ const LANE: usize = 16;
 /// fixed length costs less than one of the run's own.
 const COPY: usize = 64;
 
+/// How far into a body [`looks_indented`] looks: a pretty-printed body breaks its first
+/// line after the opening brace.
+const LOOK: usize = 256;
+
+/// Whether `bytes` are indented with spaces, judged by their start: a line break followed
+/// by a space. A body on one line (as the sandbox writes its answers) or indented with tabs
+/// would pay for the pass and gain nothing from it.
+pub(super) fn looks_indented(bytes: &[u8]) -> bool {
+    bytes
+        .get(..LOOK)
+        .unwrap_or(bytes)
+        .windows(2)
+        .any(|pair| pair == b"\n ")
+}
+
 /// `bytes` without the spaces that follow their line breaks (`None` only if the copying
 /// went wrong, which would be a bug here: the caller then parses the body as it came).
 ///
@@ -137,6 +152,22 @@ mod tests {
         assert_eq!(
             without_indentation(text.as_bytes()).as_deref(),
             Some("{\n\"a b\": \"c  d\",\r\n\"e\" : [1,\n\t 2]\n}\n".as_bytes())
+        );
+    }
+
+    #[test]
+    fn only_a_body_indented_with_spaces_looks_indented() {
+        assert!(looks_indented(b"{\n  \"statusCode\": \"0\"\n}"));
+        assert!(looks_indented(b"{\r\n    \"a\": 1}"));
+        assert!(!looks_indented(
+            b"{\"statusCode\": \"0\", \"reason\": \"\"}"
+        ));
+        assert!(!looks_indented(b"{\n\t\"statusCode\": \"0\"\n}"));
+        assert!(!looks_indented(b""));
+        let late = format!("{{\"a\": \"{}\",\n  \"b\": 1}}", "x".repeat(LOOK));
+        assert!(
+            !looks_indented(late.as_bytes()),
+            "only the start is looked at"
         );
     }
 

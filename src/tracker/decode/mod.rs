@@ -48,11 +48,13 @@ pub fn decode(http_status: Option<u16>, body: &[u8]) -> Result<TrackerResponse, 
             None => NotAResponse::Empty.into(),
         });
     }
-    // The usual case, a JSON body, is parsed without its indentation (see `indentation`).
-    // That text is UTF-8 exactly when the body is, so the body itself is not checked; any
-    // body that fails here goes through every check below, in order, as it came, so that
-    // what is said about it (and the line and column of a JSON error) is about the body.
+    // The usual case, a JSON body indented with spaces, is parsed without its indentation
+    // (see `indentation`). That text is UTF-8 exactly when the body is, so the body itself
+    // is not checked; any body that fails here goes through every check below, in order,
+    // as it came, so that what is said about it (and the line and column of a JSON error)
+    // is about the body.
     if let Some(b'{' | b'[') = body.iter().find(|b| !b.is_ascii_whitespace())
+        && indentation::looks_indented(body)
         && let Some(unindented) = indentation::without_indentation(body)
         && let Ok(text) = simdutf8::basic::from_utf8(&unindented)
         && let Ok(root) = serde_json::from_str(text)
