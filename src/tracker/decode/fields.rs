@@ -230,16 +230,17 @@ impl Ctx {
     }
 
     /// As [`coded`](Self::coded), for a member's value already found.
+    // Inline, so that the usual pair is built where it is kept (a search reads thousands).
+    #[inline]
     pub fn coded_of<C: CodeTable>(
         &mut self,
         pair: Option<PairOf<'_, '_>>,
         names: (&str, &str, &str),
         whose: &dyn Display,
     ) -> Option<Coded<C>> {
-        let (member, code_name, text_name) = names;
         let pair = pair?;
-        // Nearly every pair is two plain strings: read them without the general rules
-        // below, which they would pass.
+        // Nearly every pair is two plain strings: read them without the general rules,
+        // which they would pass.
         if let Some((code, text)) = pair
             .strings()
             .filter(|(code, text)| is_given(code) && is_given(text))
@@ -248,6 +249,19 @@ impl Ctx {
             let text = self.text_for(&code, text);
             return Some(Coded { code, text });
         }
+        self.coded_by_rules(pair, names, whose)
+    }
+
+    /// A pair that the short path of [`coded_of`](Self::coded_of) leaves, read by the
+    /// general rules.
+    #[inline(never)]
+    fn coded_by_rules<C: CodeTable>(
+        &mut self,
+        pair: PairOf<'_, '_>,
+        names: (&str, &str, &str),
+        whose: &dyn Display,
+    ) -> Option<Coded<C>> {
+        let (member, code_name, text_name) = names;
         // A pair of strings that the short path leaves, as the rules below read them.
         let (code_node, text_node);
         let (code, text) = match pair {

@@ -74,38 +74,77 @@ macro_rules! visit_non_objects {
     };
 }
 
-/// The visitor methods for values other than objects and borrowed strings, read as a
-/// tree and wrapped in `$wrap`.
-macro_rules! delegate_to_node {
-    ($wrap:path) => {
+/// The visitor methods for values other than objects and borrowed strings: each is read
+/// as a tree and handed to `self.put`.
+macro_rules! put_other_values {
+    () => {
         fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            NodeVisitor.visit_seq(seq).map($wrap)
+            NodeVisitor.visit_seq(seq).map(|node| self.put(node))
         }
 
         fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            NodeVisitor.visit_bool(v).map($wrap)
+            NodeVisitor.visit_bool(v).map(|node| self.put(node))
         }
 
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            NodeVisitor.visit_i64(v).map($wrap)
+            NodeVisitor.visit_i64(v).map(|node| self.put(node))
         }
 
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            NodeVisitor.visit_u64(v).map($wrap)
+            NodeVisitor.visit_u64(v).map(|node| self.put(node))
         }
 
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            NodeVisitor.visit_f64(v).map($wrap)
+            NodeVisitor.visit_f64(v).map(|node| self.put(node))
         }
 
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            NodeVisitor.visit_str(v).map($wrap)
+            NodeVisitor.visit_str(v).map(|node| self.put(node))
         }
 
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            NodeVisitor.visit_unit().map($wrap)
+            NodeVisitor.visit_unit().map(|node| self.put(node))
         }
     };
+}
+
+/// Reads a member's value into its slot, where the last of a repeated member wins.
+/// Written in place rather than returned: a value handed back through serde's `Result`s
+/// is copied at each layer, and reading it straight after those copies stalls the
+/// processor (measured in `NodeSlot`'s callers before it).
+struct NodeSlot<'s, 'de>(&'s mut Option<Node<'de>>);
+
+impl<'de> NodeSlot<'_, 'de> {
+    fn put(self, node: Node<'de>) {
+        *self.0 = Some(node);
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for NodeSlot<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for NodeSlot<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        self.put(Node::String(Cow::Borrowed(v)));
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        NodeVisitor.visit_map(map).map(|node| self.put(node))
+    }
+
+    put_other_values!();
 }
 
 struct ListVisitor;
@@ -201,66 +240,86 @@ impl<'a> PairValue<'a> {
     }
 }
 
-impl<'de> de::Deserialize<'de> for PairValue<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(PairValueVisitor)
+/// Reads one value of a pair into its slot (see `NodeSlot`).
+struct PairValueSlot<'s, 'de>(&'s mut Option<PairValue<'de>>);
+
+impl<'de> PairValueSlot<'_, 'de> {
+    fn put(self, node: Node<'de>) {
+        *self.0 = Some(PairValue::Node(node));
     }
 }
 
-struct PairValueVisitor;
+impl<'de> DeserializeSeed<'de> for PairValueSlot<'_, 'de> {
+    type Value = ();
 
-impl<'de> Visitor<'de> for PairValueVisitor {
-    type Value = PairValue<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PairValueSlot<'_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(PairValue::String(v))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        *self.0 = Some(PairValue::String(v));
+        Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        NodeVisitor.visit_map(map).map(PairValue::Node)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        NodeVisitor.visit_map(map).map(|node| self.put(node))
     }
 
-    delegate_to_node!(PairValue::Node);
+    put_other_values!();
 }
 
-/// Reads a pair whose member names `N` gives.
-struct PairSeed<N>(PhantomData<N>);
+/// Reads a pair whose member names `N` gives into its slot (see `NodeSlot`).
+struct PairSlot<'s, 'de, N> {
+    slot: &'s mut Option<Pair<'de>>,
+    names: PhantomData<N>,
+}
 
-impl<N> PairSeed<N> {
-    fn new() -> Self {
-        Self(PhantomData)
+impl<'s, 'de, N> PairSlot<'s, 'de, N> {
+    fn new(slot: &'s mut Option<Pair<'de>>) -> Self {
+        Self {
+            slot,
+            names: PhantomData,
+        }
+    }
+
+    fn put(self, node: Node<'de>) {
+        *self.slot = Some(Pair::Other(node));
     }
 }
 
-impl<'de, N: PairNames> DeserializeSeed<'de> for PairSeed<N> {
-    type Value = Pair<'de>;
+impl<'de, N: PairNames> DeserializeSeed<'de> for PairSlot<'_, 'de, N> {
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
-impl<'de, N: PairNames> Visitor<'de> for PairSeed<N> {
-    type Value = Pair<'de>;
+impl<'de, N: PairNames> Visitor<'de> for PairSlot<'_, 'de, N> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a code and text pair")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let (mut code, mut text) = (None, None);
         while let Some(member) = map.next_key_seed(MemberSeed::<PairMemberOf<N>>::new())? {
             match member.0 {
-                PairMember::Code => code = Some(map.next_value()?),
-                PairMember::Text => text = Some(map.next_value()?),
+                PairMember::Code => map.next_value_seed(PairValueSlot(&mut code))?,
+                PairMember::Text => map.next_value_seed(PairValueSlot(&mut text))?,
                 PairMember::Other => map.next_value::<Skip>().map(drop)?,
             }
         }
-        Ok(match (code, text) {
+        *self.slot = Some(match (code, text) {
             (Some(PairValue::String(code)), Some(PairValue::String(text))) => {
                 Pair::Strings { code, text }
             }
@@ -268,14 +327,16 @@ impl<'de, N: PairNames> Visitor<'de> for PairSeed<N> {
                 code: code.map(PairValue::into_node),
                 text: text.map(PairValue::into_node),
             },
-        })
+        });
+        Ok(())
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        NodeVisitor.visit_borrowed_str(v).map(Pair::Other)
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        self.put(Node::String(Cow::Borrowed(v)));
+        Ok(())
     }
 
-    delegate_to_node!(Pair::Other);
+    put_other_values!();
 }
 
 /// A collection keyed by position (`"1"`, `"2"`, … `"10"`), each entry read as it is
@@ -306,11 +367,12 @@ impl<T> Default for Numbered<T> {
 }
 
 impl<T> Numbered<T> {
-    /// The entries in position order, the last of a repeated position winning (as for
-    /// every other member), their warnings told in the same order. The list is allocated
-    /// once at its final length (the model of a large answer holds no unused tail), and
-    /// the working list goes back to the reader, emptied, for the next collection.
-    fn into_sorted<E: Entry<Item = T>>(self, ctx: &mut Ctx) -> Vec<T> {
+    /// Writes the entries into `into` in position order (a list returned would be copied
+    /// on its way there), the last of a repeated position winning (as for every other
+    /// member), their warnings told in the same order. The list is allocated once at its
+    /// final length (the model of a large answer holds no unused tail), and the working
+    /// list goes back to the reader, emptied, for the next collection.
+    fn sort_into<E: Entry<Item = T>>(self, ctx: &mut Ctx, into: &mut Vec<T>) {
         let Self {
             keys,
             mut items,
@@ -319,21 +381,20 @@ impl<T> Numbered<T> {
             sorted,
         } = self;
         ctx.tell(keys);
-        let list: Vec<T> = if sorted {
+        if sorted {
             for (_, warnings) in told {
                 ctx.tell(warnings);
             }
             // Moved into a list of exactly its length; the working list keeps its room.
-            let mut list = Vec::with_capacity(items.len());
-            list.append(&mut items);
-            list
+            *into = Vec::with_capacity(items.len());
+            into.append(&mut items);
         } else {
             // A stable sort of the indices in reverse puts the last sent of each position
             // first.
             let mut order: Vec<usize> = (0..positions.len).rev().collect();
             order.sort_by_key(|&index| positions.get(index));
             order.dedup_by_key(|index| positions.get(*index));
-            let mut list = Vec::with_capacity(order.len());
+            *into = Vec::with_capacity(order.len());
             for index in order {
                 if let Ok(at) = told.binary_search_by_key(&index, |(told, _)| *told)
                     && let Some((_, warnings)) = told.get_mut(at)
@@ -341,14 +402,12 @@ impl<T> Numbered<T> {
                     ctx.tell(std::mem::take(warnings));
                 }
                 if let Some(item) = items.get_mut(index) {
-                    list.push(std::mem::replace(item, E::blank(0)));
+                    into.push(std::mem::replace(item, E::blank(0)));
                 }
             }
             items.clear();
-            list
-        };
+        }
         *E::working(ctx) = items;
-        list
     }
 }
 
@@ -470,15 +529,13 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, '_, E> {
                 map.next_value::<Skip>()?;
                 continue;
             };
-            let warnings = map.next_value_seed(EntrySeed::<E> {
+            map.next_value_seed(EntrySeed::<E> {
                 whose: self.whose,
                 position,
                 ctx: &mut *self.ctx,
                 item,
+                told: (&mut list.told, index),
             })?;
-            if !warnings.is_empty() {
-                list.told.push((index, warnings));
-            }
         }
         Ok(())
     }
@@ -486,26 +543,32 @@ impl<'de, E: Entry> Visitor<'de> for NumberedSeed<'_, '_, '_, E> {
     visit_non_objects!();
 }
 
-/// One entry, at its position, read into its place, its warnings set apart.
-struct EntrySeed<'w, 'c, 'i, E: Entry> {
+/// One entry, at its position, read into its place, its warnings set apart in `told`
+/// with its index there.
+struct EntrySeed<'w, 'c, 'i, 't, E: Entry> {
     whose: &'w dyn Display,
     position: u32,
     ctx: &'c mut Ctx,
     item: &'i mut E::Item,
+    told: (&'t mut Vec<(usize, Warnings)>, usize),
 }
 
-impl<'de, E: Entry> DeserializeSeed<'de> for EntrySeed<'_, '_, '_, E> {
-    type Value = Warnings;
+impl<'de, E: Entry> DeserializeSeed<'de> for EntrySeed<'_, '_, '_, '_, E> {
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         let Self {
             whose,
             position,
             ctx,
             item,
+            told: (told, index),
         } = self;
         let (read, warnings) = ctx.apart(|ctx| E::read(whose, position, ctx, item, deserializer));
-        read.map(|()| warnings)
+        if !warnings.is_empty() {
+            told.push((index, warnings));
+        }
+        read
     }
 }
 
@@ -545,16 +608,24 @@ impl<'de> Visitor<'de> for RawSeed<'_, '_> {
         let mut raw = Raw::default();
         while let Some(member) = map.next_key_seed(MemberSeed::new())? {
             match member {
-                RawMember::PrescriptionId => raw.prescription_id = Some(map.next_value()?),
-                RawMember::PatientNhsNumber => raw.patient_nhs_number = Some(map.next_value()?),
-                RawMember::Treatment => {
-                    raw.treatment = Some(map.next_value_seed(PairSeed::<TreatmentPair>::new())?);
+                RawMember::PrescriptionId => {
+                    map.next_value_seed(NodeSlot(&mut raw.prescription_id))?
                 }
-                RawMember::IssueDate => raw.issue_date = Some(map.next_value()?),
-                RawMember::LastEventDate => raw.last_event_date = Some(map.next_value()?),
-                RawMember::CurrentIssue => raw.current_issue = Some(map.next_value()?),
+                RawMember::PatientNhsNumber => {
+                    map.next_value_seed(NodeSlot(&mut raw.patient_nhs_number))?;
+                }
+                RawMember::Treatment => {
+                    map.next_value_seed(PairSlot::<TreatmentPair>::new(&mut raw.treatment))?;
+                }
+                RawMember::IssueDate => map.next_value_seed(NodeSlot(&mut raw.issue_date))?,
+                RawMember::LastEventDate => {
+                    map.next_value_seed(NodeSlot(&mut raw.last_event_date))?;
+                }
+                RawMember::CurrentIssue => {
+                    map.next_value_seed(NodeSlot(&mut raw.current_issue))?;
+                }
                 RawMember::PendingCancellations => {
-                    raw.pending_cancellations = Some(map.next_value()?);
+                    map.next_value_seed(NodeSlot(&mut raw.pending_cancellations))?;
                 }
                 RawMember::Issues => match &whose {
                     Some(whose) => {
@@ -661,7 +732,7 @@ impl Raw<'_> {
             &whose,
         );
         if let Some(issues) = self.issues {
-            prescription.issues = issues.into_sorted::<IssueEntry>(ctx);
+            issues.sort_into::<IssueEntry>(ctx, &mut prescription.issues);
         }
         // The search lists every issue Spine holds, future ones included (Spine creates
         // them all when the prescription is signed): the highest is the last.
@@ -743,9 +814,9 @@ impl<'de> Visitor<'de> for IssueVisitor<'_, '_, '_> {
         let (mut issue_date, mut status, mut lines) = (None::<Node<'de>>, None, None);
         while let Some(member) = map.next_key_seed(MemberSeed::new())? {
             match member {
-                IssueMember::IssueDate => issue_date = Some(map.next_value()?),
+                IssueMember::IssueDate => map.next_value_seed(NodeSlot(&mut issue_date))?,
                 IssueMember::Status => {
-                    status = Some(map.next_value_seed(PairSeed::<StatusPair>::new())?);
+                    map.next_value_seed(PairSlot::<StatusPair>::new(&mut status))?;
                 }
                 IssueMember::LineItems => {
                     let list = lines.insert(Numbered::default());
@@ -758,7 +829,7 @@ impl<'de> Visitor<'de> for IssueVisitor<'_, '_, '_> {
         issue.issue_date = ctx.date_of(issue_date.as_ref(), "issueDate", &whose);
         issue.status = ctx.coded_of(status.as_ref().map(Pair::as_ref), STATUS, &whose);
         if let Some(lines) = lines {
-            issue.line_items = lines.into_sorted::<LineEntry>(ctx);
+            lines.sort_into::<LineEntry>(ctx, &mut issue.line_items);
         }
         Ok(())
     }
@@ -838,9 +909,9 @@ impl<'de> Visitor<'de> for LineVisitor<'_, '_, '_> {
         let (mut id, mut status) = (None::<Node<'de>>, None);
         while let Some(member) = map.next_key_seed(MemberSeed::new())? {
             match member {
-                LineMember::Id => id = Some(map.next_value()?),
+                LineMember::Id => map.next_value_seed(NodeSlot(&mut id))?,
                 LineMember::Status => {
-                    status = Some(map.next_value_seed(PairSeed::<StatusPair>::new())?);
+                    map.next_value_seed(PairSlot::<StatusPair>::new(&mut status))?;
                 }
                 LineMember::Other => map.next_value::<Skip>().map(drop)?,
             }
