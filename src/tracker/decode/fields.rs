@@ -76,6 +76,7 @@ impl Ctx {
 
     /// Spine's `text` for `code`: held as the code's standard wording when it is exactly
     /// that, otherwise shared (see `texts`).
+    #[inline(always)]
     fn text_for<C: CodeTable>(&mut self, code: &C, text: &str) -> Text {
         match code.standard_label() {
             Some(label) if same_text(label, text) => Text::Standard(label),
@@ -231,7 +232,7 @@ impl Ctx {
 
     /// As [`coded`](Self::coded), for a member's value already found.
     // Inline, so that the usual pair is built where it is kept (a search reads thousands).
-    #[inline]
+    #[inline(always)]
     pub fn coded_of<C: CodeTable>(
         &mut self,
         pair: Option<PairOf<'_, '_>>,
