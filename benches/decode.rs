@@ -150,8 +150,15 @@ fn decode_bodies(c: &mut Criterion) {
     }
 }
 
-/// The time per call of our decode and of the floor in each of 15 alternating rounds of
-/// about 20 ms each, so both see the same machine.
+/// Rounds of our decode and of the floor, alternating. Short rounds, many of them: on a
+/// shared machine a busy spell lasts seconds, and the more often the two take turns, the
+/// more alike what each of them meets (and the more quiet spells each has to show).
+const ROUNDS: usize = 61;
+/// About how long one round of our decode lasts.
+const ROUND: Duration = Duration::from_millis(5);
+
+/// The time per call of our decode and of the floor in each of [`ROUNDS`] alternating
+/// rounds, so both see the same machine.
 fn side_by_side(body: &[u8]) -> Vec<(Duration, Duration)> {
     fn round(calls: u32, f: &dyn Fn()) -> Duration {
         let start = Instant::now();
@@ -165,8 +172,8 @@ fn side_by_side(body: &[u8]) -> Vec<(Duration, Duration)> {
         black_box(floor(black_box(body)));
     };
     let once = round(1, &ours).max(Duration::from_nanos(100));
-    let calls = (Duration::from_millis(20).as_nanos() / once.as_nanos()).clamp(1, 100_000) as u32;
-    (0..15)
+    let calls = (ROUND.as_nanos() / once.as_nanos()).clamp(1, 100_000) as u32;
+    (0..ROUNDS)
         .map(|_| (round(calls, &ours), round(calls, &check)))
         .collect()
 }

@@ -26,7 +26,12 @@ impl SpineDate {
     /// string, give `Ok(None)`. Precision below a second is dropped; a `+HHMM` / `-HHMM`
     /// offset is folded into UTC.
     pub fn parse_hl7(input: &str) -> Result<Option<Self>, Hl7DateError> {
-        let text = input.trim();
+        // A date as Spine writes it starts and ends with a digit, which no space is: only
+        // anything else is trimmed (a large search holds thousands of dates).
+        let text = match (input.as_bytes().first(), input.as_bytes().last()) {
+            (Some(first), Some(last)) if first.is_ascii_digit() && last.is_ascii_digit() => input,
+            _ => input.trim(),
+        };
         if text.is_empty() || text.eq_ignore_ascii_case("false") {
             return Ok(None);
         }
@@ -76,6 +81,9 @@ impl SpineDate {
         }
         .ok_or_else(bad)?;
         let local = day.and_time(time);
+        if offset == 0 {
+            return Ok(Some(SpineDate::Moment(local)));
+        }
         let utc = local
             .checked_sub_signed(Duration::minutes(offset))
             .ok_or_else(bad)?;
@@ -347,6 +355,35 @@ mod tests {
                 .unwrap()
                 .to_hl7(),
             "20200108134916"
+        );
+    }
+
+    #[test]
+    fn padded_dates_and_a_zero_offset_read_as_plain_ones() {
+        for padded in [" 20200108", "20200108 ", "\t20200108\n", "\u{a0}20200108"] {
+            assert_eq!(
+                SpineDate::parse_hl7(padded),
+                SpineDate::parse_hl7("20200108"),
+                "{padded:?}"
+            );
+        }
+        for same in [
+            "20200108144916+0000",
+            "20200108144916-0000",
+            " 20200108144916 ",
+        ] {
+            assert_eq!(
+                SpineDate::parse_hl7(same),
+                SpineDate::parse_hl7("20200108144916"),
+                "{same:?}"
+            );
+        }
+        assert_eq!(
+            SpineDate::parse_hl7("20200108144916-0130")
+                .unwrap()
+                .unwrap()
+                .to_hl7(),
+            "20200108161916"
         );
     }
 
