@@ -26,8 +26,8 @@ impl SpineDate {
     /// string, give `Ok(None)`. Precision below a second is dropped; a `+HHMM` / `-HHMM`
     /// offset is folded into UTC.
     pub fn parse_hl7(input: &str) -> Result<Option<Self>, Hl7DateError> {
-        // A date as Spine writes it starts and ends with a digit, which no space is: only
-        // anything else is trimmed (a large search holds thousands of dates).
+        // A date as Spine writes it starts and ends with a digit, so has nothing to trim;
+        // only other text pays for the trim (a large search holds thousands of dates).
         let text = match (input.as_bytes().first(), input.as_bytes().last()) {
             (Some(first), Some(last)) if first.is_ascii_digit() && last.is_ascii_digit() => input,
             _ => input.trim(),

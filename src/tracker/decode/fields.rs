@@ -76,6 +76,7 @@ impl Ctx {
 
     /// Spine's `text` for `code`: held as the code's standard wording when it is exactly
     /// that, otherwise shared (see `texts`).
+    // Inline, as part of `coded_of`'s short path.
     #[inline(always)]
     fn text_for<C: CodeTable>(&mut self, code: &C, text: &str) -> Text {
         match code.standard_label() {
