@@ -112,15 +112,31 @@ macro_rules! put_other_values {
 /// Written in place rather than returned: a value handed back through serde's `Result`s
 /// is copied piece by piece at each layer and read whole straight after, which stalls
 /// the processor (the profile of a large search showed it at every member read so).
-struct NodeSlot<'s, 'de>(&'s mut Option<Node<'de>>);
+struct Slot<'s, T>(&'s mut Option<T>);
 
-impl<'de> NodeSlot<'_, 'de> {
-    fn put(self, node: Node<'de>) {
-        *self.0 = Some(node);
+/// A value kept in a [`Slot`]: a string borrowed from the body, or anything else as a tree.
+trait SlotValue<'de> {
+    fn borrowed(text: &'de str) -> Self;
+    fn node(node: Node<'de>) -> Self;
+}
+
+impl<'de> SlotValue<'de> for Node<'de> {
+    fn borrowed(text: &'de str) -> Self {
+        Node::String(Cow::Borrowed(text))
+    }
+
+    fn node(node: Node<'de>) -> Self {
+        node
     }
 }
 
-impl<'de> DeserializeSeed<'de> for NodeSlot<'_, 'de> {
+impl<'de, T: SlotValue<'de>> Slot<'_, T> {
+    fn put(self, node: Node<'de>) {
+        *self.0 = Some(T::node(node));
+    }
+}
+
+impl<'de, T: SlotValue<'de>> DeserializeSeed<'de> for Slot<'_, T> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -128,7 +144,7 @@ impl<'de> DeserializeSeed<'de> for NodeSlot<'_, 'de> {
     }
 }
 
-impl<'de> Visitor<'de> for NodeSlot<'_, 'de> {
+impl<'de, T: SlotValue<'de>> Visitor<'de> for Slot<'_, T> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -136,7 +152,7 @@ impl<'de> Visitor<'de> for NodeSlot<'_, 'de> {
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
-        self.put(Node::String(Cow::Borrowed(v)));
+        *self.0 = Some(T::borrowed(v));
         Ok(())
     }
 
@@ -240,43 +256,17 @@ impl<'a> PairValue<'a> {
     }
 }
 
-/// Reads one value of a pair into its slot (see `NodeSlot`).
-struct PairValueSlot<'s, 'de>(&'s mut Option<PairValue<'de>>);
+impl<'de> SlotValue<'de> for PairValue<'de> {
+    fn borrowed(text: &'de str) -> Self {
+        PairValue::String(text)
+    }
 
-impl<'de> PairValueSlot<'_, 'de> {
-    fn put(self, node: Node<'de>) {
-        *self.0 = Some(PairValue::Node(node));
+    fn node(node: Node<'de>) -> Self {
+        PairValue::Node(node)
     }
 }
 
-impl<'de> DeserializeSeed<'de> for PairValueSlot<'_, 'de> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for PairValueSlot<'_, 'de> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
-        *self.0 = Some(PairValue::String(v));
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        NodeVisitor.visit_map(map).map(|node| self.put(node))
-    }
-
-    put_other_values!();
-}
-
-/// Reads a pair whose member names `N` gives into its slot (see `NodeSlot`).
+/// Reads a pair whose member names `N` gives into its slot (see [`Slot`]).
 struct PairSlot<'s, 'de, N> {
     slot: &'s mut Option<Pair<'de>>,
     names: PhantomData<N>,
@@ -314,8 +304,8 @@ impl<'de, N: PairNames> Visitor<'de> for PairSlot<'_, 'de, N> {
         let (mut code, mut text) = (None, None);
         while let Some(member) = map.next_key_seed(MemberSeed::<PairMemberOf<N>>::new())? {
             match member.0 {
-                PairMember::Code => map.next_value_seed(PairValueSlot(&mut code))?,
-                PairMember::Text => map.next_value_seed(PairValueSlot(&mut text))?,
+                PairMember::Code => map.next_value_seed(Slot(&mut code))?,
+                PairMember::Text => map.next_value_seed(Slot(&mut text))?,
                 PairMember::Other => map.next_value::<Skip>().map(drop)?,
             }
         }
@@ -608,24 +598,22 @@ impl<'de> Visitor<'de> for RawSeed<'_, '_> {
         let mut raw = Raw::default();
         while let Some(member) = map.next_key_seed(MemberSeed::new())? {
             match member {
-                RawMember::PrescriptionId => {
-                    map.next_value_seed(NodeSlot(&mut raw.prescription_id))?
-                }
+                RawMember::PrescriptionId => map.next_value_seed(Slot(&mut raw.prescription_id))?,
                 RawMember::PatientNhsNumber => {
-                    map.next_value_seed(NodeSlot(&mut raw.patient_nhs_number))?;
+                    map.next_value_seed(Slot(&mut raw.patient_nhs_number))?;
                 }
                 RawMember::Treatment => {
                     map.next_value_seed(PairSlot::<TreatmentPair>::new(&mut raw.treatment))?;
                 }
-                RawMember::IssueDate => map.next_value_seed(NodeSlot(&mut raw.issue_date))?,
+                RawMember::IssueDate => map.next_value_seed(Slot(&mut raw.issue_date))?,
                 RawMember::LastEventDate => {
-                    map.next_value_seed(NodeSlot(&mut raw.last_event_date))?;
+                    map.next_value_seed(Slot(&mut raw.last_event_date))?;
                 }
                 RawMember::CurrentIssue => {
-                    map.next_value_seed(NodeSlot(&mut raw.current_issue))?;
+                    map.next_value_seed(Slot(&mut raw.current_issue))?;
                 }
                 RawMember::PendingCancellations => {
-                    map.next_value_seed(NodeSlot(&mut raw.pending_cancellations))?;
+                    map.next_value_seed(Slot(&mut raw.pending_cancellations))?;
                 }
                 RawMember::Issues => match &whose {
                     Some(whose) => {
@@ -814,7 +802,7 @@ impl<'de> Visitor<'de> for IssueVisitor<'_, '_, '_> {
         let (mut issue_date, mut status, mut lines) = (None::<Node<'de>>, None, None);
         while let Some(member) = map.next_key_seed(MemberSeed::new())? {
             match member {
-                IssueMember::IssueDate => map.next_value_seed(NodeSlot(&mut issue_date))?,
+                IssueMember::IssueDate => map.next_value_seed(Slot(&mut issue_date))?,
                 IssueMember::Status => {
                     map.next_value_seed(PairSlot::<StatusPair>::new(&mut status))?;
                 }
@@ -909,7 +897,7 @@ impl<'de> Visitor<'de> for LineVisitor<'_, '_, '_> {
         let (mut id, mut status) = (None::<Node<'de>>, None);
         while let Some(member) = map.next_key_seed(MemberSeed::new())? {
             match member {
-                LineMember::Id => map.next_value_seed(NodeSlot(&mut id))?,
+                LineMember::Id => map.next_value_seed(Slot(&mut id))?,
                 LineMember::Status => {
                     map.next_value_seed(PairSlot::<StatusPair>::new(&mut status))?;
                 }
